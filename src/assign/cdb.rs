@@ -1,0 +1,471 @@
+//! D. J. Bernstein's constant database (cdb) format: reader and writer.
+//!
+//! Layout: a 2048-byte header of 256 `(position, slot count)` pairs (little-endian
+//! `u32`s), then the records (`key length`, `data length`, key, data), then 256 hash
+//! tables. A key hashes with `h = ((h << 5) + h) ^ byte` starting at 5381; its table is
+//! `h & 255` and its first slot is `(h >> 8) % slots`, probing linearly. Each slot is
+//! `(hash, record position)`; position 0 marks an empty slot.
+//!
+//! The writer reproduces the table construction of `cdb_make` / qmail's `cdbmss`
+//! exactly (tables of twice the bucket's entry count, entries of a bucket placed in
+//! insertion order), so the same sequence of `add` calls gives byte-identical output.
+
+use std::fs;
+use std::io;
+use std::path::Path;
+
+const HEADER_LEN: usize = 2048;
+
+/// The cdb hash function.
+pub fn hash(key: &[u8]) -> u32 {
+    key.iter()
+        .fold(5381u32, |h, &c| (h << 5).wrapping_add(h) ^ u32::from(c))
+}
+
+fn read_u32(data: &[u8], pos: usize) -> Option<u32> {
+    let end = pos.checked_add(4)?;
+    let b = data.get(pos..end)?;
+    Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+}
+
+/// A read-only cdb held entirely in memory.
+#[derive(Debug, Clone)]
+pub struct Cdb {
+    data: Vec<u8>,
+}
+
+impl Cdb {
+    /// Read the whole file. `Ok(None)` if it does not exist.
+    pub fn open(path: &Path) -> io::Result<Option<Cdb>> {
+        match fs::read(path) {
+            Ok(data) => Ok(Some(Cdb::from_bytes(data))),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(io::Error::new(
+                e.kind(),
+                format!("read: {}: {e}", path.display()),
+            )),
+        }
+    }
+
+    /// Wrap raw cdb bytes. Malformed data never panics: lookups just find nothing.
+    pub fn from_bytes(data: Vec<u8>) -> Cdb {
+        Cdb { data }
+    }
+
+    /// The raw bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.data
+    }
+
+    /// The first value stored under `key`.
+    pub fn get(&self, key: &[u8]) -> Option<&[u8]> {
+        self.get_all(key).next()
+    }
+
+    /// Every value stored under `key`, in the order they were added.
+    pub fn get_all<'a>(&'a self, key: &[u8]) -> impl Iterator<Item = &'a [u8]> {
+        CdbIter::new(&self.data, key)
+    }
+}
+
+/// Iterator over the values of one key (like `cdb_findnext`).
+struct CdbIter<'a> {
+    data: &'a [u8],
+    key: Vec<u8>,
+    h: u32,
+    table: usize,
+    slots: usize,
+    slot: usize,
+    remaining: usize,
+}
+
+impl<'a> CdbIter<'a> {
+    fn new(data: &'a [u8], key: &[u8]) -> CdbIter<'a> {
+        let h = hash(key);
+        let hdr = (h as usize & 255) * 8;
+        let (table, slots) = match (read_u32(data, hdr), read_u32(data, hdr + 4)) {
+            (Some(p), Some(n)) if data.len() >= HEADER_LEN => (p as usize, n as usize),
+            _ => (0, 0),
+        };
+        let slot = if slots == 0 {
+            0
+        } else {
+            (h >> 8) as usize % slots
+        };
+        CdbIter {
+            data,
+            key: key.to_vec(),
+            h,
+            table,
+            slots,
+            slot,
+            remaining: slots,
+        }
+    }
+
+    fn record(&self, pos: usize) -> Option<&'a [u8]> {
+        let data: &'a [u8] = self.data;
+        let klen = read_u32(data, pos)? as usize;
+        let dlen = read_u32(data, pos.checked_add(4)?)? as usize;
+        let kstart = pos.checked_add(8)?;
+        let dstart = kstart.checked_add(klen)?;
+        let dend = dstart.checked_add(dlen)?;
+        if klen != self.key.len() || data.get(kstart..dstart)? != self.key.as_slice() {
+            return None;
+        }
+        data.get(dstart..dend)
+    }
+}
+
+impl<'a> Iterator for CdbIter<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        while self.remaining > 0 {
+            self.remaining -= 1;
+            let at = self.table.checked_add(self.slot.checked_mul(8)?)?;
+            self.slot = (self.slot + 1) % self.slots;
+            let (Some(h), Some(p)) = (read_u32(self.data, at), read_u32(self.data, at + 4)) else {
+                self.remaining = 0;
+                return None;
+            };
+            if p == 0 {
+                self.remaining = 0;
+                return None;
+            }
+            if h == self.h {
+                if let Some(v) = self.record(p as usize) {
+                    return Some(v);
+                }
+            }
+        }
+        None
+    }
+}
+
+/// Builds a cdb in memory, byte-for-byte as `cdb_make`/`cdbmss` would.
+#[derive(Debug, Clone)]
+pub struct CdbWriter {
+    buf: Vec<u8>,
+    /// (hash, record position) in insertion order.
+    entries: Vec<(u32, u32)>,
+}
+
+impl Default for CdbWriter {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl CdbWriter {
+    pub fn new() -> CdbWriter {
+        CdbWriter {
+            buf: vec![0; HEADER_LEN],
+            entries: Vec::new(),
+        }
+    }
+
+    /// Add a record. Panics if the database would exceed 4 GiB (use
+    /// [`CdbWriter::try_add`] to get an error instead).
+    pub fn add(&mut self, key: &[u8], value: &[u8]) {
+        if let Err(e) = self.try_add(key, value) {
+            panic!("{e}");
+        }
+    }
+
+    /// Add a record; fails if the database would no longer fit in 32-bit offsets.
+    pub fn try_add(&mut self, key: &[u8], value: &[u8]) -> io::Result<()> {
+        // Final size = records + 16 bytes of hash table per entry.
+        let after = (self.buf.len() as u64)
+            + 8
+            + key.len() as u64
+            + value.len() as u64
+            + 16 * (self.entries.len() as u64 + 1);
+        if after > u64::from(u32::MAX) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "cdb: database would exceed 4 GiB",
+            ));
+        }
+        let pos = self.buf.len() as u32;
+        self.buf
+            .extend_from_slice(&(key.len() as u32).to_le_bytes());
+        self.buf
+            .extend_from_slice(&(value.len() as u32).to_le_bytes());
+        self.buf.extend_from_slice(key);
+        self.buf.extend_from_slice(value);
+        self.entries.push((hash(key), pos));
+        Ok(())
+    }
+
+    /// Append the hash tables, fill in the header and return the database.
+    pub fn finish(self) -> Vec<u8> {
+        let CdbWriter { mut buf, entries } = self;
+        let mut buckets: Vec<Vec<(u32, u32)>> = vec![Vec::new(); 256];
+        for &(h, p) in &entries {
+            buckets[(h & 255) as usize].push((h, p));
+        }
+        let mut header = [0u8; HEADER_LEN];
+        for (b, list) in buckets.iter().enumerate() {
+            let slots = list.len() * 2;
+            header[b * 8..b * 8 + 4].copy_from_slice(&(buf.len() as u32).to_le_bytes());
+            header[b * 8 + 4..b * 8 + 8].copy_from_slice(&(slots as u32).to_le_bytes());
+            if slots == 0 {
+                continue;
+            }
+            let mut table = vec![(0u32, 0u32); slots];
+            for &(h, p) in list {
+                let mut w = (h >> 8) as usize % slots;
+                while table[w].1 != 0 {
+                    w = (w + 1) % slots;
+                }
+                table[w] = (h, p);
+            }
+            for (h, p) in table {
+                buf.extend_from_slice(&h.to_le_bytes());
+                buf.extend_from_slice(&p.to_le_bytes());
+            }
+        }
+        buf[..HEADER_LEN].copy_from_slice(&header);
+        buf
+    }
+}
+
+/// Build a cdb from `entries` (in order) and install it at `path` atomically: temp
+/// file in the same directory, fsync, rename. The file gets exactly `mode`.
+pub fn write_cdb_atomic(path: &Path, entries: &[(Vec<u8>, Vec<u8>)], mode: u32) -> io::Result<()> {
+    let mut w = CdbWriter::new();
+    for (k, v) in entries {
+        w.try_add(k, v)
+            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+    }
+    crate::control::write_atomic(path, &w.finish(), mode, None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::process::Command;
+
+    fn build(entries: &[(&[u8], &[u8])]) -> Cdb {
+        let mut w = CdbWriter::new();
+        for (k, v) in entries {
+            w.add(k, v);
+        }
+        Cdb::from_bytes(w.finish())
+    }
+
+    #[test]
+    fn hash_known_values() {
+        assert_eq!(hash(b""), 5381);
+        // 5381*33 ^ 'a'(97) = 177573 ^ 97 = 177604
+        assert_eq!(hash(b"a"), 177_604);
+    }
+
+    #[test]
+    fn roundtrip_small() {
+        let c = build(&[(b"one", b"1"), (b"two", b"22"), (b"", b"empty")]);
+        assert_eq!(c.get(b"one"), Some(&b"1"[..]));
+        assert_eq!(c.get(b"two"), Some(&b"22"[..]));
+        assert_eq!(c.get(b""), Some(&b"empty"[..]));
+        assert_eq!(c.get(b"three"), None);
+        assert_eq!(c.get(b"on"), None);
+    }
+
+    #[test]
+    fn empty_database() {
+        let bytes = CdbWriter::new().finish();
+        assert_eq!(bytes.len(), 2048);
+        // every header entry points just past the header with 0 slots
+        for b in 0..256 {
+            assert_eq!(read_u32(&bytes, b * 8), Some(2048));
+            assert_eq!(read_u32(&bytes, b * 8 + 4), Some(0));
+        }
+        assert_eq!(Cdb::from_bytes(bytes).get(b"x"), None);
+    }
+
+    /// Hand-built golden file: one record, key "a", value "b".
+    #[test]
+    fn golden_single_record() {
+        let mut want = vec![0u8; 2048];
+        let h = hash(b"a"); // 177604 = 0x2B5C4, bucket 0xC4 = 196
+        assert_eq!(h & 255, 196);
+        // record at 2048: klen 1, dlen 1, "a", "b" -> ends at 2058; tables start there
+        for b in 0..256usize {
+            let slots: u32 = if b == 196 { 2 } else { 0 };
+            let pos: u32 = if b <= 196 { 2058 } else { 2058 + 16 };
+            want[b * 8..b * 8 + 4].copy_from_slice(&pos.to_le_bytes());
+            want[b * 8 + 4..b * 8 + 8].copy_from_slice(&slots.to_le_bytes());
+        }
+        want.extend_from_slice(&[1, 0, 0, 0, 1, 0, 0, 0, b'a', b'b']);
+        // table for bucket 196: 2 slots, start (h >> 8) % 2 = 0x2B5 % 2 = 1
+        want.extend_from_slice(&[0; 8]);
+        want.extend_from_slice(&h.to_le_bytes());
+        want.extend_from_slice(&2048u32.to_le_bytes());
+        let mut w = CdbWriter::new();
+        w.add(b"a", b"b");
+        let got = w.finish();
+        assert_eq!(got, want);
+        assert_eq!(Cdb::from_bytes(want).get(b"a"), Some(&b"b"[..]));
+    }
+
+    #[test]
+    fn many_keys() {
+        let mut w = CdbWriter::new();
+        for i in 0..5000u32 {
+            w.add(
+                format!("key{i}").as_bytes(),
+                format!("value{}", i * 7).as_bytes(),
+            );
+        }
+        let c = Cdb::from_bytes(w.finish());
+        for i in 0..5000u32 {
+            assert_eq!(
+                c.get(format!("key{i}").as_bytes()),
+                Some(format!("value{}", i * 7).as_bytes())
+            );
+        }
+        assert_eq!(c.get(b"key5000"), None);
+    }
+
+    #[test]
+    fn duplicate_keys_in_order() {
+        let c = build(&[(b"k", b"1"), (b"x", b"-"), (b"k", b"2"), (b"k", b"3")]);
+        let all: Vec<&[u8]> = c.get_all(b"k").collect();
+        assert_eq!(all, vec![&b"1"[..], b"2", b"3"]);
+        assert_eq!(c.get(b"k"), Some(&b"1"[..]));
+        assert_eq!(c.get_all(b"nope").count(), 0);
+    }
+
+    #[test]
+    fn full_hash_collisions() {
+        // Find distinct keys with the same 32-bit hash: for two-byte keys,
+        // h = ((5381*33 ^ a) * 33) ^ b, so search a small space.
+        let mut seen = std::collections::HashMap::new();
+        let mut pair = None;
+        'outer: for a in 0u8..=255 {
+            for b in 0u8..=255 {
+                for c in [b'x', b'y'] {
+                    let k = vec![a, b, c];
+                    if let Some(prev) = seen.insert(hash(&k), k.clone()) {
+                        pair = Some((prev, k));
+                        break 'outer;
+                    }
+                }
+            }
+        }
+        let (k1, k2) = pair.expect("a collision exists among 3-byte keys");
+        assert_ne!(k1, k2);
+        assert_eq!(hash(&k1), hash(&k2));
+        let c = build(&[(&k1, b"first"), (&k2, b"second"), (b"other", b"o")]);
+        assert_eq!(c.get(&k1), Some(&b"first"[..]));
+        assert_eq!(c.get(&k2), Some(&b"second"[..]));
+        assert_eq!(c.get_all(&k1).count(), 1);
+        assert_eq!(c.get(b"other"), Some(&b"o"[..]));
+    }
+
+    #[test]
+    fn same_bucket_collisions() {
+        // many keys in one bucket (same h & 255) exercise linear probing/wrap-around
+        let keys: Vec<Vec<u8>> = (0u32..100_000)
+            .map(|i| i.to_string().into_bytes())
+            .filter(|k| hash(k) & 255 == 7)
+            .take(50)
+            .collect();
+        let mut w = CdbWriter::new();
+        for k in &keys {
+            w.add(k, k);
+        }
+        let c = Cdb::from_bytes(w.finish());
+        for k in &keys {
+            assert_eq!(c.get(k), Some(k.as_slice()));
+        }
+    }
+
+    #[test]
+    fn malformed_data_does_not_panic() {
+        assert_eq!(Cdb::from_bytes(vec![]).get(b"a"), None);
+        assert_eq!(Cdb::from_bytes(vec![0xff; 100]).get(b"a"), None);
+        let mut bad = vec![0xffu8; 2048];
+        bad.extend_from_slice(&[0xff; 64]);
+        assert_eq!(Cdb::from_bytes(bad).get_all(b"a").count(), 0);
+    }
+
+    #[test]
+    fn open_missing_and_atomic_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.cdb");
+        assert!(Cdb::open(&p).unwrap().is_none());
+        let entries = vec![
+            (b"a".to_vec(), b"1".to_vec()),
+            (b"b".to_vec(), b"2".to_vec()),
+        ];
+        write_cdb_atomic(&p, &entries, 0o644).unwrap();
+        let c = Cdb::open(&p).unwrap().unwrap();
+        assert_eq!(c.get(b"b"), Some(&b"2"[..]));
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            fs::metadata(&p).unwrap().permissions().mode() & 0o7777,
+            0o644
+        );
+        // no temp files left behind
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    /// Cross-check with tinycdb's `cdb -c` when installed (apt package `tinycdb`).
+    #[test]
+    fn reads_cdb_made_by_system_tool() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("sys.cdb");
+        let input = "+3,5:one->first\n+3,6:two->second\n+3,5:one->again\n+0,4:->wild\n\n";
+        let child = Command::new("cdb")
+            .arg("-c")
+            .arg(&p)
+            .stdin(std::process::Stdio::piped())
+            .spawn();
+        let mut child = match child {
+            Ok(c) => c,
+            Err(_) => {
+                println!("note: `cdb` (tinycdb) not installed; skipping system-cdb test");
+                return;
+            }
+        };
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        assert!(child.wait().unwrap().success());
+        let c = Cdb::open(&p).unwrap().unwrap();
+        assert_eq!(
+            c.get_all(b"one").collect::<Vec<_>>(),
+            vec![&b"first"[..], b"again"]
+        );
+        assert_eq!(c.get(b"two"), Some(&b"second"[..]));
+        assert_eq!(c.get(b""), Some(&b"wild"[..]));
+        // same records in the same order: byte-identical to the system tool's file
+        let mut w = CdbWriter::new();
+        w.add(b"one", b"first");
+        w.add(b"two", b"second");
+        w.add(b"one", b"again");
+        w.add(b"", b"wild");
+        assert_eq!(w.finish(), c.as_bytes());
+        // and tinycdb must read what we write
+        let mine = dir.path().join("mine.cdb");
+        let entries = vec![
+            (b"one".to_vec(), b"first".to_vec()),
+            (b"two".to_vec(), b"second".to_vec()),
+        ];
+        write_cdb_atomic(&mine, &entries, 0o644).unwrap();
+        let out = Command::new("cdb")
+            .arg("-q")
+            .arg(&mine)
+            .arg("two")
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        assert_eq!(out.stdout, b"second");
+    }
+}

@@ -1,0 +1,677 @@
+//! qmail `users/assign` and its compiled form `users/cdb`.
+//!
+//! A virtual domain is one `+<domain>-:<domain>:<uid>:<gid>:<dir>:-::` line before the
+//! final `.` line of `ASSIGNDIR/assign`. Lookups go through `ASSIGNDIR/cdb` (what
+//! `qmail-newu` builds) with the key `!<domain>-`.
+//!
+//! `compile` reproduces qmail-newu exactly:
+//! * lines are read up to the first one that *starts* with `.`; every line before it
+//!   must end in `\n`, contain no NUL and have a `:` that is not its first byte, else
+//!   the file is rejected ("bad format");
+//! * key = `!` + the bytes between the first byte and the first `:`, ASCII-lowercased;
+//!   for a line not starting with `+` (an `=` exact line) a NUL is appended to the key;
+//! * for a `+` line whose name part is non-empty, its last byte (the wildcard
+//!   character, `-` for domains) is collected once, in order of first appearance;
+//! * value = the rest of the line after that `:`, with its first six `:` turned into
+//!   NULs and cut just before the sixth (so `d:uid:gid:dir:-::\n` becomes
+//!   `d\0uid\0gid\0dir\0-\0`); fewer than six `:` is a format error;
+//! * finally the empty key holds the collected wildcard characters.
+//!
+//! Records are added in file order, so the bytes equal qmail-newu's output.
+
+pub mod cdb;
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use crate::control::{self, err_at, split_lines, AtomicFile};
+use cdb::{Cdb, CdbWriter};
+
+/// Mode of `assign` when we create it and of `cdb` always.
+const ASSIGN_MODE: u32 = 0o644;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssignEntry {
+    pub domain: String,
+    pub uid: u32,
+    pub gid: u32,
+    pub dir: PathBuf,
+}
+
+impl AssignEntry {
+    /// The users/assign line (without newline) for this domain.
+    pub fn assign_line(&self) -> String {
+        format!(
+            "+{d}-:{d}:{}:{}:{}:-::",
+            self.uid,
+            self.gid,
+            self.dir.display(),
+            d = self.domain
+        )
+    }
+}
+
+fn assign_path(assigndir: &Path) -> PathBuf {
+    assigndir.join("assign")
+}
+
+fn cdb_path(assigndir: &Path) -> PathBuf {
+    assigndir.join("cdb")
+}
+
+/// C `scan_uint`: leading decimal digits, 0 if none (wrapping on overflow).
+fn scan_uint(s: &[u8]) -> u32 {
+    s.iter()
+        .take_while(|b| b.is_ascii_digit())
+        .fold(0u32, |n, &b| {
+            n.wrapping_mul(10).wrapping_add(u32::from(b - b'0'))
+        })
+}
+
+/// Look up a domain in `ASSIGNDIR/cdb` under the key `!<domain>-` (domain
+/// ASCII-lowercased as get_assign does). Ok(None) if there is no cdb or no such key.
+pub fn lookup_domain(assigndir: &Path, domain: &str) -> io::Result<Option<AssignEntry>> {
+    let path = cdb_path(assigndir);
+    let Some(db) = Cdb::open(&path)? else {
+        return Ok(None);
+    };
+    let domain = domain.to_ascii_lowercase();
+    let key = format!("!{domain}-");
+    let Some(value) = db.get(key.as_bytes()) else {
+        return Ok(None);
+    };
+    // <local>\0<uid>\0<gid>\0<dir>\0...
+    let mut fields = value.split(|&b| b == 0);
+    let (Some(_local), Some(uid), Some(gid), Some(dir)) =
+        (fields.next(), fields.next(), fields.next(), fields.next())
+    else {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{}: malformed value for key {key}", path.display()),
+        ));
+    };
+    Ok(Some(AssignEntry {
+        domain,
+        uid: scan_uint(uid),
+        gid: scan_uint(gid),
+        dir: PathBuf::from(String::from_utf8_lossy(dir).into_owned()),
+    }))
+}
+
+/// Every `+` entry of `ASSIGNDIR/assign` before the `.` line that has at least five
+/// `:`-separated fields with numeric uid and gid, in file order. The domain is field 2
+/// (as vdominfo uses it), so autoturn entries appear too; callers filter against
+/// `virtualdomains`. Err(NotFound) if the file is absent.
+pub fn list_domains(assigndir: &Path) -> io::Result<Vec<AssignEntry>> {
+    let path = assign_path(assigndir);
+    let data = fs::read(&path).map_err(|e| err_at("read", &path, e))?;
+    let mut out = Vec::new();
+    for line in split_lines(&data) {
+        if line.first() == Some(&b'.') {
+            break;
+        }
+        if line.first() != Some(&b'+') {
+            continue;
+        }
+        let f: Vec<&[u8]> = line.split(|&b| b == b':').collect();
+        if f.len() < 5 {
+            continue;
+        }
+        let numeric = |s: &[u8]| !s.is_empty() && s.iter().all(u8::is_ascii_digit);
+        if !numeric(f[2]) || !numeric(f[3]) {
+            continue;
+        }
+        out.push(AssignEntry {
+            domain: String::from_utf8_lossy(f[1]).into_owned(),
+            uid: scan_uint(f[2]),
+            gid: scan_uint(f[3]),
+            dir: PathBuf::from(String::from_utf8_lossy(f[4]).into_owned()),
+        });
+    }
+    Ok(out)
+}
+
+/// Translate assign-file contents into cdb records exactly as qmail-newu does.
+/// `path` is only used in error messages.
+pub fn assign_to_records(path: &Path, data: &[u8]) -> io::Result<Vec<(Vec<u8>, Vec<u8>)>> {
+    let bad = |lineno: usize, why: &str| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("bad format in {} line {lineno}: {why}", path.display()),
+        )
+    };
+    let mut records = Vec::new();
+    let mut wildchars: Vec<u8> = Vec::new();
+    let mut rest = data;
+    let mut lineno = 0;
+    loop {
+        lineno += 1;
+        let (line, terminated) = match rest.iter().position(|&b| b == b'\n') {
+            Some(n) => {
+                let l = &rest[..n];
+                rest = &rest[n + 1..];
+                (l, true)
+            }
+            None => {
+                let l = rest;
+                rest = &[];
+                (l, false)
+            }
+        };
+        if line.first() == Some(&b'.') {
+            break;
+        }
+        if !terminated {
+            return Err(bad(lineno, "missing final \".\" line"));
+        }
+        if line.contains(&0) {
+            return Err(bad(lineno, "NUL byte"));
+        }
+        let i = match line.iter().position(|&b| b == b':') {
+            Some(0) | None => return Err(bad(lineno, "no name before ':'")),
+            Some(i) => i,
+        };
+        let mut key = Vec::with_capacity(i + 1);
+        key.push(b'!');
+        key.extend_from_slice(&line[1..i]);
+        key.make_ascii_lowercase();
+        if line[0] == b'+' {
+            if i >= 2 && !wildchars.contains(&line[i - 1]) {
+                wildchars.push(line[i - 1]);
+            }
+        } else {
+            key.push(0);
+        }
+        // value: rest of the line *including* its newline, first six ':' -> NUL,
+        // truncated at the sixth.
+        let mut value: Vec<u8> = line[i + 1..].to_vec();
+        value.push(b'\n');
+        let mut colons = 0;
+        let mut cut = None;
+        for (j, b) in value.iter_mut().enumerate() {
+            if *b == b':' {
+                *b = 0;
+                colons += 1;
+                if colons == 6 {
+                    cut = Some(j);
+                    break;
+                }
+            }
+        }
+        let Some(cut) = cut else {
+            return Err(bad(lineno, "fewer than 7 ':'-separated fields"));
+        };
+        value.truncate(cut);
+        records.push((key, value));
+    }
+    records.push((Vec::new(), wildchars));
+    Ok(records)
+}
+
+fn build_cdb(path: &Path, data: &[u8]) -> io::Result<Vec<u8>> {
+    let mut w = CdbWriter::new();
+    for (k, v) in assign_to_records(path, data)? {
+        w.try_add(&k, &v).map_err(|e| err_at("cdb", path, e))?;
+    }
+    Ok(w.finish())
+}
+
+/// Key of an assign line (bytes before the first ':').
+fn line_key(line: &[u8]) -> &[u8] {
+    let end = line.iter().position(|&b| b == b':').unwrap_or(line.len());
+    &line[..end]
+}
+
+fn check_field(what: &str, s: &str, allow_empty: bool) -> io::Result<()> {
+    if (!allow_empty && s.is_empty()) || s.contains([':', '\n', '\0']) {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("invalid {what} for users/assign: {s:?}"),
+        ));
+    }
+    Ok(())
+}
+
+/// Install new assign contents and the matching cdb. Caller holds the assign lock.
+///
+/// Order: (1) build the cdb in memory from the new contents (a format error changes
+/// nothing); (2) write and fsync both temp files; (3) rename assign; (4) rename cdb.
+/// A failure before (3) leaves both files untouched. If (4) fails, assign is put
+/// back to its old contents (or removed if it did not exist) before the error is
+/// returned, so the pair stays consistent.
+fn install(assigndir: &Path, old: Option<&[u8]>, new: &[u8]) -> io::Result<()> {
+    let apath = assign_path(assigndir);
+    let cpath = cdb_path(assigndir);
+    let cdb_bytes = build_cdb(&apath, new)?;
+    let (amode, aowner) = match control::file_attrs(&apath)? {
+        Some((m, o)) => (m, Some(o)),
+        None => (ASSIGN_MODE, None),
+    };
+    let atmp = AtomicFile::prepare(&apath, new, amode, aowner)?;
+    let ctmp = AtomicFile::prepare(&cpath, &cdb_bytes, ASSIGN_MODE, None)?;
+    atmp.commit()?;
+    if let Err(e) = ctmp.commit() {
+        let _ = match old {
+            Some(old) => control::write_atomic(&apath, old, amode, aowner),
+            None => fs::remove_file(&apath),
+        };
+        return Err(e);
+    }
+    Ok(())
+}
+
+fn read_assign(apath: &Path) -> io::Result<Option<Vec<u8>>> {
+    match fs::read(apath) {
+        Ok(d) => Ok(Some(d)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(err_at("read", apath, e)),
+    }
+}
+
+/// Add or replace (matched by the exact key `+<domain>-`, ASCII case-insensitively
+/// as qmail-newu lowercases keys; never by prefix) the domain's line in
+/// `ASSIGNDIR/assign`, keeping a final `.` line last (an absent file is treated as
+/// `.\n`), then rebuild `ASSIGNDIR/cdb`. Locked with `assign.pre.1` like the original
+/// update_file; both files replaced atomically; mode 0644 for new files.
+pub fn add_domain(assigndir: &Path, entry: &AssignEntry) -> io::Result<()> {
+    check_field("domain", &entry.domain, false)?;
+    check_field("directory", &entry.dir.to_string_lossy(), false)?;
+    let apath = assign_path(assigndir);
+    let _lock = control::lock(&apath)?;
+    let old = read_assign(&apath)?;
+    let old_bytes = old.as_deref().unwrap_or(b".\n");
+    let new_line = entry.assign_line();
+    let key = format!("+{}-", entry.domain);
+    let mut out: Vec<&[u8]> = Vec::new();
+    let mut replaced = false;
+    for line in split_lines(old_bytes) {
+        if line == b"." {
+            continue;
+        }
+        if line_key(line).eq_ignore_ascii_case(key.as_bytes()) {
+            if !replaced {
+                out.push(new_line.as_bytes());
+                replaced = true;
+            }
+            continue;
+        }
+        out.push(line);
+    }
+    if !replaced {
+        out.push(new_line.as_bytes());
+    }
+    out.push(b".");
+    let mut new = Vec::new();
+    for l in out {
+        new.extend_from_slice(l);
+        new.push(b'\n');
+    }
+    install(assigndir, old.as_deref(), &new)
+}
+
+/// Remove the domain's line(s) (exact key `+<domain>-`) and rebuild the cdb.
+/// Returns whether a line was removed; Ok(false) if `assign` does not exist.
+pub fn remove_domain(assigndir: &Path, domain: &str) -> io::Result<bool> {
+    let apath = assign_path(assigndir);
+    if control::file_attrs(&apath)?.is_none() {
+        return Ok(false);
+    }
+    let _lock = control::lock(&apath)?;
+    let Some(old) = read_assign(&apath)? else {
+        return Ok(false);
+    };
+    let key = format!("+{domain}-");
+    let mut new = Vec::with_capacity(old.len());
+    let mut removed = false;
+    for line in split_lines(&old) {
+        if line_key(line).eq_ignore_ascii_case(key.as_bytes()) {
+            removed = true;
+            continue;
+        }
+        new.extend_from_slice(line);
+        new.push(b'\n');
+    }
+    if removed {
+        install(assigndir, Some(&old), &new)?;
+    } else {
+        // like the original (which always runs qmail-newu): refresh the cdb
+        compile_locked(assigndir)?;
+    }
+    Ok(removed)
+}
+
+fn compile_locked(assigndir: &Path) -> io::Result<()> {
+    let apath = assign_path(assigndir);
+    let data = fs::read(&apath).map_err(|e| err_at("read", &apath, e))?;
+    let bytes = build_cdb(&apath, &data)?;
+    control::write_atomic(&cdb_path(assigndir), &bytes, ASSIGN_MODE, None)
+}
+
+/// Compile `ASSIGNDIR/assign` into `ASSIGNDIR/cdb` (our qmail-newu), byte-identical to
+/// qmail-newu's output. Takes the assign lock so it never sees a half-done edit of ours.
+pub fn compile(assigndir: &Path) -> io::Result<()> {
+    let _lock = control::lock(&assign_path(assigndir))?;
+    compile_locked(assigndir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::control::fault;
+
+    fn entry(d: &str, uid: u32) -> AssignEntry {
+        AssignEntry {
+            domain: d.to_string(),
+            uid,
+            gid: uid + 1,
+            dir: PathBuf::from(format!("/var/indimail/domains/{d}")),
+        }
+    }
+
+    fn read(p: &Path) -> String {
+        fs::read_to_string(p).unwrap()
+    }
+
+    #[test]
+    fn oracle_assign_compiles_to_same_size_and_value() {
+        // users/assign captured from the original (oracle files.txt); its cdb was 2182 bytes.
+        let d = tempfile::tempdir().unwrap();
+        fs::write(
+            d.path().join("assign"),
+            "+example.com-:example.com:999:995:/tmp/oracle/inst/var/indimail/domains/example.com:-::\n.\n",
+        )
+        .unwrap();
+        compile(d.path()).unwrap();
+        let bytes = fs::read(d.path().join("cdb")).unwrap();
+        assert_eq!(bytes.len(), 2182);
+        let db = Cdb::from_bytes(bytes);
+        assert_eq!(
+            db.get(b"!example.com-"),
+            Some(&b"example.com\x00999\x00995\x00/tmp/oracle/inst/var/indimail/domains/example.com\x00-\x00"[..])
+        );
+        assert_eq!(db.get(b""), Some(&b"-"[..]));
+        let e = lookup_domain(d.path(), "Example.COM").unwrap().unwrap();
+        assert_eq!(e.uid, 999);
+        assert_eq!(e.gid, 995);
+        assert_eq!(e.domain, "example.com");
+        assert_eq!(
+            e.dir,
+            PathBuf::from("/tmp/oracle/inst/var/indimail/domains/example.com")
+        );
+    }
+
+    #[test]
+    fn newu_records_exact_and_wild_lines() {
+        let data = b"+Foo-:foo:1:2:/h/foo:-::\n=JoE:joe:3:4:/h/joe:::\n+:all:5:6:/h:-:x:\n+bar-:bar:7:8:/b:-::extra:stuff\n+baz.:baz:9:9:/z:.::\n.\nignored garbage\n";
+        let recs = assign_to_records(Path::new("assign"), data).unwrap();
+        let want: Vec<(Vec<u8>, Vec<u8>)> = vec![
+            (
+                b"!foo-".to_vec(),
+                b"foo\x001\x002\x00/h/foo\x00-\x00".to_vec(),
+            ),
+            (
+                b"!joe\x00".to_vec(),
+                b"joe\x003\x004\x00/h/joe\x00\x00".to_vec(),
+            ),
+            (b"!".to_vec(), b"all\x005\x006\x00/h\x00-\x00x".to_vec()),
+            (b"!bar-".to_vec(), b"bar\x007\x008\x00/b\x00-\x00".to_vec()),
+            (b"!baz.".to_vec(), b"baz\x009\x009\x00/z\x00.\x00".to_vec()),
+            (Vec::new(), b"-.".to_vec()),
+        ];
+        assert_eq!(recs, want);
+    }
+
+    #[test]
+    fn newu_format_errors() {
+        for bad in [
+            &b""[..],                // no "." line
+            b"+a-:a:1:1:/a:-::\n",   // no "." line
+            b"+a-:a:1:1:/a:-::",     // unterminated
+            b"+a-:a:1:1:/a:-:\n.\n", // only 5 colons after the key
+            b"nocolon\n.\n",
+            b":x:1:1:/a:-::\n.\n",
+            b"+a-:a\x00:1:1:/a:-::\n.\n",
+        ] {
+            let e = assign_to_records(Path::new("/x/assign"), bad).unwrap_err();
+            assert_eq!(e.kind(), io::ErrorKind::InvalidData);
+            assert!(e.to_string().contains("/x/assign"), "{e}");
+        }
+        // "." alone (empty assign) is fine: only the wildcard record
+        let r = assign_to_records(Path::new("a"), b".\n").unwrap();
+        assert_eq!(r, vec![(Vec::new(), Vec::new())]);
+        // any line starting with '.' ends the file
+        assert_eq!(assign_to_records(Path::new("a"), b".x").unwrap().len(), 1);
+    }
+
+    #[test]
+    fn add_creates_files_with_terminator() {
+        let d = tempfile::tempdir().unwrap();
+        add_domain(d.path(), &entry("example.com", 555)).unwrap();
+        assert_eq!(
+            read(&d.path().join("assign")),
+            "+example.com-:example.com:555:556:/var/indimail/domains/example.com:-::\n.\n"
+        );
+        use std::os::unix::fs::PermissionsExt;
+        for f in ["assign", "cdb"] {
+            let m = fs::metadata(d.path().join(f)).unwrap().permissions().mode();
+            assert_eq!(m & 0o7777, 0o644, "{f}");
+        }
+        assert_eq!(
+            lookup_domain(d.path(), "example.com").unwrap(),
+            Some(entry("example.com", 555))
+        );
+        // nothing else left in the directory (no temp or lock files)
+        assert_eq!(fs::read_dir(d.path()).unwrap().count(), 2);
+    }
+
+    #[test]
+    fn prefix_domains_coexist() {
+        let d = tempfile::tempdir().unwrap();
+        add_domain(d.path(), &entry("example.com", 1)).unwrap();
+        add_domain(d.path(), &entry("example.com.au", 2)).unwrap();
+        add_domain(d.path(), &entry("ample.com", 3)).unwrap();
+        assert_eq!(
+            lookup_domain(d.path(), "example.com").unwrap(),
+            Some(entry("example.com", 1))
+        );
+        assert_eq!(
+            lookup_domain(d.path(), "example.com.au").unwrap(),
+            Some(entry("example.com.au", 2))
+        );
+        let listed = list_domains(d.path()).unwrap();
+        assert_eq!(
+            listed,
+            vec![
+                entry("example.com", 1),
+                entry("example.com.au", 2),
+                entry("ample.com", 3)
+            ]
+        );
+        // removing the shorter one leaves the longer one alone, and vice versa
+        assert!(remove_domain(d.path(), "example.com").unwrap());
+        assert_eq!(lookup_domain(d.path(), "example.com").unwrap(), None);
+        assert!(lookup_domain(d.path(), "example.com.au").unwrap().is_some());
+        assert!(!remove_domain(d.path(), "example.co").unwrap());
+        assert!(remove_domain(d.path(), "example.com.au").unwrap());
+        assert_eq!(list_domains(d.path()).unwrap(), vec![entry("ample.com", 3)]);
+        assert_eq!(
+            read(&d.path().join("assign")),
+            "+ample.com-:ample.com:3:4:/var/indimail/domains/ample.com:-::\n.\n"
+        );
+    }
+
+    #[test]
+    fn replace_keeps_position_and_other_lines() {
+        let d = tempfile::tempdir().unwrap();
+        fs::write(
+            d.path().join("assign"),
+            "=joe:joe:1:1:/home/joe:::\n+a.test-:a.test:1:1:/a:-::\n+b.test-:b.test:1:1:/b:-::\n.\n",
+        )
+        .unwrap();
+        add_domain(d.path(), &entry("a.test", 9)).unwrap();
+        assert_eq!(
+            read(&d.path().join("assign")),
+            "=joe:joe:1:1:/home/joe:::\n+a.test-:a.test:9:10:/var/indimail/domains/a.test:-::\n+b.test-:b.test:1:1:/b:-::\n.\n"
+        );
+        let db = Cdb::open(&d.path().join("cdb")).unwrap().unwrap();
+        assert!(db.get(b"!joe\0").is_some());
+        assert_eq!(lookup_domain(d.path(), "a.test").unwrap().unwrap().uid, 9);
+        assert_eq!(list_domains(d.path()).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn lookup_without_cdb_or_key() {
+        let d = tempfile::tempdir().unwrap();
+        assert_eq!(lookup_domain(d.path(), "x.test").unwrap(), None);
+        add_domain(d.path(), &entry("y.test", 5)).unwrap();
+        assert_eq!(lookup_domain(d.path(), "x.test").unwrap(), None);
+        assert_eq!(lookup_domain(d.path(), "y.tes").unwrap(), None);
+        assert_eq!(
+            list_domains(&d.path().join("none")).unwrap_err().kind(),
+            io::ErrorKind::NotFound
+        );
+        assert!(!remove_domain(&d.path().join("none"), "y.test").unwrap());
+    }
+
+    #[test]
+    fn invalid_input_rejected() {
+        let d = tempfile::tempdir().unwrap();
+        let mut e = entry("bad:domain", 1);
+        assert_eq!(
+            add_domain(d.path(), &e).unwrap_err().kind(),
+            io::ErrorKind::InvalidInput
+        );
+        e = entry("ok.test", 1);
+        e.dir = PathBuf::from("/a:b");
+        assert_eq!(
+            add_domain(d.path(), &e).unwrap_err().kind(),
+            io::ErrorKind::InvalidInput
+        );
+        assert!(!d.path().join("assign").exists());
+    }
+
+    #[test]
+    fn failure_leaves_both_files_unchanged() {
+        let d = tempfile::tempdir().unwrap();
+        add_domain(d.path(), &entry("a.test", 1)).unwrap();
+        let a0 = fs::read(d.path().join("assign")).unwrap();
+        let c0 = fs::read(d.path().join("cdb")).unwrap();
+        for target in ["assign", "cdb"] {
+            fault::fail_rename_to(Some(target));
+            assert!(add_domain(d.path(), &entry("b.test", 2)).is_err());
+            assert!(remove_domain(d.path(), "a.test").is_err());
+            fault::fail_rename_to(None);
+            assert_eq!(fs::read(d.path().join("assign")).unwrap(), a0, "{target}");
+            assert_eq!(fs::read(d.path().join("cdb")).unwrap(), c0, "{target}");
+            assert_eq!(fs::read_dir(d.path()).unwrap().count(), 2, "{target}");
+        }
+        // a malformed assign file blocks the edit without touching anything
+        fs::write(d.path().join("assign"), "garbage\n").unwrap();
+        assert_eq!(
+            add_domain(d.path(), &entry("b.test", 2))
+                .unwrap_err()
+                .kind(),
+            io::ErrorKind::InvalidData
+        );
+        assert_eq!(read(&d.path().join("assign")), "garbage\n");
+        assert_eq!(fs::read(d.path().join("cdb")).unwrap(), c0);
+    }
+
+    #[test]
+    fn failure_on_first_add_removes_new_assign() {
+        let d = tempfile::tempdir().unwrap();
+        fault::fail_rename_to(Some("cdb"));
+        assert!(add_domain(d.path(), &entry("a.test", 1)).is_err());
+        fault::fail_rename_to(None);
+        assert_eq!(fs::read_dir(d.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn concurrent_adds_all_present() {
+        let d = tempfile::tempdir().unwrap();
+        let dir = d.path().to_path_buf();
+        let hs: Vec<_> = (0..20)
+            .map(|i| {
+                let dir = dir.clone();
+                std::thread::spawn(move || {
+                    add_domain(&dir, &entry(&format!("d{i}.test"), i)).unwrap()
+                })
+            })
+            .collect();
+        for h in hs {
+            h.join().unwrap();
+        }
+        assert_eq!(list_domains(&dir).unwrap().len(), 20);
+        for i in 0..20 {
+            assert!(lookup_domain(&dir, &format!("d{i}.test"))
+                .unwrap()
+                .is_some());
+        }
+        assert!(read(&dir.join("assign")).ends_with("\n.\n"));
+    }
+
+    /// The oracle assign file compiled by us equals tinycdb's `cdb -c` output for
+    /// qmail-newu's records (skipped when tinycdb is absent).
+    #[test]
+    fn oracle_cdb_matches_tinycdb() {
+        use std::io::Write;
+        let d = tempfile::tempdir().unwrap();
+        let assign = "+example.com-:example.com:999:995:/tmp/oracle/inst/var/indimail/domains/example.com:-::\n=joe:joe:1:2:/h/joe:::\n.\n";
+        fs::write(d.path().join("assign"), assign).unwrap();
+        compile(d.path()).unwrap();
+        let mut input = Vec::new();
+        for (k, v) in assign_to_records(Path::new("assign"), assign.as_bytes()).unwrap() {
+            input.extend_from_slice(format!("+{},{}:", k.len(), v.len()).as_bytes());
+            input.extend_from_slice(&k);
+            input.extend_from_slice(b"->");
+            input.extend_from_slice(&v);
+            input.push(b'\n');
+        }
+        input.push(b'\n');
+        let out = d.path().join("sys.cdb");
+        let Ok(mut child) = std::process::Command::new("cdb")
+            .arg("-c")
+            .arg(&out)
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+        else {
+            println!("note: `cdb` (tinycdb) not installed; skipping");
+            return;
+        };
+        child.stdin.take().unwrap().write_all(&input).unwrap();
+        assert!(child.wait().unwrap().success());
+        assert_eq!(
+            fs::read(d.path().join("cdb")).unwrap(),
+            fs::read(&out).unwrap()
+        );
+    }
+
+    /// Compare with the real qmail-newu when one is installed.
+    #[test]
+    fn matches_system_qmail_newu() {
+        let newu = ["/usr/sbin/qmail-newu", "/var/qmail/bin/qmail-newu"]
+            .into_iter()
+            .map(Path::new)
+            .find(|p| p.exists());
+        let Some(newu) = newu else {
+            println!("note: qmail-newu not installed; skipping byte comparison");
+            return;
+        };
+        let d = tempfile::tempdir().unwrap();
+        fs::write(
+            d.path().join("assign"),
+            "+a.test-:a.test:1:2:/a:-::\n=joe:joe:3:4:/j:::\n.\n",
+        )
+        .unwrap();
+        let st = std::process::Command::new(newu)
+            .arg(d.path())
+            .env("ASSIGNDIR", d.path())
+            .status()
+            .unwrap();
+        assert!(st.success());
+        let theirs = fs::read(d.path().join("cdb")).unwrap();
+        compile(d.path()).unwrap();
+        assert_eq!(fs::read(d.path().join("cdb")).unwrap(), theirs);
+    }
+}

@@ -1,0 +1,664 @@
+//! qmail control-file primitives: reading, exact-line add/remove, atomic replacement.
+//!
+//! Locking follows IndiMail's `update_file`/`remove_line` discipline so that the
+//! original tools running beside ours are serialised with us: an exclusive fcntl
+//! write lock on the whole of `<file>.pre.1` (created mode 0644), held across the
+//! read-modify-write, and the lock file is unlinked just before the lock is released.
+//!
+//! On Linux the lock is taken as an open-file-description lock (`F_OFD_SETLKW`); such
+//! locks conflict with the classic `F_SETLKW` locks of the C tools *and* with each other
+//! inside one process, so threads are serialised too. (Falls back to `F_SETLKW` where
+//! OFD locks are unavailable.) Because holders unlink the lock file, after acquiring
+//! we check that the path still names the inode we locked, and retry if not.
+//!
+//! Every rewrite goes to a uniquely named temp file in the same directory, is
+//! fsynced, then renamed over the target; a failure at any point leaves the target
+//! untouched and removes the temp file.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::io::AsRawFd;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Wrap an error so its message names the operation and the path; the kind is kept.
+pub(crate) fn err_at(what: &str, path: &Path, e: io::Error) -> io::Error {
+    io::Error::new(e.kind(), format!("{what}: {}: {e}", path.display()))
+}
+
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut s = path.as_os_str().to_os_string();
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
+// ---------------------------------------------------------------------------------
+// Locking
+
+/// An exclusive lock on `<file>.pre.1`, released (and the lock file removed) on drop.
+#[derive(Debug)]
+pub struct FileLock {
+    file: File,
+    lock_path: PathBuf,
+    cmd_unlock: libc::c_int,
+}
+
+fn fcntl_lock(file: &File, cmd: libc::c_int, ty: libc::c_int) -> io::Result<()> {
+    // SAFETY: `flock` is a plain C struct for which all-zero bytes is a valid value.
+    let mut fl: libc::flock = unsafe { std::mem::zeroed() };
+    fl.l_type = ty as libc::c_short;
+    fl.l_whence = libc::SEEK_SET as libc::c_short;
+    fl.l_start = 0;
+    fl.l_len = 0; // whole file
+    fl.l_pid = 0; // must be 0 for OFD locks; ignored by F_SETLKW
+    loop {
+        // SAFETY: the fd is open for the lifetime of `file`, and `fl` is a valid,
+        // initialised `struct flock` that outlives the call.
+        let r = unsafe { libc::fcntl(file.as_raw_fd(), cmd, &mut fl as *mut libc::flock) };
+        if r != -1 {
+            return Ok(());
+        }
+        let e = io::Error::last_os_error();
+        if e.kind() != io::ErrorKind::Interrupted {
+            return Err(e);
+        }
+    }
+}
+
+/// Take the exclusive `<path>.pre.1` lock used by IndiMail's update_file/remove_line.
+/// Blocks until it is available.
+pub fn lock(path: &Path) -> io::Result<FileLock> {
+    let lock_path = with_suffix(path, ".pre.1");
+    loop {
+        let file = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .mode(0o644)
+            .custom_flags(libc::O_CLOEXEC)
+            .open(&lock_path)
+            .map_err(|e| err_at("lock: open", &lock_path, e))?;
+        let unset = lock_commands(&file).map_err(|e| err_at("lock: fcntl", &lock_path, e))?;
+        let held = file
+            .metadata()
+            .map_err(|e| err_at("lock: fstat", &lock_path, e))?;
+        match fs::metadata(&lock_path) {
+            Ok(m) if m.dev() == held.dev() && m.ino() == held.ino() => {
+                return Ok(FileLock {
+                    file,
+                    lock_path,
+                    cmd_unlock: unset,
+                })
+            }
+            // The previous holder removed the file we waited on: start again.
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(err_at("lock: stat", &lock_path, e)),
+        }
+        let _ = fcntl_lock(&file, unset, libc::F_UNLCK);
+    }
+}
+
+/// Acquire the write lock; returns the fcntl command that releases it.
+fn lock_commands(file: &File) -> io::Result<libc::c_int> {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        match fcntl_lock(file, libc::F_OFD_SETLKW, libc::F_WRLCK) {
+            Ok(()) => return Ok(libc::F_OFD_SETLK),
+            Err(e) if e.raw_os_error() == Some(libc::EINVAL) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    fcntl_lock(file, libc::F_SETLKW, libc::F_WRLCK)?;
+    Ok(libc::F_SETLK)
+}
+
+impl Drop for FileLock {
+    fn drop(&mut self) {
+        // Like the original: remove the lock file while still holding the lock, but
+        // only if it is still ours.
+        if let (Ok(m), Ok(held)) = (fs::metadata(&self.lock_path), self.file.metadata()) {
+            if m.dev() == held.dev() && m.ino() == held.ino() {
+                let _ = fs::remove_file(&self.lock_path);
+            }
+        }
+        let _ = fcntl_lock(&self.file, self.cmd_unlock, libc::F_UNLCK);
+        // closing `file` releases anything left
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// Atomic replacement
+
+#[cfg(test)]
+pub(crate) mod fault {
+    //! Test-only fault injection: make the rename onto a target with this file name fail.
+    use std::cell::RefCell;
+    use std::path::Path;
+
+    thread_local! {
+        static FAIL_RENAME_TO: RefCell<Option<String>> = const { RefCell::new(None) };
+    }
+
+    pub(crate) fn fail_rename_to(name: Option<&str>) {
+        FAIL_RENAME_TO.with(|f| *f.borrow_mut() = name.map(str::to_string));
+    }
+
+    pub(crate) fn should_fail(target: &Path) -> bool {
+        FAIL_RENAME_TO.with(|f| {
+            f.borrow()
+                .as_deref()
+                .is_some_and(|n| target.file_name().and_then(|s| s.to_str()) == Some(n))
+        })
+    }
+}
+
+static TEMP_SEQ: AtomicU64 = AtomicU64::new(0);
+
+/// A fully written, fsynced temp file waiting to be renamed over its target.
+/// Dropping it without [`AtomicFile::commit`] removes the temp file.
+#[derive(Debug)]
+pub struct AtomicFile {
+    tmp: PathBuf,
+    target: PathBuf,
+    done: bool,
+}
+
+impl AtomicFile {
+    /// Write `contents` to a new temp file beside `target`, with exactly `mode` and,
+    /// if given, owner `uid:gid`; fsync it.
+    pub fn prepare(
+        target: &Path,
+        contents: &[u8],
+        mode: u32,
+        owner: Option<(u32, u32)>,
+    ) -> io::Result<AtomicFile> {
+        let name = target.file_name().ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("{}: not a file path", target.display()),
+            )
+        })?;
+        let seq = TEMP_SEQ.fetch_add(1, Ordering::Relaxed);
+        let mut tmpname = name.to_os_string();
+        tmpname.push(format!(".tmp.{}.{}", std::process::id(), seq));
+        let tmp = target.with_file_name(tmpname);
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(mode & 0o7777)
+            .custom_flags(libc::O_CLOEXEC)
+            .open(&tmp)
+            .map_err(|e| err_at("open", &tmp, e))?;
+        let pending = AtomicFile {
+            tmp,
+            target: target.to_path_buf(),
+            done: false,
+        };
+        let tmp = &pending.tmp;
+        if let Some((uid, gid)) = owner {
+            let m = file.metadata().map_err(|e| err_at("fstat", tmp, e))?;
+            if m.uid() != uid || m.gid() != gid {
+                std::os::unix::fs::fchown(&file, Some(uid), Some(gid))
+                    .map_err(|e| err_at("fchown", tmp, e))?;
+            }
+        }
+        // after fchown (which may clear set-id bits); not subject to the umask
+        file.set_permissions(fs::Permissions::from_mode(mode & 0o7777))
+            .map_err(|e| err_at("fchmod", tmp, e))?;
+        file.write_all(contents)
+            .map_err(|e| err_at("write", tmp, e))?;
+        file.sync_all().map_err(|e| err_at("fsync", tmp, e))?;
+        Ok(pending)
+    }
+
+    /// Rename the temp file over the target.
+    pub fn commit(mut self) -> io::Result<()> {
+        #[cfg(test)]
+        if fault::should_fail(&self.target) {
+            return Err(err_at(
+                "rename",
+                &self.target,
+                io::Error::other("injected fault"),
+            ));
+        }
+        fs::rename(&self.tmp, &self.target).map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!(
+                    "rename: {} --> {}: {e}",
+                    self.tmp.display(),
+                    self.target.display()
+                ),
+            )
+        })?;
+        self.done = true;
+        sync_dir(&self.target);
+        Ok(())
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+/// Best-effort fsync of the directory holding `path` (makes renames durable).
+fn sync_dir(path: &Path) {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+/// Write whole contents atomically (temp + fsync + rename), with exactly `mode` and an
+/// optional owner.
+pub fn write_atomic(
+    path: &Path,
+    contents: &[u8],
+    mode: u32,
+    owner: Option<(u32, u32)>,
+) -> io::Result<()> {
+    AtomicFile::prepare(path, contents, mode, owner)?.commit()
+}
+
+// ---------------------------------------------------------------------------------
+// Reading
+
+/// Split into lines without their `\n`; a final unterminated line is included.
+pub(crate) fn split_lines(data: &[u8]) -> Vec<&[u8]> {
+    let mut v: Vec<&[u8]> = data.split(|&b| b == b'\n').collect();
+    if data.is_empty() || data.ends_with(b"\n") {
+        v.pop();
+    }
+    v
+}
+
+fn join_lines<'a>(lines: impl IntoIterator<Item = &'a [u8]>) -> Vec<u8> {
+    let mut out = Vec::new();
+    for l in lines {
+        out.extend_from_slice(l);
+        out.push(b'\n');
+    }
+    out
+}
+
+fn strip_comment(line: &[u8]) -> String {
+    let cut = line.iter().position(|&b| b == b'#').unwrap_or(line.len());
+    String::from_utf8_lossy(&line[..cut]).trim().to_string()
+}
+
+/// Strip comments (`#` to end of line) and surrounding white space; skip blank lines.
+/// Err(NotFound) if the file does not exist.
+pub fn read_lines(path: &Path) -> io::Result<Vec<String>> {
+    let data = fs::read(path).map_err(|e| err_at("read", path, e))?;
+    Ok(split_lines(&data)
+        .into_iter()
+        .map(strip_comment)
+        .filter(|l| !l.is_empty())
+        .collect())
+}
+
+/// First line without its trailing newline (an empty file gives `Some("")`);
+/// Ok(None) if the file does not exist.
+pub fn read_first_line(path: &Path) -> io::Result<Option<String>> {
+    match fs::read(path) {
+        Ok(data) => {
+            let end = data.iter().position(|&b| b == b'\n').unwrap_or(data.len());
+            Ok(Some(String::from_utf8_lossy(&data[..end]).into_owned()))
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(err_at("read", path, e)),
+    }
+}
+
+/// Does the file contain exactly this line (after comment and white-space
+/// stripping)? false if the file is absent.
+pub fn has_line(path: &Path, line: &str) -> io::Result<bool> {
+    match read_lines(path) {
+        Ok(lines) => Ok(lines.iter().any(|l| l == line)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Number of non-blank, non-comment lines (count_rcpthosts semantics); 0 if absent.
+pub fn count_lines(path: &Path) -> io::Result<usize> {
+    match read_lines(path) {
+        Ok(lines) => Ok(lines.len()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(0),
+        Err(e) => Err(e),
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// Editing
+
+fn check_line(path: &Path, line: &str) -> io::Result<()> {
+    if line.contains('\n') || line.contains('\0') {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{}: line contains a newline or NUL", path.display()),
+        ));
+    }
+    Ok(())
+}
+
+/// Mode (permission bits) and owner of an existing file; None if absent.
+pub(crate) fn file_attrs(path: &Path) -> io::Result<Option<(u32, (u32, u32))>> {
+    match fs::metadata(path) {
+        Ok(m) => Ok(Some((m.mode() & 0o7777, (m.uid(), m.gid())))),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(err_at("stat", path, e)),
+    }
+}
+
+fn read_optional(path: &Path) -> io::Result<Option<Vec<u8>>> {
+    match fs::read(path) {
+        Ok(d) => Ok(Some(d)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(err_at("read", path, e)),
+    }
+}
+
+/// Add `line` unless an identical line (whole raw line, never a prefix) exists.
+/// As in the original update_file, a `.` terminator line (users/assign style) is kept
+/// last. Locked and atomic; an existing file keeps its owner and mode, a new one gets
+/// `mode` and `owner` (if Some). Returns true if the file changed.
+pub fn add_line(path: &Path, line: &str, mode: u32, owner: Option<(u32, u32)>) -> io::Result<bool> {
+    check_line(path, line)?;
+    let _lock = lock(path)?;
+    let (contents, mode, owner) = match read_optional(path)? {
+        None => (join_lines([line.as_bytes()]), mode, owner),
+        Some(data) => {
+            let lines = split_lines(&data);
+            if lines.contains(&line.as_bytes()) {
+                return Ok(false);
+            }
+            let has_dot = lines.contains(&&b"."[..]);
+            let mut out: Vec<&[u8]> = lines.into_iter().filter(|l| *l != b".").collect();
+            out.push(line.as_bytes());
+            if has_dot {
+                out.push(b".");
+            }
+            let (m, o) = file_attrs(path)?.unwrap_or((mode, (0, 0)));
+            (join_lines(out), m, Some(o))
+        }
+    };
+    write_atomic(path, &contents, mode, owner)?;
+    Ok(true)
+}
+
+/// Remove every line equal to `line` (exact). Locked and atomic, keeping owner and
+/// mode. Returns the number removed; Ok(0) if the file is absent.
+pub fn remove_line(path: &Path, line: &str) -> io::Result<usize> {
+    check_line(path, line)?;
+    if file_attrs(path)?.is_none() {
+        return Ok(0);
+    }
+    let _lock = lock(path)?;
+    let Some(data) = read_optional(path)? else {
+        return Ok(0);
+    };
+    let lines = split_lines(&data);
+    let before = lines.len();
+    let kept: Vec<&[u8]> = lines
+        .into_iter()
+        .filter(|l| *l != line.as_bytes())
+        .collect();
+    let removed = before - kept.len();
+    if removed == 0 {
+        return Ok(0);
+    }
+    let Some((mode, owner)) = file_attrs(path)? else {
+        return Ok(0);
+    };
+    write_atomic(path, &join_lines(kept), mode, Some(owner))?;
+    Ok(removed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mode_of(p: &Path) -> u32 {
+        fs::metadata(p).unwrap().mode() & 0o7777
+    }
+
+    #[test]
+    fn read_lines_strips_comments_and_blanks() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("rcpthosts");
+        fs::write(
+            &p,
+            "# header\n a.test \n\n  \nb.test # trailing\n#x\nc.test",
+        )
+        .unwrap();
+        assert_eq!(read_lines(&p).unwrap(), vec!["a.test", "b.test", "c.test"]);
+        assert_eq!(count_lines(&p).unwrap(), 3);
+        assert!(has_line(&p, "b.test").unwrap());
+        assert!(!has_line(&p, "b.tes").unwrap());
+        let missing = d.path().join("nope");
+        let e = read_lines(&missing).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::NotFound);
+        assert!(e.to_string().contains("nope"), "{e}");
+        assert_eq!(count_lines(&missing).unwrap(), 0);
+        assert!(!has_line(&missing, "a").unwrap());
+    }
+
+    #[test]
+    fn first_line() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("me");
+        assert_eq!(read_first_line(&p).unwrap(), None);
+        fs::write(&p, "host.example\nsecond\n").unwrap();
+        assert_eq!(
+            read_first_line(&p).unwrap().as_deref(),
+            Some("host.example")
+        );
+        fs::write(&p, "nonl").unwrap();
+        assert_eq!(read_first_line(&p).unwrap().as_deref(), Some("nonl"));
+        fs::write(&p, "").unwrap();
+        assert_eq!(read_first_line(&p).unwrap().as_deref(), Some(""));
+    }
+
+    #[test]
+    fn add_line_exact_not_prefix() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("rcpthosts");
+        assert!(add_line(&p, "example.com", 0o644, None).unwrap());
+        assert_eq!(mode_of(&p), 0o644);
+        assert!(add_line(&p, "example.com.au", 0o600, None).unwrap());
+        assert!(!add_line(&p, "example.com", 0o644, None).unwrap());
+        assert!(add_line(&p, "example.co", 0o644, None).unwrap());
+        assert_eq!(
+            fs::read_to_string(&p).unwrap(),
+            "example.com\nexample.com.au\nexample.co\n"
+        );
+        // existing file keeps its mode
+        assert_eq!(mode_of(&p), 0o644);
+        // no lock or temp files left behind
+        assert_eq!(fs::read_dir(d.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn add_line_keeps_dot_last_and_fixes_missing_newline() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("assign");
+        fs::write(&p, "+a-:a:1:1:/a:-::\n.\n").unwrap();
+        add_line(&p, "+b-:b:1:1:/b:-::", 0o644, None).unwrap();
+        assert_eq!(
+            fs::read_to_string(&p).unwrap(),
+            "+a-:a:1:1:/a:-::\n+b-:b:1:1:/b:-::\n.\n"
+        );
+        let q = d.path().join("locals");
+        fs::write(&q, "x").unwrap();
+        add_line(&q, "y", 0o644, None).unwrap();
+        assert_eq!(fs::read_to_string(&q).unwrap(), "x\ny\n");
+    }
+
+    #[test]
+    fn add_line_preserves_mode_and_owner() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("virtualdomains");
+        fs::write(&p, "a:a\n").unwrap();
+        fs::set_permissions(&p, fs::Permissions::from_mode(0o640)).unwrap();
+        let me = fs::metadata(&p).unwrap();
+        add_line(&p, "b:b", 0o644, None).unwrap();
+        let m = fs::metadata(&p).unwrap();
+        assert_eq!(m.mode() & 0o7777, 0o640);
+        assert_eq!((m.uid(), m.gid()), (me.uid(), me.gid()));
+    }
+
+    #[test]
+    fn new_file_owner_applied_when_root() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("etrnhosts");
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let root = unsafe { libc::geteuid() } == 0;
+        let owner = if root {
+            (1234, 4321)
+        } else {
+            (me_uid(), me_gid())
+        };
+        add_line(&p, "x.test", 0o600, Some(owner)).unwrap();
+        let m = fs::metadata(&p).unwrap();
+        assert_eq!((m.uid(), m.gid()), owner);
+        assert_eq!(m.mode() & 0o7777, 0o600);
+    }
+
+    fn me_uid() -> u32 {
+        // SAFETY: getuid has no preconditions and cannot fail.
+        unsafe { libc::getuid() }
+    }
+    fn me_gid() -> u32 {
+        // SAFETY: getgid has no preconditions and cannot fail.
+        unsafe { libc::getgid() }
+    }
+
+    #[test]
+    fn remove_line_exact() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("locals");
+        assert_eq!(remove_line(&p, "x").unwrap(), 0);
+        assert!(!p.exists());
+        fs::write(&p, "example.com\nexample.com.au\nexample.com\nexample.co\n").unwrap();
+        fs::set_permissions(&p, fs::Permissions::from_mode(0o600)).unwrap();
+        assert_eq!(remove_line(&p, "example.com").unwrap(), 2);
+        assert_eq!(
+            fs::read_to_string(&p).unwrap(),
+            "example.com.au\nexample.co\n"
+        );
+        assert_eq!(mode_of(&p), 0o600);
+        assert_eq!(remove_line(&p, "example").unwrap(), 0);
+        assert_eq!(remove_line(&p, "example.co").unwrap(), 1);
+        assert_eq!(fs::read_to_string(&p).unwrap(), "example.com.au\n");
+        assert_eq!(fs::read_dir(d.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn failed_rename_leaves_file_unchanged() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("rcpthosts");
+        fs::write(&p, "a.test\n").unwrap();
+        fault::fail_rename_to(Some("rcpthosts"));
+        let e = add_line(&p, "b.test", 0o644, None).unwrap_err();
+        assert!(e.to_string().contains("rcpthosts"), "{e}");
+        let e = remove_line(&p, "a.test").unwrap_err();
+        assert!(e.to_string().contains("injected"), "{e}");
+        fault::fail_rename_to(None);
+        assert_eq!(fs::read_to_string(&p).unwrap(), "a.test\n");
+        // temp and lock files cleaned up
+        assert_eq!(fs::read_dir(d.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn temp_path_is_directory_error() {
+        // an unwritable target directory: target path's parent is a regular file
+        let d = tempfile::tempdir().unwrap();
+        let f = d.path().join("file");
+        fs::write(&f, "x").unwrap();
+        let e = write_atomic(&f.join("sub"), b"data", 0o644, None).unwrap_err();
+        assert!(e.to_string().contains("file/sub"), "{e}");
+        assert_eq!(fs::read_to_string(&f).unwrap(), "x");
+    }
+
+    #[test]
+    fn write_atomic_sets_mode_exactly() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("x");
+        write_atomic(&p, b"one\n", 0o640, None).unwrap();
+        assert_eq!(mode_of(&p), 0o640);
+        write_atomic(&p, b"two\n", 0o644, None).unwrap();
+        assert_eq!(fs::read(&p).unwrap(), b"two\n");
+        assert_eq!(mode_of(&p), 0o644);
+    }
+
+    #[test]
+    fn concurrent_threads_all_lines_present() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("rcpthosts");
+        let handles: Vec<_> = (0..20)
+            .map(|i| {
+                let p = p.clone();
+                std::thread::spawn(move || {
+                    add_line(&p, &format!("host{i}.test"), 0o644, None).unwrap();
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join().unwrap();
+        }
+        let lines = read_lines(&p).unwrap();
+        assert_eq!(lines.len(), 20, "{lines:?}");
+        for i in 0..20 {
+            assert!(lines.contains(&format!("host{i}.test")));
+        }
+        assert_eq!(fs::read_dir(d.path()).unwrap().count(), 1);
+    }
+
+    /// Helper run in child processes by `concurrent_processes_all_lines_present`.
+    #[test]
+    fn child_add_line_helper() {
+        if let (Ok(p), Ok(l)) = (
+            std::env::var("CONTROL_TEST_CHILD_PATH"),
+            std::env::var("CONTROL_TEST_CHILD_LINE"),
+        ) {
+            add_line(Path::new(&p), &l, 0o644, None).unwrap();
+        }
+    }
+
+    #[test]
+    fn concurrent_processes_all_lines_present() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("morercpthosts");
+        let exe = std::env::current_exe().unwrap();
+        let children: Vec<_> = (0..20)
+            .map(|i| {
+                std::process::Command::new(&exe)
+                    .args([
+                        "--exact",
+                        "control::tests::child_add_line_helper",
+                        "--quiet",
+                    ])
+                    .env("CONTROL_TEST_CHILD_PATH", &p)
+                    .env("CONTROL_TEST_CHILD_LINE", format!("proc{i}.test"))
+                    .stdout(std::process::Stdio::null())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for mut c in children {
+            assert!(c.wait().unwrap().success());
+        }
+        let lines = read_lines(&p).unwrap();
+        assert_eq!(lines.len(), 20, "{lines:?}");
+        assert_eq!(fs::read_dir(d.path()).unwrap().count(), 1);
+    }
+}

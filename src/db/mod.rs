@@ -1,0 +1,387 @@
+/*!
+The one MySQL/MariaDB access layer every applet uses.
+
+* The connection string is resolved as the original's `iopen` does: env
+  `MYSQL_HOST`, else the first line of `CONTROLDIR/host.mysql`, else
+  `localhost`; its form is `host:user:password:socket_or_port:ssl|nossl` with
+  missing fields taken from `MYSQL_USER`, `MYSQL_PASSWD`, `MYSQL_SOCKET`,
+  `MYSQL_VPORT` and the compiled defaults.
+* The database is created when the server says it does not exist, and each
+  table is created (with the original's exact column layout, see [`schema`])
+  the first time a statement finds it missing.
+* Every statement uses bound parameters. Identifiers that cannot be bound
+  (the database name, `dir_control<prefix>` tables) are checked against a
+  strict character set first.
+* Multi-step changes run inside [`Db::transaction`]; tables are created before
+  a transaction starts because DDL would commit it implicitly.
+*/
+
+pub mod dircontrol;
+pub mod lastauth;
+pub mod schema;
+pub mod users;
+pub mod valias;
+pub mod vlimits;
+
+use std::time::Duration;
+
+use mysql::prelude::Queryable;
+use mysql::{Conn, OptsBuilder, Params, SslOpts};
+
+use crate::config::{env_nonempty, env_or, first_line, Config};
+
+/// MySQL error numbers the layer reacts to.
+const ER_BAD_DB_ERROR: u16 = 1049;
+const ER_NO_SUCH_TABLE: u16 = 1146;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// Could not reach the server; the text names host/socket and user, never the password.
+    #[error("{0}")]
+    Connect(String),
+    #[error("{context}: {source}")]
+    Query {
+        context: String,
+        #[source]
+        source: mysql::Error,
+    },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl DbError {
+    pub fn exit_code(&self) -> i32 {
+        111
+    }
+    fn query(context: impl Into<String>, source: mysql::Error) -> Self {
+        DbError::Query {
+            context: context.into(),
+            source,
+        }
+    }
+}
+
+pub type DbResult<T> = Result<T, DbError>;
+
+fn server_code(e: &mysql::Error) -> Option<u16> {
+    match e {
+        mysql::Error::MySqlError(m) => Some(m.code),
+        _ => None,
+    }
+}
+
+/// A parsed `host.mysql` connection string.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnSpec {
+    /// The string as configured (shown, password masked, by vuserinfo).
+    pub raw: String,
+    pub host: String,
+    pub user: String,
+    pub password: String,
+    pub socket: Option<String>,
+    pub port: u16,
+    pub ssl: bool,
+    pub database: String,
+}
+
+impl ConnSpec {
+    /// Resolve the local database's connection string.
+    pub fn local(cfg: &Config) -> DbResult<ConnSpec> {
+        let raw = match std::env::var("MYSQL_HOST") {
+            Ok(h) => h,
+            Err(_) => {
+                let path = cfg.control("host.mysql");
+                match first_line(&path) {
+                    Ok(Some(l)) if !l.is_empty() => l,
+                    Ok(Some(_)) => {
+                        return Err(DbError::Invalid(format!(
+                            "iopen: {}: incomplete line",
+                            path.display()
+                        )))
+                    }
+                    Ok(None) => "localhost".to_string(),
+                    Err(e) => {
+                        return Err(DbError::Invalid(format!("iopen: {}: {e}", path.display())))
+                    }
+                }
+            }
+        };
+        Ok(ConnSpec::parse(&raw))
+    }
+
+    pub fn parse(raw: &str) -> ConnSpec {
+        let mut f = raw.split(':');
+        let host = f.next().unwrap_or("").to_string();
+        let field = |v: Option<&str>| v.filter(|s| !s.is_empty()).map(str::to_string);
+        let user = field(f.next()).unwrap_or_else(|| env_or("MYSQL_USER", "indimail"));
+        let password = field(f.next()).unwrap_or_else(|| env_or("MYSQL_PASSWD", "ssh-1.5-"));
+        let (mut socket, mut port) = (None, 0u16);
+        match field(f.next()) {
+            Some(s) if s.starts_with('/') || s.starts_with('.') => socket = Some(s),
+            Some(p) => port = p.parse().unwrap_or(0),
+            None => {}
+        }
+        if socket.is_none() && port == 0 {
+            socket = env_nonempty("MYSQL_SOCKET");
+            if socket.is_none() {
+                port = env_nonempty("MYSQL_VPORT")
+                    .and_then(|p| p.parse().ok())
+                    .unwrap_or(0);
+            }
+        }
+        let ssl = f.next() == Some("ssl");
+        ConnSpec {
+            raw: raw.to_string(),
+            host: if host.is_empty() {
+                "localhost".into()
+            } else {
+                host
+            },
+            user,
+            password,
+            socket,
+            port,
+            ssl,
+            database: env_or("MYSQL_DATABASE", "indimail"),
+        }
+    }
+
+    /// The string with its password field masked, for display.
+    pub fn masked(&self) -> String {
+        let mut parts: Vec<&str> = self.raw.split(':').collect();
+        if parts.len() > 2 && !parts[2].is_empty() {
+            parts[2] = "********";
+        }
+        parts.join(":")
+    }
+
+    /// Where the client library would connect: an explicit socket, or for a
+    /// local host without a port the server's default socket, else TCP.
+    fn effective_socket(&self) -> Option<String> {
+        if self.socket.is_some() {
+            return self.socket.clone();
+        }
+        if self.port == 0 && self.host == "localhost" {
+            let default =
+                env_nonempty("MYSQL_UNIX_PORT").unwrap_or_else(|| "/run/mysqld/mysqld.sock".into());
+            if std::path::Path::new(&default).exists() {
+                return Some(default);
+            }
+        }
+        None
+    }
+
+    fn opts(&self, with_db: bool) -> OptsBuilder {
+        let mut o = OptsBuilder::new()
+            .user(Some(&self.user))
+            .pass(Some(&self.password))
+            .prefer_socket(false)
+            .tcp_connect_timeout(Some(Duration::from_secs(120)))
+            .read_timeout(Some(Duration::from_secs(20)))
+            .write_timeout(Some(Duration::from_secs(20)));
+        if with_db {
+            o = o.db_name(Some(&self.database));
+        }
+        match self.effective_socket() {
+            Some(s) => o = o.socket(Some(s)),
+            None => {
+                let host = if self.host == "localhost" {
+                    "127.0.0.1"
+                } else {
+                    &self.host
+                };
+                o = o.ip_or_hostname(Some(host)).tcp_port(if self.port == 0 {
+                    3306
+                } else {
+                    self.port
+                });
+            }
+        }
+        if self.ssl {
+            o = o.ssl_opts(Some(SslOpts::default()));
+        }
+        o
+    }
+
+    fn connect_error(&self, e: &mysql::Error) -> DbError {
+        let socket = self.effective_socket();
+        DbError::Connect(format!(
+            "iopen: mysql_real_connect: {}@{} user {}, port {}, socket {}: use_ssl={}: {}",
+            self.database,
+            self.host,
+            self.user,
+            if socket.is_some() {
+                0
+            } else if self.port == 0 {
+                3306
+            } else {
+                self.port
+            },
+            socket.as_deref().unwrap_or("TCP/IP"),
+            u8::from(self.ssl),
+            e
+        ))
+    }
+}
+
+/// Names that are spliced into SQL (never user input without this check).
+pub fn check_identifier(name: &str) -> DbResult<&str> {
+    if !name.is_empty()
+        && name.len() <= 64
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    {
+        Ok(name)
+    } else {
+        Err(DbError::Invalid(format!("invalid SQL identifier [{name}]")))
+    }
+}
+
+/// An open connection to the local IndiMail database.
+pub struct Db {
+    conn: Conn,
+    pub spec: ConnSpec,
+}
+
+impl Db {
+    /// Connect with the configured string, creating the database if needed.
+    pub fn open(cfg: &Config) -> DbResult<Db> {
+        Db::connect(ConnSpec::local(cfg)?)
+    }
+
+    pub fn connect(spec: ConnSpec) -> DbResult<Db> {
+        check_identifier(&spec.database)?;
+        let conn = match Conn::new(spec.opts(true)) {
+            Ok(c) => c,
+            Err(e) if server_code(&e) == Some(ER_BAD_DB_ERROR) => {
+                let mut c = Conn::new(spec.opts(false)).map_err(|e| spec.connect_error(&e))?;
+                let q = format!("CREATE DATABASE IF NOT EXISTS `{}`", spec.database);
+                c.query_drop(&q).map_err(|e| DbError::query(q.clone(), e))?;
+                c.select_db(&spec.database)
+                    .map_err(|e| DbError::query(format!("use {}", spec.database), e))?;
+                c
+            }
+            Err(e) => return Err(spec.connect_error(&e)),
+        };
+        Ok(Db { conn, spec })
+    }
+
+    /// Create `table` with the original's layout if it does not exist.
+    pub fn ensure_table(&mut self, table: &str) -> DbResult<()> {
+        let sql = schema::create_sql(table)?;
+        self.conn
+            .query_drop(&sql)
+            .map_err(|e| DbError::query(format!("create table {table}"), e))
+    }
+
+    pub fn ensure_tables(&mut self, tables: &[&str]) -> DbResult<()> {
+        tables.iter().try_for_each(|t| self.ensure_table(t))
+    }
+
+    /// Run a write statement; a missing table is created and the statement retried once.
+    pub fn exec(
+        &mut self,
+        table: &str,
+        stmt: &str,
+        params: impl Into<Params> + Clone,
+    ) -> DbResult<u64> {
+        match self.conn.exec_drop(stmt, params.clone()) {
+            Ok(()) => Ok(self.conn.affected_rows()),
+            Err(e) if server_code(&e) == Some(ER_NO_SUCH_TABLE) => {
+                self.ensure_table(table)?;
+                self.conn
+                    .exec_drop(stmt, params)
+                    .map_err(|e| DbError::query(format!("{table}: {stmt}"), e))?;
+                Ok(self.conn.affected_rows())
+            }
+            Err(e) => Err(DbError::query(format!("{table}: {stmt}"), e)),
+        }
+    }
+
+    /// Run a read; a missing table reads as no rows (the original's behaviour).
+    pub fn select<T: mysql::prelude::FromRow>(
+        &mut self,
+        table: &str,
+        stmt: &str,
+        params: impl Into<Params>,
+    ) -> DbResult<Vec<T>> {
+        match self.conn.exec(stmt, params) {
+            Ok(rows) => Ok(rows),
+            Err(e) if server_code(&e) == Some(ER_NO_SUCH_TABLE) => Ok(Vec::new()),
+            Err(e) => Err(DbError::query(format!("{table}: {stmt}"), e)),
+        }
+    }
+
+    /// Run `f` inside a transaction: committed when it returns Ok, rolled back otherwise.
+    pub fn transaction<T, E: From<DbError>>(
+        &mut self,
+        f: impl FnOnce(&mut Db) -> Result<T, E>,
+    ) -> Result<T, E> {
+        self.conn
+            .query_drop("START TRANSACTION")
+            .map_err(|e| DbError::query("start transaction", e))?;
+        match f(self) {
+            Ok(v) => {
+                self.conn
+                    .query_drop("COMMIT")
+                    .map_err(|e| DbError::query("commit", e))?;
+                Ok(v)
+            }
+            Err(e) => {
+                let _ = self.conn.query_drop("ROLLBACK");
+                Err(e)
+            }
+        }
+    }
+
+    /// The socket the connection uses, if any (vuserinfo's `Unix   Socket` line).
+    pub fn socket(&self) -> Option<String> {
+        self.spec.effective_socket()
+    }
+
+    /// Port used for TCP connections (vuserinfo's `TCP/IP Port` line).
+    pub fn port(&self) -> u16 {
+        if self.spec.port == 0 {
+            3306
+        } else {
+            self.spec.port
+        }
+    }
+}
+
+/// Seconds since the epoch.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_connection_strings() {
+        let s = ConnSpec::parse("localhost:indimail:ssh-1.5-:/tmp/oracle/mysql.sock:nossl");
+        assert_eq!(s.host, "localhost");
+        assert_eq!(s.user, "indimail");
+        assert_eq!(s.password, "ssh-1.5-");
+        assert_eq!(s.socket.as_deref(), Some("/tmp/oracle/mysql.sock"));
+        assert!(!s.ssl);
+        assert_eq!(
+            s.masked(),
+            "localhost:indimail:********:/tmp/oracle/mysql.sock:nossl"
+        );
+        let t = ConnSpec::parse("db.example:u:p:3307:ssl");
+        assert_eq!((t.port, t.ssl, t.socket.clone()), (3307, true, None));
+        let r = ConnSpec::parse("127.0.0.1:root::3306");
+        assert_eq!(r.masked(), "127.0.0.1:root::3306");
+    }
+
+    #[test]
+    fn identifiers_are_checked() {
+        assert!(check_identifier("dir_control_home_A2E").is_ok());
+        assert!(check_identifier("a`b").is_err());
+        assert!(check_identifier("").is_err());
+    }
+}

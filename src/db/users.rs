@@ -1,0 +1,210 @@
+//! The `indimail` (active) and `indibak` (inactive) user tables.
+
+use mysql::params;
+
+use super::{check_identifier, Db, DbResult};
+use crate::config::env_or;
+
+/// Active table name (`MYSQL_TABLE`, default `indimail`).
+pub fn active_table() -> String {
+    env_or("MYSQL_TABLE", "indimail")
+}
+
+/// Inactive table name (`MYSQL_INACTIVE_TABLE`, default `indibak`).
+pub fn inactive_table() -> String {
+    env_or("MYSQL_INACTIVE_TABLE", "indibak")
+}
+
+/// Which of the two tables a row lives in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Active,
+    Inactive,
+}
+
+impl Status {
+    pub fn table(self) -> String {
+        match self {
+            Status::Active => active_table(),
+            Status::Inactive => inactive_table(),
+        }
+    }
+}
+
+/// One row of `indimail`/`indibak`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRow {
+    pub name: String,
+    pub domain: String,
+    pub passwd: String,
+    pub uid: i64,
+    pub gid: i64,
+    pub gecos: String,
+    pub dir: String,
+    /// The quota string (IndiMail keeps it in `pw_shell`).
+    pub shell: String,
+    pub scram: Option<String>,
+}
+
+impl UserRow {
+    /// The password as the original's `sql_getpw` presents it: `<scram>,<hash>` when a scram value exists.
+    pub fn display_passwd(&self) -> String {
+        match &self.scram {
+            Some(s) if !s.is_empty() => format!("{s},{}", self.passwd),
+            _ => self.passwd.clone(),
+        }
+    }
+}
+
+type RawUser = (
+    String,
+    String,
+    String,
+    Option<i64>,
+    Option<i64>,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+fn from_raw(r: RawUser) -> UserRow {
+    UserRow {
+        name: r.0,
+        domain: r.1,
+        passwd: r.2,
+        uid: r.3.unwrap_or(0),
+        gid: r.4.unwrap_or(0),
+        gecos: r.5,
+        dir: r.6.unwrap_or_default(),
+        shell: r.7.unwrap_or_default(),
+        scram: r.8,
+    }
+}
+
+/// `sql_getpw`: look in the active table, then the inactive one.
+pub fn get(db: &mut Db, user: &str, domain: &str) -> DbResult<Option<(UserRow, Status)>> {
+    for status in [Status::Active, Status::Inactive] {
+        let table = status.table();
+        check_identifier(&table)?;
+        let q = format!(
+            "SELECT pw_name, pw_domain, pw_passwd, pw_uid, pw_gid, pw_gecos, pw_dir, pw_shell, scram \
+             FROM {table} WHERE pw_name = :u AND pw_domain = :d"
+        );
+        let rows: Vec<RawUser> = db.select(&table, &q, params! {"u" => user, "d" => domain})?;
+        if let Some(r) = rows.into_iter().next() {
+            return Ok(Some((from_raw(r), status)));
+        }
+    }
+    Ok(None)
+}
+
+/// Insert a new row (the caller made sure the tables exist and the name is free).
+pub fn insert(db: &mut Db, row: &UserRow, status: Status) -> DbResult<()> {
+    let table = status.table();
+    check_identifier(&table)?;
+    let q = format!(
+        "INSERT INTO {table} (pw_name, pw_domain, pw_passwd, pw_uid, pw_gid, pw_gecos, pw_dir, pw_shell, scram) \
+         VALUES (:n, :d, :p, :uid, :gid, :g, :dir, :sh, :sc)"
+    );
+    db.exec(
+        &table,
+        &q,
+        params! {
+            "n" => &row.name, "d" => &row.domain, "p" => &row.passwd, "uid" => row.uid, "gid" => row.gid,
+            "g" => &row.gecos, "dir" => &row.dir, "sh" => &row.shell, "sc" => &row.scram,
+        },
+    )?;
+    Ok(())
+}
+
+/// Delete the user from whichever table holds it; returns where it was.
+pub fn delete(db: &mut Db, user: &str, domain: &str) -> DbResult<Option<Status>> {
+    for status in [Status::Active, Status::Inactive] {
+        let table = status.table();
+        check_identifier(&table)?;
+        let q = format!("DELETE FROM {table} WHERE pw_name = :u AND pw_domain = :d");
+        if db.exec(&table, &q, params! {"u" => user, "d" => domain})? > 0 {
+            return Ok(Some(status));
+        }
+    }
+    Ok(None)
+}
+
+/// Update one column set on the user's row, active table first. Returns whether a row matched.
+fn update(
+    db: &mut Db,
+    user: &str,
+    domain: &str,
+    set: &str,
+    values: Vec<(String, mysql::Value)>,
+) -> DbResult<bool> {
+    for status in [Status::Active, Status::Inactive] {
+        let table = status.table();
+        check_identifier(&table)?;
+        // A SELECT decides the table: affected_rows is 0 for an unchanged value.
+        let found: Vec<u8> = db.select(
+            &table,
+            &format!("SELECT 1 FROM {table} WHERE pw_name = :u AND pw_domain = :d"),
+            params! {"u" => user, "d" => domain},
+        )?;
+        if found.is_empty() {
+            continue;
+        }
+        let mut p = values.clone();
+        p.push(("u".into(), user.into()));
+        p.push(("d".into(), domain.into()));
+        let q = format!("UPDATE {table} SET {set} WHERE pw_name = :u AND pw_domain = :d");
+        db.exec(&table, &q, mysql::Params::from(p))?;
+        return Ok(true);
+    }
+    Ok(false)
+}
+
+/// vpasswd: new hash and scram value (NULL when none).
+pub fn set_password(
+    db: &mut Db,
+    user: &str,
+    domain: &str,
+    hash: &str,
+    scram: Option<&str>,
+) -> DbResult<bool> {
+    update(
+        db,
+        user,
+        domain,
+        "pw_passwd = :p, scram = :s",
+        vec![
+            ("p".into(), hash.into()),
+            ("s".into(), scram.map(str::to_string).into()),
+        ],
+    )
+}
+
+/// vsetuserquota: the quota string in `pw_shell`.
+pub fn set_quota(db: &mut Db, user: &str, domain: &str, quota: &str) -> DbResult<bool> {
+    update(
+        db,
+        user,
+        domain,
+        "pw_shell = :q",
+        vec![("q".into(), quota.into())],
+    )
+}
+
+/// Number of users of a domain in both tables.
+pub fn count_domain(db: &mut Db, domain: &str) -> DbResult<u64> {
+    let mut n = 0;
+    for status in [Status::Active, Status::Inactive] {
+        let table = status.table();
+        check_identifier(&table)?;
+        let rows: Vec<u64> = db.select(
+            &table,
+            &format!("SELECT COUNT(*) FROM {table} WHERE pw_domain = :d"),
+            params! {"d" => domain},
+        )?;
+        n += rows.first().copied().unwrap_or(0);
+    }
+    Ok(n)
+}

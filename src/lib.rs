@@ -1,0 +1,34 @@
+/*!
+# indimail-rs
+
+A drop-in replacement for IndiMail's virtual-domain administration tools,
+built as one multi-call binary.
+
+Layers, from the bottom up (nothing below depends on what is above it):
+
+* [`config`], [`sys`] — paths and environment, the few Unix calls std lacks.
+* [`passwd`] — crypt(3)-compatible password hashing.
+* [`assign`], [`control`] — qmail's `users/assign` + `users/cdb` and control files.
+* [`mailstore`] — home-directory hashing, Maildirs, Maildir++ quota.
+* [`db`] — the MySQL access layer: connection, on-demand schema, typed queries.
+* [`address`], [`domain`] — address rules, domain lookup and per-domain settings.
+* [`ops`] — operations shared by several commands (add/delete a user ...),
+  each all-or-nothing across database and file system.
+* [`hooks`] — post-handle hooks.
+* [`cli`], [`applets`], [`launcher`] — argument parsing, the applet table, dispatch.
+*/
+
+pub mod address;
+pub mod applets;
+pub mod assign;
+pub mod cli;
+pub mod config;
+pub mod control;
+pub mod db;
+pub mod domain;
+pub mod hooks;
+pub mod launcher;
+pub mod mailstore;
+pub mod ops;
+pub mod passwd;
+pub mod sys;

@@ -1,0 +1,363 @@
+/*!
+Creating a virtual domain (`iadddomain` plus the postmaster and its aliases).
+
+Every step records how to undo itself; if a later step fails, the steps
+already done are undone in reverse order, so a failed `vadddomain` leaves no
+directory, control line, assign entry or row behind (the original leaves the
+domain half made in several of these cases).
+*/
+
+use std::path::{Path, PathBuf};
+
+use mysql::params;
+
+use crate::assign::{self, AssignEntry};
+use crate::cli::AppletError;
+use crate::config::Config;
+use crate::control;
+use crate::db::{users, valias, Db};
+use crate::domain::Domain;
+use crate::mailstore::{hashdir, maildir};
+use crate::ops::user::{self, NewUser, Password};
+use crate::passwd::HashMethod;
+
+/// `count_rcpthosts` limit after which domains go to `morercpthosts`.
+pub const RCPTHOSTS_MAX: usize = 50;
+
+/// What `vadddomain` decided before creating anything.
+#[derive(Debug, Clone)]
+pub struct NewDomain {
+    pub name: String,
+    pub uid: u32,
+    pub gid: u32,
+    /// Parent of `domains/` (`-d`, else DOMAINDIR).
+    pub parent: PathBuf,
+    /// Base path for homes (`-B`, else BASE_PATH).
+    pub base_path: PathBuf,
+    /// `-B` given: write `.base_path`.
+    pub write_base_path: bool,
+    pub users_per_level: Option<u64>,
+    /// `-h` as typed, written to `<domaindir>/hash_method`.
+    pub hash_option: Option<String>,
+    pub hash: HashMethod,
+    pub vfilter: bool,
+    pub catch_all: Option<String>,
+    pub chkrcpt: bool,
+    pub postmaster_password: Password,
+    pub store_cram: bool,
+    pub postmaster_quota: Option<String>,
+    /// Owner given to control files that do not exist yet (the indimail user).
+    pub control_owner: Option<(u32, u32)>,
+}
+
+/// Validation of a new domain name, in the original's order. Returns (code, message).
+pub fn check_name(name: &str) -> Result<(), (i32, String)> {
+    if name.bytes().any(|b| b.is_ascii_uppercase()) {
+        return Err((
+            100,
+            format!("vadddomain: warning: domain [{name}] has an uppercase character"),
+        ));
+    }
+    if !name.is_ascii() {
+        return Err((
+            111,
+            format!("vadddomain: warning: invalid domain: {name}: use the ASCII (xn--) form of an internationalised name"),
+        ));
+    }
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    };
+    if name.len() > 253 || !name.split('.').all(label_ok) {
+        return Err((111, format!("vadddomain: warning: invalid domain: {name}")));
+    }
+    if name.len() > crate::address::MAX_PW_DOMAIN {
+        return Err((100, format!("vadddomain: warning: Invalid domain {name}")));
+    }
+    Ok(())
+}
+
+/// Undo log: what to reverse if a later step fails.
+enum Undo {
+    Dirs(Vec<PathBuf>),
+    File(PathBuf),
+    Assign(String),
+    ControlLine(PathBuf, String),
+    /// A line removed from `locals`, to put back.
+    RestoreLine(PathBuf, String),
+    Rows(String),
+}
+
+struct Steps<'a> {
+    cfg: &'a Config,
+    done: Vec<Undo>,
+}
+
+impl Steps<'_> {
+    fn rollback(&mut self, db: &mut Db) {
+        while let Some(u) = self.done.pop() {
+            match u {
+                Undo::Dirs(d) => maildir::rollback_created(&d),
+                Undo::File(f) => {
+                    let _ = std::fs::remove_file(f);
+                }
+                Undo::Assign(d) => {
+                    let _ = assign::remove_domain(&self.cfg.assigndir, &d);
+                }
+                Undo::ControlLine(f, l) => {
+                    let _ = control::remove_line(&f, &l);
+                }
+                Undo::RestoreLine(f, l) => {
+                    let _ = control::add_line(&f, &l, 0o644, None);
+                }
+                Undo::Rows(d) => {
+                    let _ = delete_rows(db, &d);
+                }
+            }
+        }
+    }
+
+    fn add_control_line(
+        &mut self,
+        file: &str,
+        line: &str,
+        owner: Option<(u32, u32)>,
+    ) -> Result<(), AppletError> {
+        // An existing file keeps its owner; a new one gets the indimail user's.
+        let path = self.cfg.control(file);
+        if control::add_line(&path, line, 0o644, owner)
+            .map_err(|e| io_fail("update_file", &path, e))?
+        {
+            self.done.push(Undo::ControlLine(path, line.to_string()));
+        }
+        Ok(())
+    }
+}
+
+fn io_fail(what: &str, path: &Path, e: impl std::fmt::Display) -> AppletError {
+    AppletError::new(111, format!("vadddomain: {what}: {}: {e}", path.display()))
+}
+
+/// Remove every row a failed add may have written for the domain.
+fn delete_rows(db: &mut Db, domain: &str) -> Result<(), AppletError> {
+    for t in [users::active_table(), users::inactive_table()] {
+        crate::db::check_identifier(&t)?;
+        db.exec(
+            &t,
+            &format!("DELETE FROM {t} WHERE pw_domain = :d"),
+            params! {"d" => domain},
+        )?;
+    }
+    db.exec(
+        "lastauth",
+        "DELETE FROM lastauth WHERE domain = :d",
+        params! {"d" => domain},
+    )?;
+    db.exec(
+        "valias",
+        "DELETE FROM valias WHERE domain = :d",
+        params! {"d" => domain},
+    )?;
+    Ok(())
+}
+
+/// Write a per-domain settings file (0600, domain owner).
+fn write_setting(
+    steps: &mut Steps<'_>,
+    path: PathBuf,
+    contents: &str,
+    owner: Option<(u32, u32)>,
+) -> Result<(), AppletError> {
+    control::write_atomic(&path, contents.as_bytes(), 0o600, owner)
+        .map_err(|e| io_fail("open", &path, e))?;
+    steps.done.push(Undo::File(path));
+    Ok(())
+}
+
+/// Add `name` to rcpthosts, or to morercpthosts (+ its cdb) past 50 domains.
+fn add_rcpthost(
+    steps: &mut Steps<'_>,
+    name: &str,
+    owner: Option<(u32, u32)>,
+) -> Result<(), AppletError> {
+    let rcpthosts = steps.cfg.control("rcpthosts");
+    let n =
+        control::count_lines(&rcpthosts).map_err(|e| io_fail("count_rcpthosts", &rcpthosts, e))?;
+    if n < RCPTHOSTS_MAX {
+        return steps.add_control_line("rcpthosts", name, owner);
+    }
+    steps.add_control_line("morercpthosts", name, owner)?;
+    compile_morercpthosts(steps.cfg)
+}
+
+/// Our qmail-newmrh: `morercpthosts.cdb` with one key per domain.
+pub fn compile_morercpthosts(cfg: &Config) -> Result<(), AppletError> {
+    let src = cfg.control("morercpthosts");
+    let lines = control::read_lines(&src).unwrap_or_default();
+    let entries: Vec<(Vec<u8>, Vec<u8>)> = lines
+        .iter()
+        .map(|l| (l.to_lowercase().into_bytes(), Vec::new()))
+        .collect();
+    let dst = cfg.control("morercpthosts.cdb");
+    assign::cdb::write_cdb_atomic(&dst, &entries, 0o644)
+        .map_err(|e| io_fail("qmail-newmrh", &dst, e))
+}
+
+/// Create the domain. `out` receives the lines the original prints.
+pub fn add(
+    cfg: &Config,
+    db: &mut Db,
+    nd: &NewDomain,
+    out: &mut dyn FnMut(&str),
+) -> Result<(), AppletError> {
+    if assign::lookup_domain(&cfg.assigndir, &nd.name)
+        .map_err(|e| io_fail("get_assign", &cfg.assigndir, e))?
+        .is_some()
+    {
+        return Err(AppletError::new(
+            255,
+            format!("adddomain: domain {} exists", nd.name),
+        ));
+    }
+    let mut steps = Steps {
+        cfg,
+        done: Vec::new(),
+    };
+    let result = add_steps(cfg, db, nd, &mut steps, out);
+    if result.is_err() {
+        steps.rollback(db);
+    }
+    result
+}
+
+fn add_steps(
+    cfg: &Config,
+    db: &mut Db,
+    nd: &NewDomain,
+    steps: &mut Steps<'_>,
+    out: &mut dyn FnMut(&str),
+) -> Result<(), AppletError> {
+    let owner = Some((nd.uid, nd.gid));
+    let ddir = nd.parent.join("domains").join(&nd.name);
+    let created =
+        maildir::make_dirs(&ddir, 0o750, owner).map_err(|e| io_fail("r_mkdir", &ddir, e))?;
+    steps.done.push(Undo::Dirs(created));
+    let bulk = ddir.join(crate::config::env_or("BULK_MAILDIR", "bulk_mail"));
+    let created =
+        maildir::make_dirs(&bulk, 0o750, owner).map_err(|e| io_fail("r_mkdir", &bulk, e))?;
+    steps.done.push(Undo::Dirs(created));
+
+    let qmail_default = ddir.join(".qmail-default");
+    if qmail_default.exists() {
+        return Err(AppletError::new(
+            255,
+            format!("adddomain: open: {}: File exists", qmail_default.display()),
+        ));
+    }
+    let program = cfg.sbin(if nd.vfilter {
+        "vfilter"
+    } else {
+        "vdelivermail"
+    });
+    let target = nd.catch_all.as_deref().unwrap_or("bounce-no-mailbox");
+    write_setting(
+        steps,
+        qmail_default,
+        &format!("| {} '' {target}\n", program.display()),
+        owner,
+    )?;
+
+    let entry = AssignEntry {
+        domain: nd.name.clone(),
+        uid: nd.uid,
+        gid: nd.gid,
+        dir: ddir.clone(),
+    };
+    assign::add_domain(&cfg.assigndir, &entry)
+        .map_err(|e| io_fail("add_domain_assign", &cfg.assigndir, e))?;
+    steps.done.push(Undo::Assign(nd.name.clone()));
+
+    add_rcpthost(steps, &nd.name, nd.control_owner)?;
+    steps.add_control_line(
+        "virtualdomains",
+        &format!("{0}:{0}", nd.name),
+        nd.control_owner,
+    )?;
+    let locals = cfg.control("locals");
+    if control::remove_line(&locals, &nd.name).map_err(|e| io_fail("remove_line", &locals, e))? > 0
+    {
+        steps.done.push(Undo::RestoreLine(locals, nd.name.clone()));
+    }
+
+    db.ensure_tables(&[
+        &users::active_table(),
+        &users::inactive_table(),
+        "lastauth",
+        "valias",
+    ])?;
+    steps.done.push(Undo::Rows(nd.name.clone()));
+    if nd.chkrcpt {
+        steps.add_control_line("chkrcptdomains", &nd.name, nd.control_owner)?;
+    }
+    for bucket in hashdir::BUCKETS {
+        let d = nd.base_path.join(bucket).join(&nd.name);
+        let created = maildir::make_dirs(&d, 0o750, owner)
+            .map_err(|e| io_fail("CreateDomainDirs: r_mkdir", &d, e))?;
+        steps.done.push(Undo::Dirs(created));
+    }
+    if let Some(n) = nd.users_per_level {
+        write_setting(steps, ddir.join(".users_per_level"), &n.to_string(), owner)?;
+    }
+    if let Some(h) = &nd.hash_option {
+        write_setting(steps, ddir.join("hash_method"), &format!("{h}\n"), owner)?;
+    }
+    if nd.write_base_path {
+        write_setting(
+            steps,
+            ddir.join(".base_path"),
+            &format!("{}\n", nd.base_path.display()),
+            owner,
+        )?;
+    }
+
+    let domain = Domain {
+        name: nd.name.clone(),
+        uid: nd.uid,
+        gid: nd.gid,
+        dir: ddir,
+    };
+    let pm = NewUser {
+        user: "postmaster".into(),
+        password: nd.postmaster_password.clone(),
+        hash: nd.hash,
+        store_cram: nd.store_cram,
+        gecos: Some("Postmaster".into()),
+        quota: None,
+        users_per_level: nd.users_per_level.unwrap_or(0),
+        base_path: nd.base_path.clone(),
+        create_home: true,
+        inactive: false,
+    };
+    let (mut row, _) = user::add(cfg, db, &domain, &pm)?;
+    let home = PathBuf::from(&row.dir);
+    steps.done.push(Undo::Dirs(vec![home]));
+    if let Some(q) = &nd.postmaster_quota {
+        let shell = user::quota_string(q)
+            .map_err(|e| AppletError::new(100, format!("vadddomain: {q}: {e}")))?;
+        users::set_quota(db, "postmaster", &nd.name, &shell)?;
+        row.shell = shell;
+        user::recalc(&row, owner)
+            .map_err(|e| AppletError::new(111, format!("vadddomain: recalc_quota: {e}")))?;
+    }
+    for id in ["abuse", "mailer-daemon"] {
+        out(&format!(
+            "Adding alias {id}@{0} --> postmaster@{0}",
+            nd.name
+        ));
+        valias::insert(db, id, &nd.name, &format!("&postmaster@{}", nd.name))?;
+    }
+    Ok(())
+}

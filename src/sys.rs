@@ -1,0 +1,233 @@
+/*!
+The few Unix calls the toolkit needs that std does not offer: identities,
+group membership, user lookup, ownership and privilege changes.
+
+All `unsafe` of the crate's own (outside helper modules that say so) lives
+here, each block with the reason it is sound.
+*/
+
+use std::ffi::{CStr, CString};
+use std::io;
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+
+pub fn getuid() -> u32 {
+    // SAFETY: getuid has no preconditions and cannot fail.
+    unsafe { libc::getuid() }
+}
+
+pub fn geteuid() -> u32 {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() }
+}
+
+pub fn getgid() -> u32 {
+    // SAFETY: getgid has no preconditions and cannot fail.
+    unsafe { libc::getgid() }
+}
+
+/// Supplementary group ids of the process.
+pub fn getgroups() -> Vec<u32> {
+    // SAFETY: a zero-sized call only returns the count.
+    let n = unsafe { libc::getgroups(0, std::ptr::null_mut()) };
+    if n <= 0 {
+        return Vec::new();
+    }
+    let mut groups = vec![0 as libc::gid_t; n as usize];
+    // SAFETY: the buffer has room for `n` gids, as the call is told.
+    let got = unsafe { libc::getgroups(n, groups.as_mut_ptr()) };
+    groups.truncate(got.max(0) as usize);
+    groups
+}
+
+/// The original's permission rule: root, the reference uid, the reference gid,
+/// or membership of the reference group.
+pub fn caller_may_act_as(ref_uid: u32, ref_gid: u32) -> bool {
+    let uid = getuid();
+    uid == 0 || uid == ref_uid || getgid() == ref_gid || getgroups().contains(&ref_gid)
+}
+
+/// A password-file entry (only what the toolkit uses).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PwEntry {
+    pub name: String,
+    pub uid: u32,
+    pub gid: u32,
+    pub dir: String,
+}
+
+/// getpwnam(3) through NSS, thread-safe variant.
+pub fn getpwnam(name: &str) -> io::Result<Option<PwEntry>> {
+    let cname = CString::new(name).map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
+    let mut buf = vec![0u8; 16 * 1024];
+    // SAFETY: `passwd` is plain old data; zeroed is a valid initial value.
+    let mut pwd: libc::passwd = unsafe { std::mem::zeroed() };
+    let mut result: *mut libc::passwd = std::ptr::null_mut();
+    // SAFETY: all pointers are valid for the call: `cname` is NUL-terminated,
+    // `buf` is writable for its stated length, `pwd`/`result` are live locals.
+    let rc = unsafe {
+        libc::getpwnam_r(
+            cname.as_ptr(),
+            &mut pwd,
+            buf.as_mut_ptr() as *mut libc::c_char,
+            buf.len(),
+            &mut result,
+        )
+    };
+    if rc != 0 {
+        return Err(io::Error::from_raw_os_error(rc));
+    }
+    if result.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: on success the string fields point into `buf`, NUL-terminated, and
+    // `buf` outlives these reads.
+    let (pname, dir) = unsafe {
+        (
+            CStr::from_ptr(pwd.pw_name).to_string_lossy().into_owned(),
+            CStr::from_ptr(pwd.pw_dir).to_string_lossy().into_owned(),
+        )
+    };
+    Ok(Some(PwEntry {
+        name: pname,
+        uid: pwd.pw_uid,
+        gid: pwd.pw_gid,
+        dir,
+    }))
+}
+
+/// chown(2) without following a final symlink.
+pub fn lchown(path: &Path, uid: u32, gid: u32) -> io::Result<()> {
+    std::os::unix::fs::lchown(path, Some(uid), Some(gid))
+}
+
+pub fn chown(path: &Path, owner: Option<(u32, u32)>) -> io::Result<()> {
+    match owner {
+        Some((u, g)) => std::os::unix::fs::chown(path, Some(u), Some(g)),
+        None => Ok(()),
+    }
+}
+
+/// Switch the whole process (real, effective and saved ids) to `uid`/`gid`,
+/// dropping supplementary groups. Used after the permission check, as the
+/// original's `setuser_privileges`, so that everything created afterwards
+/// belongs to the domain user and a setuid-root binary keeps no root rights.
+pub fn switch_to(uid: u32, gid: u32) -> io::Result<()> {
+    if geteuid() != 0 {
+        // Not privileged: only a no-op switch is possible.
+        if getuid() == uid && geteuid() == uid {
+            return Ok(());
+        }
+        return Err(io::Error::from(io::ErrorKind::PermissionDenied));
+    }
+    let groups = [gid as libc::gid_t];
+    // SAFETY: plain syscalls with valid arguments; the group list is a live array.
+    unsafe {
+        if libc::setgroups(1, groups.as_ptr()) != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        if libc::setgid(gid) != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        if libc::setuid(uid) != 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    Ok(())
+}
+
+/// Become fully root (real uid too), as the original's `setuid(0)` in setuid-root
+/// applets that must create files anywhere (vsetuserquota, vadddomain).
+pub fn become_root() -> io::Result<()> {
+    if getuid() == 0 && geteuid() == 0 {
+        return Ok(());
+    }
+    // SAFETY: plain syscalls; failure is reported through errno.
+    unsafe {
+        if libc::setgid(0) != 0 || libc::setuid(0) != 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    Ok(())
+}
+
+/// True when running from a setuid binary as somebody else (real uid differs
+/// from the effective one): the setuid copy then serves only setuid applets.
+pub fn running_setuid() -> bool {
+    getuid() != geteuid()
+}
+
+/// `access(path, F_OK)` equivalent that reports ENOENT as `false`, other
+/// errors (e.g. EACCES on a parent) as "exists", like the original's test.
+pub fn path_missing(path: &Path) -> bool {
+    match std::fs::symlink_metadata(path) {
+        Ok(_) => false,
+        Err(e) => e.kind() == io::ErrorKind::NotFound,
+    }
+}
+
+/// Host name of this machine.
+pub fn hostname() -> String {
+    let mut buf = [0u8; 256];
+    // SAFETY: the buffer is writable for its length; gethostname NUL-terminates
+    // or truncates within it.
+    let rc = unsafe { libc::gethostname(buf.as_mut_ptr() as *mut libc::c_char, buf.len()) };
+    if rc != 0 {
+        return "localhost".to_string();
+    }
+    let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+    String::from_utf8_lossy(&buf[..end]).into_owned()
+}
+
+/// The path as bytes (for exact comparisons on non-UTF-8 names).
+pub fn path_bytes(p: &Path) -> &[u8] {
+    p.as_os_str().as_bytes()
+}
+
+/// `asctime(localtime(t))`, including its trailing newline.
+pub fn asctime_local(t: i64) -> String {
+    // SAFETY: `tm` is plain old data; zeroed is a valid value for localtime_r to fill.
+    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    let tt = t as libc::time_t;
+    // SAFETY: both pointers refer to live locals of the right types.
+    let ok = unsafe { !libc::localtime_r(&tt, &mut tm).is_null() };
+    if !ok {
+        return "????\n".to_string();
+    }
+    const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    format!(
+        "{} {} {:2} {:02}:{:02}:{:02} {}\n",
+        DAYS[(tm.tm_wday.rem_euclid(7)) as usize],
+        MONTHS[(tm.tm_mon.rem_euclid(12)) as usize],
+        tm.tm_mday,
+        tm.tm_hour,
+        tm.tm_min,
+        tm.tm_sec,
+        tm.tm_year + 1900
+    )
+}
+
+/// The original's `no_of_days`: `D days HH Hrs MM Mins SS Secs`.
+pub fn no_of_days(secs: i64) -> String {
+    let s = secs.max(0);
+    format!(
+        "{} days {:02} Hrs {:02} Mins {:02} Secs",
+        s / 86400,
+        (s % 86400) / 3600,
+        (s % 3600) / 60,
+        s % 60
+    )
+}
+
+/// The client address recorded in `lastauth`: the peer of a TCP session
+/// (`TCPREMOTEIP`, set by tcpserver and indisrvr), else `127.0.0.1` as for a
+/// command run from a shell.
+pub fn remote_ip() -> String {
+    std::env::var("TCPREMOTEIP")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "127.0.0.1".to_string())
+}

@@ -1,0 +1,8 @@
+//! Integration tests: the real binary, run through its applet symlinks,
+//! against a real MariaDB (see `common`). One test binary for every applet,
+//! so CI links once.
+
+mod common;
+mod launcher;
+mod oracle;
+mod users;
