@@ -16,8 +16,11 @@ use crate::applets::{self, Ctx, TABLE};
 use crate::cli::Out;
 use crate::config::Config;
 
-/// Names the launcher answers to (the plain and the setuid copy).
-const LAUNCHER_NAMES: &[&str] = &["indimail", "indimail-suid"];
+/// The launcher answers to `indimail` and any `indimail-*`/`indimail.*` name
+/// (the setuid copy `indimail-suid`, renamed builds); applets never start so.
+fn is_launcher(name: &str) -> bool {
+    name == "indimail" || name.starts_with("indimail-") || name.starts_with("indimail.")
+}
 
 fn basename(arg0: &OsString) -> String {
     let p = Path::new(arg0);
@@ -32,7 +35,7 @@ fn basename(arg0: &OsString) -> String {
 
 pub fn main(args: Vec<OsString>) -> i32 {
     let name = args.first().map(basename).unwrap_or_default();
-    if LAUNCHER_NAMES.contains(&name.as_str()) {
+    if is_launcher(&name) {
         launcher(&args[1.min(args.len())..])
     } else {
         run_applet(&name, &args[1.min(args.len())..])

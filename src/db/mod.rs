@@ -47,11 +47,17 @@ pub enum DbError {
     },
     #[error("{0}")]
     Invalid(String),
+    /// Unusable configuration (e.g. an empty `host.mysql`): the original's `die(100, ...)`.
+    #[error("{0}")]
+    Config(String),
 }
 
 impl DbError {
     pub fn exit_code(&self) -> i32 {
-        111
+        match self {
+            DbError::Config(_) => 100,
+            _ => 111,
+        }
     }
     fn query(context: impl Into<String>, source: mysql::Error) -> Self {
         DbError::Query {
@@ -94,7 +100,7 @@ impl ConnSpec {
                 match first_line(&path) {
                     Ok(Some(l)) if !l.is_empty() => l,
                     Ok(Some(_)) => {
-                        return Err(DbError::Invalid(format!(
+                        return Err(DbError::Config(format!(
                             "iopen: {}: incomplete line",
                             path.display()
                         )))
@@ -176,6 +182,8 @@ impl ConnSpec {
             .user(Some(&self.user))
             .pass(Some(&self.password))
             .prefer_socket(false)
+            // Known in advance, so the client does not ask the server for it (one round trip less).
+            .max_allowed_packet(Some(16 * 1024 * 1024))
             .tcp_connect_timeout(Some(Duration::from_secs(120)))
             .read_timeout(Some(Duration::from_secs(20)))
             .write_timeout(Some(Duration::from_secs(20)));
