@@ -57,23 +57,35 @@ fn start_private_server() -> Server {
     std::fs::create_dir_all(&dir).unwrap();
     let data = dir.join("data");
     let sock = dir.join("mysqld.sock");
-    let out = Command::new(&install)
-        .args([
-            "--no-defaults",
-            &format!("--datadir={}", data.display()),
-            "--user=root",
-            "--auth-root-authentication-method=normal",
-            "--skip-test-db",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .output()
-        .expect("run mariadb-install-db");
-    assert!(
-        out.status.success(),
-        "mariadb-install-db failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    // mariadb-install-db can fail transiently on a loaded machine: try a few times.
+    let mut last_err = String::new();
+    for attempt in 0..3 {
+        let _ = std::fs::remove_dir_all(&data);
+        let out = Command::new(&install)
+            .args([
+                "--no-defaults",
+                &format!("--datadir={}", data.display()),
+                "--user=root",
+                "--auth-root-authentication-method=normal",
+                "--skip-test-db",
+            ])
+            .env("TMPDIR", &dir)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run mariadb-install-db");
+        if out.status.success() {
+            last_err.clear();
+            break;
+        }
+        last_err = format!(
+            "attempt {attempt}: {}\n{}\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        std::thread::sleep(Duration::from_secs(1));
+    }
+    assert!(last_err.is_empty(), "mariadb-install-db failed: {last_err}");
     // The watchdog: start mariadbd, wait for this test process to go away, then stop it and clean up.
     let script = format!(
         r#"{bin} --no-defaults --datadir={data} --socket={sock} --skip-networking --pid-file={dir}/mysqld.pid \
