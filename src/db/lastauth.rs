@@ -57,7 +57,7 @@ pub fn entries(db: &mut Db, user: &str, domain: &str) -> DbResult<Vec<Entry>> {
 }
 
 pub fn delete_user(db: &mut Db, user: &str, domain: &str) -> DbResult<u64> {
-    db.exec(
+    db.delete(
         "lastauth",
         "DELETE FROM lastauth WHERE user = :u AND domain = :d",
         params! {"u" => user, "d" => domain},
@@ -78,7 +78,7 @@ pub fn relay_allowed(db: &mut Db, email: &str, ip: &str) -> DbResult<bool> {
 }
 
 pub fn delete_userquota(db: &mut Db, user: &str, domain: &str) -> DbResult<u64> {
-    db.exec(
+    db.delete(
         "userquota",
         "DELETE FROM userquota WHERE user = :u AND domain = :d",
         params! {"u" => user, "d" => domain},
@@ -86,7 +86,7 @@ pub fn delete_userquota(db: &mut Db, user: &str, domain: &str) -> DbResult<u64> 
 }
 
 pub fn delete_vfilter(db: &mut Db, email: &str) -> DbResult<u64> {
-    db.exec(
+    db.delete(
         "vfilter",
         "DELETE FROM vfilter WHERE emailid = :e",
         params! {"e" => email},

@@ -53,6 +53,11 @@ pub enum DbError {
 }
 
 impl DbError {
+    /// The statement failed because a table does not exist (yet).
+    pub fn is_missing_table(&self) -> bool {
+        matches!(self, DbError::Query { source, .. } if server_code(source) == Some(ER_NO_SUCH_TABLE))
+    }
+
     pub fn exit_code(&self) -> i32 {
         match self {
             DbError::Config(_) => 100,
@@ -248,6 +253,9 @@ pub fn check_identifier(name: &str) -> DbResult<&str> {
 pub struct Db {
     conn: Conn,
     pub spec: ConnSpec,
+    /// Inside a transaction a missing table is reported, not created: DDL
+    /// would commit the transaction half-way.
+    in_txn: bool,
 }
 
 impl Db {
@@ -270,7 +278,11 @@ impl Db {
             }
             Err(e) => return Err(spec.connect_error(&e)),
         };
-        Ok(Db { conn, spec })
+        Ok(Db {
+            conn,
+            spec,
+            in_txn: false,
+        })
     }
 
     /// Create `table` with the original's layout if it does not exist.
@@ -294,13 +306,23 @@ impl Db {
     ) -> DbResult<u64> {
         match self.conn.exec_drop(stmt, params.clone()) {
             Ok(()) => Ok(self.conn.affected_rows()),
-            Err(e) if server_code(&e) == Some(ER_NO_SUCH_TABLE) => {
+            Err(e) if server_code(&e) == Some(ER_NO_SUCH_TABLE) && !self.in_txn => {
                 self.ensure_table(table)?;
                 self.conn
                     .exec_drop(stmt, params)
                     .map_err(|e| DbError::query(format!("{table}: {stmt}"), e))?;
                 Ok(self.conn.affected_rows())
             }
+            Err(e) => Err(DbError::query(format!("{table}: {stmt}"), e)),
+        }
+    }
+
+    /// Run a DELETE; a missing table has nothing to delete (and is not created,
+    /// so this is safe inside a transaction).
+    pub fn delete(&mut self, table: &str, stmt: &str, params: impl Into<Params>) -> DbResult<u64> {
+        match self.conn.exec_drop(stmt, params) {
+            Ok(()) => Ok(self.conn.affected_rows()),
+            Err(e) if server_code(&e) == Some(ER_NO_SUCH_TABLE) => Ok(0),
             Err(e) => Err(DbError::query(format!("{table}: {stmt}"), e)),
         }
     }
@@ -319,6 +341,18 @@ impl Db {
         }
     }
 
+    /// Run a read that must see every table it names: a missing table is an
+    /// error the caller can test with [`DbError::is_missing_table`].
+    pub fn select_strict<T: mysql::prelude::FromRow>(
+        &mut self,
+        stmt: &str,
+        params: impl Into<Params>,
+    ) -> DbResult<Vec<T>> {
+        self.conn
+            .exec(stmt, params)
+            .map_err(|e| DbError::query(stmt.to_string(), e))
+    }
+
     /// Run `f` inside a transaction: committed when it returns Ok, rolled back otherwise.
     pub fn transaction<T, E: From<DbError>>(
         &mut self,
@@ -327,7 +361,10 @@ impl Db {
         self.conn
             .query_drop("START TRANSACTION")
             .map_err(|e| DbError::query("start transaction", e))?;
-        match f(self) {
+        self.in_txn = true;
+        let result = f(self);
+        self.in_txn = false;
+        match result {
             Ok(v) => {
                 self.conn
                     .query_drop("COMMIT")

@@ -83,15 +83,58 @@ fn from_raw(r: RawUser) -> UserRow {
     }
 }
 
-/// `sql_getpw`: look in the active table, then the inactive one.
+const USER_COLUMNS: &str =
+    "pw_name, pw_domain, pw_passwd, pw_uid, pw_gid, pw_gecos, pw_dir, pw_shell, scram";
+
+/// `sql_getpw`: the active table first, then the inactive one. Both are asked
+/// in one statement; if one of them does not exist yet, one at a time.
 pub fn get(db: &mut Db, user: &str, domain: &str) -> DbResult<Option<(UserRow, Status)>> {
+    let (active, inactive) = (active_table(), inactive_table());
+    check_identifier(&active)?;
+    check_identifier(&inactive)?;
+    let q = format!(
+        "SELECT 0, {USER_COLUMNS} FROM {active} WHERE pw_name = :u AND pw_domain = :d \
+         UNION ALL SELECT 1, {USER_COLUMNS} FROM {inactive} WHERE pw_name = :u AND pw_domain = :d"
+    );
+    match db.select_strict::<mysql::Row>(&q, params! {"u" => user, "d" => domain}) {
+        Ok(rows) => {
+            let best = rows
+                .into_iter()
+                .min_by_key(|r| r.get::<i64, _>(0).unwrap_or(1));
+            Ok(best.map(|r| {
+                let status = if r.get::<i64, _>(0) == Some(0) {
+                    Status::Active
+                } else {
+                    Status::Inactive
+                };
+                (from_row(&r), status)
+            }))
+        }
+        Err(e) if e.is_missing_table() => get_one_by_one(db, user, domain),
+        Err(e) => Err(e),
+    }
+}
+
+fn from_row(r: &mysql::Row) -> UserRow {
+    let s = |i: usize| r.get::<Option<String>, _>(i).flatten().unwrap_or_default();
+    UserRow {
+        name: s(1),
+        domain: s(2),
+        passwd: s(3),
+        uid: r.get::<Option<i64>, _>(4).flatten().unwrap_or(0),
+        gid: r.get::<Option<i64>, _>(5).flatten().unwrap_or(0),
+        gecos: s(6),
+        dir: s(7),
+        shell: s(8),
+        scram: r.get::<Option<String>, _>(9).flatten(),
+    }
+}
+
+fn get_one_by_one(db: &mut Db, user: &str, domain: &str) -> DbResult<Option<(UserRow, Status)>> {
     for status in [Status::Active, Status::Inactive] {
         let table = status.table();
         check_identifier(&table)?;
-        let q = format!(
-            "SELECT pw_name, pw_domain, pw_passwd, pw_uid, pw_gid, pw_gecos, pw_dir, pw_shell, scram \
-             FROM {table} WHERE pw_name = :u AND pw_domain = :d"
-        );
+        let q = format!("SELECT {USER_COLUMNS} FROM {table} WHERE pw_name = :u AND pw_domain = :d");
         let rows: Vec<RawUser> = db.select(&table, &q, params! {"u" => user, "d" => domain})?;
         if let Some(r) = rows.into_iter().next() {
             return Ok(Some((from_raw(r), status)));
@@ -125,7 +168,7 @@ pub fn delete(db: &mut Db, user: &str, domain: &str) -> DbResult<Option<Status>>
         let table = status.table();
         check_identifier(&table)?;
         let q = format!("DELETE FROM {table} WHERE pw_name = :u AND pw_domain = :d");
-        if db.exec(&table, &q, params! {"u" => user, "d" => domain})? > 0 {
+        if db.delete(&table, &q, params! {"u" => user, "d" => domain})? > 0 {
             return Ok(Some(status));
         }
     }

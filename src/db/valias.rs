@@ -23,7 +23,7 @@ pub fn insert(db: &mut Db, alias: &str, domain: &str, line: &str) -> DbResult<u6
 
 /// Remove every line of an alias.
 pub fn delete_alias(db: &mut Db, alias: &str, domain: &str) -> DbResult<u64> {
-    db.exec(
+    db.delete(
         "valias",
         "DELETE FROM valias WHERE alias = :a AND domain = :d",
         params! {"a" => alias, "d" => domain},
@@ -32,7 +32,7 @@ pub fn delete_alias(db: &mut Db, alias: &str, domain: &str) -> DbResult<u64> {
 
 /// Remove forwards to an address (`&user@domain` lines of other aliases).
 pub fn delete_forwards_to(db: &mut Db, line: &str) -> DbResult<u64> {
-    db.exec(
+    db.delete(
         "valias",
         "DELETE FROM valias WHERE valias_line = :l",
         params! {"l" => line},

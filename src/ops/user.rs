@@ -14,7 +14,7 @@ use crate::address::{is_rfc_id, validate_new_user, MAX_PW_DIR};
 use crate::cli::AppletError;
 use crate::config::Config;
 use crate::db::users::{self, Status, UserRow};
-use crate::db::{dircontrol, lastauth, valias, Db};
+use crate::db::{dircontrol, lastauth, valias, Db, DbError};
 use crate::domain::Domain;
 use crate::mailstore::{hashdir, maildir, maildirsize, quota, remove};
 use crate::passwd::{self, HashMethod};
@@ -95,64 +95,33 @@ pub fn add(
         _ => None,
     };
     let dc_table = dircontrol::table_name(&prefix)?;
-    db.ensure_tables(&[
-        &users::active_table(),
-        &users::inactive_table(),
-        "lastauth",
-        &dc_table,
-    ])?;
-
     let backfill = hashdir::take_backfill(&domain.dir, &prefix)
         .map_err(|e| io_err("iadduser: backfill", &domain.dir, e))?;
     let owner = domain.owner();
-    let mut created: Vec<PathBuf> = Vec::new();
-    let result = db.transaction(|db| -> Result<UserRow, AppletError> {
-        let mut dc = dircontrol::load(db, &prefix, &domain.name, true)?;
-        let subdir = match &backfill {
-            Some(sub) => {
-                if dc.cur_users != 0 {
-                    dc.cur_users += 1;
-                }
-                sub.clone()
-            }
-            None => dc.allocate(nu.users_per_level),
-        };
-        dircontrol::store(db, &prefix, &domain.name, &dc)?;
-        let home = hashdir::home_dir(&nu.base_path, &domain.name, &subdir, &nu.user);
-        let dir = home.to_string_lossy().into_owned();
-        if dir.len() > MAX_PW_DIR {
-            return Err(AppletError::new(100, "iadduser: Name too long"));
-        }
-        let row = UserRow {
-            name: nu.user.clone(),
-            domain: domain.name.clone(),
-            passwd: hash.clone(),
-            uid: 1,
-            gid: 0,
-            gecos: gecos.clone(),
-            dir,
-            shell: nu.quota.clone().unwrap_or_else(|| cfg.hard_quota()),
-            scram: scram.clone(),
-        };
-        users::insert(db, &row, status)
-            .map_err(|e| AppletError::new(255, format!("sql_adduser: {e}")))?;
-        lastauth::record(
-            db,
-            &row.name,
-            &row.domain,
-            lastauth::ADD,
-            &sys::remote_ip(),
-            0,
-            &row.gecos,
-        )?;
-        if nu.create_home {
-            // Buckets are made by vadddomain; make sure the path exists for older domains too.
-            created = maildir::create_maildir(&home, &domain.name, owner).map_err(|e| {
-                AppletError::new(111, format!("iadduser: make user dir failed: {e}"))
-            })?;
-        }
-        Ok(row)
-    });
+    let job = AddJob {
+        cfg,
+        domain,
+        nu,
+        prefix: &prefix,
+        backfill: backfill.as_deref(),
+        hash: &hash,
+        gecos: &gecos,
+        scram: scram.as_deref(),
+        status,
+    };
+    // Tables are made on first use: when one is missing the transaction is
+    // rolled back, the tables are created (DDL cannot run inside it) and the
+    // whole add runs once more.
+    let mut result = job.run(db);
+    if matches!(&result, Err(TxnError::Db(e)) if e.is_missing_table()) {
+        db.ensure_tables(&[
+            &users::active_table(),
+            &users::inactive_table(),
+            "lastauth",
+            &dc_table,
+        ])?;
+        result = job.run(db);
+    }
     match result {
         Ok(row) => {
             hashdir::note_filesystem(&domain.dir, &prefix, owner)
@@ -160,12 +129,110 @@ pub fn add(
             Ok((row, status))
         }
         Err(e) => {
-            maildir::rollback_created(&created);
             if let Some(sub) = &backfill {
                 let _ = hashdir::push_backfill(&domain.dir, &prefix, sub, owner);
             }
-            Err(e)
+            Err(match e {
+                TxnError::Db(e) => e.into(),
+                TxnError::App(e) => e,
+            })
         }
+    }
+}
+
+/// A failed add: database errors stay typed so a missing table can be told apart.
+enum TxnError {
+    Db(DbError),
+    App(AppletError),
+}
+
+impl From<DbError> for TxnError {
+    fn from(e: DbError) -> Self {
+        TxnError::Db(e)
+    }
+}
+
+impl From<AppletError> for TxnError {
+    fn from(e: AppletError) -> Self {
+        TxnError::App(e)
+    }
+}
+
+/// Everything one attempt at adding a user needs.
+struct AddJob<'a> {
+    cfg: &'a Config,
+    domain: &'a Domain,
+    nu: &'a NewUser,
+    prefix: &'a str,
+    backfill: Option<&'a str>,
+    hash: &'a str,
+    gecos: &'a str,
+    scram: Option<&'a str>,
+    status: Status,
+}
+
+impl AddJob<'_> {
+    /// One transaction: allocate the home, insert the rows, create the
+    /// Maildir. On any failure the rows are rolled back and the Maildir removed.
+    fn run(&self, db: &mut Db) -> Result<UserRow, TxnError> {
+        let (nu, domain) = (self.nu, self.domain);
+        let mut created: Vec<PathBuf> = Vec::new();
+        let result = db.transaction(|db| -> Result<UserRow, TxnError> {
+            let mut dc = dircontrol::load(db, self.prefix, &domain.name, true)?;
+            let subdir = match self.backfill {
+                Some(sub) => {
+                    if dc.cur_users != 0 {
+                        dc.cur_users += 1;
+                    }
+                    sub.to_string()
+                }
+                None => dc.allocate(nu.users_per_level),
+            };
+            dircontrol::store(db, self.prefix, &domain.name, &dc)?;
+            let home = hashdir::home_dir(&nu.base_path, &domain.name, &subdir, &nu.user);
+            let dir = home.to_string_lossy().into_owned();
+            if dir.len() > MAX_PW_DIR {
+                return Err(AppletError::new(100, "iadduser: Name too long").into());
+            }
+            let row = UserRow {
+                name: nu.user.clone(),
+                domain: domain.name.clone(),
+                passwd: self.hash.to_string(),
+                uid: 1,
+                gid: 0,
+                gecos: self.gecos.to_string(),
+                dir,
+                shell: nu.quota.clone().unwrap_or_else(|| self.cfg.hard_quota()),
+                scram: self.scram.map(str::to_string),
+            };
+            users::insert(db, &row, self.status).map_err(|e| {
+                if e.is_missing_table() {
+                    TxnError::Db(e)
+                } else {
+                    TxnError::App(AppletError::new(255, format!("sql_adduser: {e}")))
+                }
+            })?;
+            lastauth::record(
+                db,
+                &row.name,
+                &row.domain,
+                lastauth::ADD,
+                &sys::remote_ip(),
+                0,
+                &row.gecos,
+            )?;
+            if nu.create_home {
+                created =
+                    maildir::create_maildir(&home, &domain.name, domain.owner()).map_err(|e| {
+                        AppletError::new(111, format!("iadduser: make user dir failed: {e}"))
+                    })?;
+            }
+            Ok(row)
+        });
+        if result.is_err() {
+            maildir::rollback_created(&created);
+        }
+        result
     }
 }
 
@@ -216,6 +283,10 @@ pub fn delete(
         .and_then(|b| hashdir::control_prefix(b, user).ok());
 
     let mut alias_msg = None;
+    // Tables written inside the transaction must exist before it starts.
+    if let Some(prefix) = &prefix {
+        db.ensure_table(&dircontrol::table_name(prefix)?)?;
+    }
     db.transaction(|db| -> Result<(), AppletError> {
         users::delete(db, user, &domain.name)?.ok_or_else(|| {
             AppletError::new(255, format!("deluser: failed to remove user {email}"))
@@ -308,6 +379,7 @@ pub fn change_password(
         ),
         Password::Encrypted(h) => (h.clone(), None),
     };
+    db.ensure_table("lastauth")?;
     db.transaction(|db| -> Result<(), AppletError> {
         if !users::set_password(db, &row.name, &row.domain, &stored, scram.as_deref())? {
             return Err(AppletError::new(
