@@ -145,18 +145,18 @@ fn io_fail(what: &str, path: &Path, e: impl std::fmt::Display) -> AppletError {
 fn delete_rows(db: &mut Db, domain: &str) -> Result<(), AppletError> {
     for t in [users::active_table(), users::inactive_table()] {
         crate::db::check_identifier(&t)?;
-        db.exec(
+        db.delete(
             &t,
             &format!("DELETE FROM {t} WHERE pw_domain = :d"),
             params! {"d" => domain},
         )?;
     }
-    db.exec(
+    db.delete(
         "lastauth",
         "DELETE FROM lastauth WHERE domain = :d",
         params! {"d" => domain},
     )?;
-    db.exec(
+    db.delete(
         "valias",
         "DELETE FROM valias WHERE domain = :d",
         params! {"d" => domain},
