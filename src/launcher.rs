@@ -71,6 +71,22 @@ fn launcher(args: &[OsString]) -> i32 {
             0
         }
         Some("install-links") => install_links(&args[1..]),
+        Some("--generate") => match args.get(1) {
+            Some(dir) => match crate::docgen::generate(Path::new(dir)) {
+                Ok(n) => {
+                    println!("indimail: wrote {n} files under {}", dir.to_string_lossy());
+                    0
+                }
+                Err(e) => {
+                    eprintln!("indimail: --generate: {e}");
+                    111
+                }
+            },
+            None => {
+                eprintln!("usage: indimail --generate DIR   (writes DIR/man and DIR/completions)");
+                100
+            }
+        },
         Some(name) => run_applet(name, &args[1..]),
     }
 }

@@ -16,6 +16,7 @@ Layers, from the bottom up (nothing below depends on what is above it):
   each all-or-nothing across database and file system.
 * [`hooks`] — post-handle hooks.
 * [`cli`], [`applets`], [`launcher`] — argument parsing, the applet table, dispatch.
+* [`docgen`] — man pages and shell completions generated from the applet table.
 */
 
 pub mod address;
@@ -25,6 +26,7 @@ pub mod cli;
 pub mod config;
 pub mod control;
 pub mod db;
+pub mod docgen;
 pub mod domain;
 pub mod hooks;
 pub mod launcher;

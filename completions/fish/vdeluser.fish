@@ -1,0 +1,1 @@
+complete -c vdeluser -s v -d 'verbose: list what is removed'

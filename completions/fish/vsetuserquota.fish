@@ -1,0 +1,1 @@
+complete -c vsetuserquota -s v -d 'verbose'
