@@ -67,7 +67,7 @@ fn launcher(args: &[OsString]) -> i32 {
             0
         }
         Some("--version") => {
-            println!("indimail {}", env!("CARGO_PKG_VERSION"));
+            println!("{}", applets::indiversion::version_line("indimail"));
             0
         }
         Some("install-links") => install_links(&args[1..]),
@@ -103,6 +103,10 @@ pub fn run_applet(name: &str, args: &[OsString]) -> i32 {
     if crate::sys::running_setuid() && !applet.setuid {
         eprintln!("{name}: not a setuid applet: refusing to run with raised privileges");
         return 100;
+    }
+    if args.len() == 1 && args[0] == "--version" {
+        println!("{}", applets::indiversion::version_line(applet.name));
+        return 0;
     }
     let mut strings = Vec::with_capacity(args.len());
     for a in args {

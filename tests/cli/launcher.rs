@@ -124,3 +124,18 @@ fn hook_is_named_after_the_applet_not_the_launcher() {
         "{ran}"
     );
 }
+
+#[test]
+fn version_everywhere() {
+    let env = TestEnv::new();
+    let r = env.run("vadduser", &["--version"]);
+    assert!(r.ok().starts_with(&format!(
+        "vadduser (indimail-rs) {}\nfeatures: ",
+        env!("CARGO_PKG_VERSION")
+    )));
+    let r = env.run("indiversion", &[]);
+    assert!(r.ok().contains("crypt:DES,MD5,SHA-256,SHA-512,YESCRYPT"));
+    let r = env.run("indiversion", &["--json"]);
+    let v: serde_json::Value = serde_json::from_str(r.ok()).unwrap();
+    assert_eq!(v["version"], env!("CARGO_PKG_VERSION"));
+}

@@ -1,0 +1,1 @@
+complete -c indiversion -l json -d 'print one JSON object'
