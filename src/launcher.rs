@@ -66,6 +66,14 @@ fn launcher(args: &[OsString]) -> i32 {
             }
             0
         }
+        Some("--list-table") => {
+            // For packaging scripts: name, install dir, setuid flag, man section.
+            let mut out = Out::new();
+            for a in TABLE {
+                out.line(&format!("{} {} {} {}", a.name, a.dir, u8::from(a.setuid), a.section));
+            }
+            0
+        }
         Some("--version") => {
             println!("{}", applets::indiversion::version_line("indimail"));
             0

@@ -206,8 +206,17 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The project's shared documents: `INDIMAIL_SHARED`, else `../shared` beside
+/// the checkout (as CI has it), else two levels up (a git worktree).
 pub fn shared() -> PathBuf {
-    repo().join("../shared")
+    if let Ok(s) = std::env::var("INDIMAIL_SHARED") {
+        return PathBuf::from(s);
+    }
+    ["../shared", "../../shared"]
+        .iter()
+        .map(|rel| repo().join(rel))
+        .find(|p| p.join("oracle").is_dir())
+        .unwrap_or_else(|| repo().join("../shared"))
 }
 
 /// A relocated IndiMail installation with its own database.
