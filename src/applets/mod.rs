@@ -11,9 +11,13 @@ use crate::cli::getopt::{self, OptSpec, Parsed};
 use crate::cli::{AppletError, AppletResult, Out};
 use crate::config::Config;
 
+pub mod vacation;
 pub mod vadddomain;
 pub mod vadduser;
+pub mod vcfilter;
 pub mod vdeluser;
+pub mod vgroup;
+pub mod vlimit;
 pub mod vpasswd;
 pub mod vsetuserquota;
 pub mod vuserinfo;
@@ -80,9 +84,13 @@ impl Applet {
 
 /// Every applet, sorted by name.
 pub static TABLE: &[Applet] = &[
+    vacation::APPLET,
     vadddomain::APPLET,
     vadduser::APPLET,
+    vcfilter::APPLET,
     vdeluser::APPLET,
+    vgroup::APPLET,
+    vlimit::APPLET,
     vpasswd::APPLET,
     vsetuserquota::APPLET,
     vuserinfo::APPLET,
