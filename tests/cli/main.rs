@@ -3,6 +3,9 @@
 //! so CI links once.
 
 mod common;
+mod filters;
+mod groups;
 mod launcher;
+mod limits;
 mod oracle;
 mod users;
