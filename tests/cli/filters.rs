@@ -88,6 +88,13 @@ fn add_update_delete_keep_the_marker_in_step() {
     );
     let e = env.run("vcfilter", &["-s", "-r", "alice@example.com"]);
     assert_eq!((e.code, e.stdout.as_str()), (254, ""));
+    let e = env.run("vcfilter", &["-s", "--json", "alice@example.com"]);
+    assert_eq!(e.code, 254);
+    let v: serde_json::Value = serde_json::from_str(&e.stdout).unwrap();
+    assert_eq!(v["filters"], serde_json::json!([]));
+    // -C looks the address up first.
+    let e = env.run("vcfilter", &["-s", "-C", "alice@example.com"]);
+    assert_eq!(e.code, 254, "{e:?}");
 
     let add = |args: &[&str]| {
         let mut a = vec!["-i"];

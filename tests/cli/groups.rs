@@ -65,6 +65,14 @@ fn vgroup_creates_groups_and_manages_members() {
         env.rows("SELECT pw_gecos, pw_shell FROM indimail WHERE pw_name='support'"),
         vec!["MailGroup support\t524288000"]
     );
+    // -C keeps the clear text for CRAM; -n is accepted (clustered sites only).
+    env.run(
+        "vgroup",
+        &["-a", "-n", "-C", "-h", "MD5", "hr@example.com", "Hr#pw1"],
+    )
+    .ok();
+    let r = env.rows("SELECT scram, LEFT(pw_passwd, 3) FROM indimail WHERE pw_name='hr'");
+    assert_eq!(r, vec!["{CRAM}Hr#pw1\t$1$"]);
     // -e: an encrypted password is stored as given.
     env.run("vgroup", &["-a", "-e", "ops@example.com", "$5$abc$def"])
         .ok();

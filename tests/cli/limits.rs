@@ -151,6 +151,12 @@ GID Flags:
     assert_eq!(v["limits"]["defaultquota"], -1);
     assert_eq!(v["limits"]["perm_maillist_users"], 2);
     // -D
+    let v = env.run("vlimit", &["-v", "-P", "3", "example.com"]);
+    assert!(v.ok().starts_with("version: "), "{v:?}");
+    assert_eq!(
+        env.rows("SELECT maxpopaccounts FROM vlimits WHERE domain='example.com'"),
+        vec!["3"]
+    );
     let d = env.run("vlimit", &["-D", "example.com"]);
     assert_eq!(d.ok(), "Limits deleted\n");
     assert!(row(&env, "example.com").is_empty());
