@@ -228,10 +228,6 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
     if dom.uid == 0 {
         fail!(100, "vcfilter: domain {real} with uid 0");
     }
-    let mut db = Db::open(&cfg)?;
-    if p.has("C") && users::get(&mut db, &user, &real)?.is_none() {
-        fail!(1, "vcfilter: {emailid}: No such user");
-    }
     if action != Action::Select {
         if !sys::caller_may_act_as(dom.uid, dom.gid) {
             fail!(
@@ -252,6 +248,10 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
                 )
             })?;
         }
+    }
+    let mut db = Db::open(&cfg)?;
+    if p.has("C") && users::get(&mut db, &user, &real)?.is_none() {
+        fail!(1, "vcfilter: {emailid}: No such user");
     }
     let home = if matches!(action, Action::Insert | Action::Delete) {
         match users::get(&mut db, &user, &real)? {

@@ -365,3 +365,46 @@ fn bad_input_is_refused_and_changes_nothing() {
         refused(&env, args, *code, msg);
     }
 }
+
+#[test]
+fn other_users_are_refused() {
+    use std::os::unix::process::CommandExt;
+    let env = TestEnv::new().with_domain("example.com");
+    env.run("vcfilter", &["-s", "x@example.com"]);
+    for (applet, args, code, msg) in [
+        (
+            "vlimit",
+            &["-P", "5", "example.com"][..],
+            100,
+            "vlimits: warning: you must be root or domain user (uid=999/gid=995) to run this program",
+        ),
+        (
+            "vcfilter",
+            &["-i", "-t", "n", "-c", "1", "-h", "2", "-k", "k", "-f", "F", "-b", "0", "alice@example.com"][..],
+            1,
+            "vcfilter: you must be root or domain user (uid=999/gid=995) to run this program",
+        ),
+        (
+            "vgroup",
+            &["-i", "a@example.com", "g@example.com"][..],
+            1,
+            "vgroup: you must be root or domain user (uid=999/gid=995) to run this program",
+        ),
+    ] {
+        let out = env
+            .cmd(applet)
+            .args(args)
+            .uid(65534)
+            .gid(65534)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(code), "{applet}: {stderr}");
+        assert!(stderr.contains(msg), "{applet}: {stderr}");
+    }
+    assert!(env.rows("SELECT domain FROM vlimits").is_empty());
+    assert!(env.rows("SELECT emailid FROM vfilter").is_empty());
+    assert!(env
+        .rows("SELECT alias FROM valias WHERE alias='g'")
+        .is_empty());
+}
