@@ -70,7 +70,13 @@ fn launcher(args: &[OsString]) -> i32 {
             // For packaging scripts: name, install dir, setuid flag, man section.
             let mut out = Out::new();
             for a in TABLE {
-                out.line(&format!("{} {} {} {}", a.name, a.dir, u8::from(a.setuid), a.section));
+                out.line(&format!(
+                    "{} {} {} {}",
+                    a.name,
+                    a.dir,
+                    u8::from(a.setuid),
+                    a.section
+                ));
             }
             0
         }

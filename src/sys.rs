@@ -231,3 +231,20 @@ pub fn remote_ip() -> String {
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "127.0.0.1".to_string())
 }
+
+/// `mktime(3)` on a local date and time (month 1-12); `None` when the C
+/// library cannot represent it. Out-of-range fields are normalised as mktime does.
+pub fn mktime_local(year: i32, month: i32, day: i32, hour: i32, min: i32, sec: i32) -> Option<i64> {
+    // SAFETY: `tm` is plain old data; zeroed is a valid starting value.
+    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    tm.tm_year = year - 1900;
+    tm.tm_mon = month - 1;
+    tm.tm_mday = day;
+    tm.tm_hour = hour;
+    tm.tm_min = min;
+    tm.tm_sec = sec;
+    tm.tm_isdst = -1;
+    // SAFETY: the pointer refers to a live local of the right type.
+    let t = unsafe { libc::mktime(&mut tm) };
+    (t != -1).then_some(t as i64)
+}

@@ -12,9 +12,13 @@ use crate::cli::{AppletError, AppletResult, Out};
 use crate::config::Config;
 
 pub mod indiversion;
+pub mod vacation;
 pub mod vadddomain;
 pub mod vadduser;
+pub mod vcfilter;
 pub mod vdeluser;
+pub mod vgroup;
+pub mod vlimit;
 pub mod vpasswd;
 pub mod vsetuserquota;
 pub mod vuserinfo;
@@ -82,9 +86,13 @@ impl Applet {
 /// Every applet, sorted by name.
 pub static TABLE: &[Applet] = &[
     indiversion::APPLET,
+    vacation::APPLET,
     vadddomain::APPLET,
     vadduser::APPLET,
+    vcfilter::APPLET,
     vdeluser::APPLET,
+    vgroup::APPLET,
+    vlimit::APPLET,
     vpasswd::APPLET,
     vsetuserquota::APPLET,
     vuserinfo::APPLET,

@@ -38,3 +38,21 @@ pub fn delete_forwards_to(db: &mut Db, line: &str) -> DbResult<u64> {
         params! {"l" => line},
     )
 }
+
+/// Remove one line of an alias (`valias_delete` with a line); rows removed.
+pub fn delete_line(db: &mut Db, alias: &str, domain: &str, line: &str) -> DbResult<u64> {
+    db.exec(
+        "valias",
+        "DELETE FROM valias WHERE alias = :a AND domain = :d AND valias_line = :l",
+        params! {"a" => alias, "d" => domain, "l" => line},
+    )
+}
+
+/// Replace one line of an alias (`valias_update`); rows changed.
+pub fn update_line(db: &mut Db, alias: &str, domain: &str, old: &str, new: &str) -> DbResult<u64> {
+    db.exec(
+        "valias",
+        "UPDATE valias SET valias_line = :n WHERE alias = :a AND domain = :d AND valias_line = :o",
+        params! {"a" => alias, "d" => domain, "o" => old, "n" => new},
+    )
+}

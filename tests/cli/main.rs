@@ -5,6 +5,9 @@
 mod common;
 mod config;
 mod docs;
+mod filters;
+mod groups;
 mod launcher;
+mod limits;
 mod oracle;
 mod users;
