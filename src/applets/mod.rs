@@ -102,6 +102,29 @@ pub fn find(name: &str) -> Option<&'static Applet> {
     TABLE.iter().find(|a| a.name == name)
 }
 
+/// `-m`: CRAM is the only method supported (SCRAM would need gsasl's formats);
+/// refused before anything is done.
+pub fn check_password_method(prog: &str, p: &Parsed) -> Result<(), AppletError> {
+    match p.value("m") {
+        Some(m) if m != "CRAM" => Err(AppletError::new(
+            100,
+            format!("{prog}: warning: {m}: SCRAM methods are not supported; use CRAM or omit -m"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The original refuses an address with an upper-case letter (exit 100).
+pub fn reject_uppercase(prog: &str, email: &str) -> Result<(), AppletError> {
+    if crate::address::has_uppercase(email) {
+        return Err(AppletError::new(
+            100,
+            format!("{prog}: warning: email [{email}] has an uppercase character"),
+        ));
+    }
+    Ok(())
+}
+
 /// Parse an applet's arguments; a getopt error becomes the original's
 /// `<prog>: illegal option -- X` line followed by `usage_error(prog)`.
 pub fn parse_args(

@@ -3,7 +3,7 @@
 use std::io::Read;
 
 use super::{Applet, Ctx};
-use crate::address::{has_uppercase, split_email};
+use crate::address::split_email;
 use crate::cli::{AppletError, AppletResult};
 use crate::db::{users, Db};
 use crate::ops::vacation;

@@ -2,8 +2,8 @@
 
 use std::path::PathBuf;
 
-use super::{parse_args, Applet, Ctx};
-use crate::address::{has_uppercase, split_email};
+use super::{check_password_method, parse_args, reject_uppercase, Applet, Ctx};
+use crate::address::split_email;
 use crate::cli::getopt::OptSpec;
 use crate::cli::{obtain_password, AppletError, AppletResult, PasswordSource};
 use crate::config::first_line;
@@ -111,23 +111,11 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
     if p.has("M") || p.has("H") {
         fail!(100, "vadduser: -M/-H (accounts on another mail store of a clustered domain) are not supported yet");
     }
-    if let Some(m) = p.value("m") {
-        if m != "CRAM" {
-            fail!(
-                100,
-                "vadduser: warning: {m}: SCRAM methods are not supported; use CRAM or omit -m"
-            );
-        }
-    }
+    check_password_method("vadduser", &p)?;
     let Some(email) = p.operands.first() else {
         return Err(usage(1, "Please input email\n"));
     };
-    if has_uppercase(email) {
-        fail!(
-            100,
-            "vadduser: warning: email [{email}] has an uppercase character"
-        );
-    }
+    reject_uppercase("vadduser", email)?;
     let random_len = match p.value("r") {
         Some(r) => Some(r.parse::<usize>().ok().filter(|n| *n > 0).ok_or_else(|| {
             AppletError::new(

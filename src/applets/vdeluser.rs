@@ -2,8 +2,8 @@
 
 use std::io::Read;
 
-use super::{parse_args, Applet, Ctx};
-use crate::address::{has_uppercase, is_rfc_id, split_email};
+use super::{parse_args, reject_uppercase, Applet, Ctx};
+use crate::address::{is_rfc_id, split_email};
 use crate::cli::getopt::OptSpec;
 use crate::cli::{AppletError, AppletResult};
 use crate::db::Db;
@@ -34,12 +34,7 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
     let Some(email) = p.operands.first() else {
         fail!(1, "vdeluser: warning: {USAGE}");
     };
-    if has_uppercase(email) {
-        fail!(
-            100,
-            "vdeluser: warning: email [{email}] has an uppercase character"
-        );
-    }
+    reject_uppercase("vdeluser", email)?;
     let cfg = ctx.cfg.clone();
     let (user, dname) = split_email(&cfg, email);
     let Some(dom) = domain::resolve(&cfg, &dname)

@@ -1,7 +1,7 @@
 //! vgroup: create mail groups and manage their members.
 
-use super::{parse_args, Applet, Ctx};
-use crate::address::{has_uppercase, split_email};
+use super::{check_password_method, parse_args, reject_uppercase, Applet, Ctx};
+use crate::address::split_email;
 use crate::applets::vadduser::hash_option;
 use crate::cli::getopt::OptSpec;
 use crate::cli::{obtain_password, AppletError, AppletResult, PasswordSource};
@@ -121,23 +121,11 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
     if p.has("M") || p.has("H") {
         fail!(100, "vgroup: -M/-H (groups on another mail store of a clustered domain) are not supported yet");
     }
-    if let Some(m) = p.value("m") {
-        if m != "CRAM" {
-            fail!(
-                100,
-                "vgroup: warning: {m}: SCRAM methods are not supported; use CRAM or omit -m"
-            );
-        }
-    }
+    check_password_method("vgroup", &p)?;
     let Some(group_addr) = p.operands.first() else {
         return Err(usage(""));
     };
-    if has_uppercase(group_addr) {
-        fail!(
-            100,
-            "vgroup: warning: email [{group_addr}] has an uppercase character"
-        );
-    }
+    reject_uppercase("vgroup", group_addr)?;
     if mode == Some(Mode::Update) && (p.value("u").is_none() || p.value("o").is_none()) {
         return Err(usage(""));
     }

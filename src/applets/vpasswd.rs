@@ -1,8 +1,8 @@
 //! vpasswd: change a user's password.
 
 use super::vadduser::hash_option;
-use super::{parse_args, Applet, Ctx};
-use crate::address::{has_uppercase, split_email};
+use super::{check_password_method, parse_args, reject_uppercase, Applet, Ctx};
+use crate::address::split_email;
 use crate::cli::getopt::OptSpec;
 use crate::cli::{obtain_password, AppletError, AppletResult, PasswordSource};
 use crate::db::{users, Db};
@@ -59,23 +59,11 @@ fn usage() -> AppletError {
 fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
     let p = parse_args(&APPLET, args, usage)?;
     let hash_opt = hash_option("vpasswd", p.value("h"), USAGE)?;
-    if let Some(m) = p.value("m") {
-        if m != "CRAM" {
-            fail!(
-                100,
-                "vpasswd: warning: {m}: SCRAM methods are not supported; use CRAM or omit -m"
-            );
-        }
-    }
+    check_password_method("vpasswd", &p)?;
     let Some(email) = p.operands.first() else {
         return Err(usage());
     };
-    if has_uppercase(email) {
-        fail!(
-            100,
-            "vpasswd: warning: email [{email}] has an uppercase character"
-        );
-    }
+    reject_uppercase("vpasswd", email)?;
     let cfg = ctx.cfg.clone();
     let (user, dname) = split_email(&cfg, email);
     if dname.is_empty() {

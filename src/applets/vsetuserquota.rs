@@ -1,7 +1,7 @@
 //! vsetuserquota: set a user's quota and rewrite its maildirsize.
 
-use super::{parse_args, Applet, Ctx};
-use crate::address::{has_uppercase, split_email};
+use super::{parse_args, reject_uppercase, Applet, Ctx};
+use crate::address::split_email;
 use crate::cli::getopt::OptSpec;
 use crate::cli::{AppletError, AppletResult};
 use crate::db::{users, Db};
@@ -50,12 +50,7 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
     let (Some(email), Some(q)) = (p.operands.first(), p.operands.get(1)) else {
         return Err(usage());
     };
-    if has_uppercase(email) {
-        fail!(
-            100,
-            "vsetuserquota: warning: email [{email}] has an uppercase character"
-        );
-    }
+    reject_uppercase("vsetuserquota", email)?;
     let cfg = ctx.cfg.clone();
     require_indimail(&cfg, 100)?;
     if !q.starts_with("NOQUOTA") {
