@@ -2,7 +2,7 @@
 
 use std::io::Read;
 
-use super::{Applet, Ctx};
+use super::{reject_uppercase, Applet, Ctx};
 use crate::address::split_email;
 use crate::cli::{AppletError, AppletResult};
 use crate::db::{users, Db};
@@ -36,12 +36,7 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
         _ => fail!(100, "vacation: warning: {USAGE}"),
     }
     let (email, source) = (&args[0], &args[1]);
-    if has_uppercase(email) {
-        fail!(
-            100,
-            "vacation: warning: email [{email}] has an uppercase character"
-        );
-    }
+    reject_uppercase("vacation", email)?;
     if email == "-h" {
         fail!(100, "vacation: warning: {USAGE}");
     }
