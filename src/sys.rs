@@ -231,3 +231,10 @@ pub fn remote_ip() -> String {
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "127.0.0.1".to_string())
 }
+
+/// `gethostid()` in lower-case hex, as the original's `get_local_hostid` prints it.
+pub fn gethostid_hex() -> String {
+    // SAFETY: gethostid takes no arguments and only reads system state.
+    let id = unsafe { libc::gethostid() };
+    format!("{:x}", id as u32)
+}

@@ -14,6 +14,7 @@ use crate::config::Config;
 pub mod vadddomain;
 pub mod vadduser;
 pub mod vdeluser;
+pub mod vdominfo;
 pub mod vpasswd;
 pub mod vsetuserquota;
 pub mod vuserinfo;
@@ -83,6 +84,7 @@ pub static TABLE: &[Applet] = &[
     vadddomain::APPLET,
     vadduser::APPLET,
     vdeluser::APPLET,
+    vdominfo::APPLET,
     vpasswd::APPLET,
     vsetuserquota::APPLET,
     vuserinfo::APPLET,

@@ -3,6 +3,7 @@
 //! so CI links once.
 
 mod common;
+mod domains;
 mod launcher;
 mod oracle;
 mod users;

@@ -195,7 +195,13 @@ pub fn repo() -> PathBuf {
 }
 
 pub fn shared() -> PathBuf {
-    repo().join("../shared")
+    // ../shared next to the main checkout; a worktree under wt/ is one level deeper.
+    let near = repo().join("../shared");
+    if near.is_dir() {
+        near
+    } else {
+        repo().join("../../shared")
+    }
 }
 
 /// A relocated IndiMail installation with its own database.
