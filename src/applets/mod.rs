@@ -11,8 +11,10 @@ use crate::cli::getopt::{self, OptSpec, Parsed};
 use crate::cli::{AppletError, AppletResult, Out};
 use crate::config::Config;
 
+pub mod vaddaliasdomain;
 pub mod vadddomain;
 pub mod vadduser;
+pub mod vdeldomain;
 pub mod vdeluser;
 pub mod vdominfo;
 pub mod vpasswd;
@@ -81,8 +83,10 @@ impl Applet {
 
 /// Every applet, sorted by name.
 pub static TABLE: &[Applet] = &[
+    vaddaliasdomain::APPLET,
     vadddomain::APPLET,
     vadduser::APPLET,
+    vdeldomain::APPLET,
     vdeluser::APPLET,
     vdominfo::APPLET,
     vpasswd::APPLET,

@@ -125,7 +125,10 @@ fn host_lines(out: &mut Out, info: &DomainInfo) {
             "   host ID: {}",
             info.host_id.as_deref().unwrap_or("???")
         ));
-        out.line(&format!("   IP Addr: {}", info.ip.as_deref().unwrap_or("??")));
+        out.line(&format!(
+            "   IP Addr: {}",
+            info.ip.as_deref().unwrap_or("??")
+        ));
     }
 }
 

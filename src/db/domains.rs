@@ -178,11 +178,16 @@ pub fn rename_domain(
 }
 
 fn like_escape(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }
 
 /// `atrn_map` rows: (pw_name, pw_domain, domain_list); all when `email` is None.
-pub fn atrn_select(db: &mut Db, email: Option<(&str, &str)>) -> DbResult<Vec<(String, String, String)>> {
+pub fn atrn_select(
+    db: &mut Db,
+    email: Option<(&str, &str)>,
+) -> DbResult<Vec<(String, String, String)>> {
     match email {
         Some((u, d)) => db.select(
             "atrn_map",

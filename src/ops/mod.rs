@@ -1,7 +1,11 @@
 //! Operations shared by several applets. Each takes an open [`crate::db::Db`]
 //! and the resolved configuration, and is all-or-nothing.
 
+pub mod aliasdomain;
+pub mod autoturn;
+pub mod deldomain;
 pub mod domain;
+pub mod domainfiles;
 pub mod domaininfo;
 pub mod user;
 pub mod userinfo;
