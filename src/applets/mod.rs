@@ -17,7 +17,9 @@ pub mod vadduser;
 pub mod vdeldomain;
 pub mod vdeluser;
 pub mod vdominfo;
+pub mod vmoddomain;
 pub mod vpasswd;
+pub mod vrenamedomain;
 pub mod vsetuserquota;
 pub mod vuserinfo;
 
@@ -89,7 +91,9 @@ pub static TABLE: &[Applet] = &[
     vdeldomain::APPLET,
     vdeluser::APPLET,
     vdominfo::APPLET,
+    vmoddomain::APPLET,
     vpasswd::APPLET,
+    vrenamedomain::APPLET,
     vsetuserquota::APPLET,
     vuserinfo::APPLET,
 ];

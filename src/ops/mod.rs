@@ -7,5 +7,6 @@ pub mod deldomain;
 pub mod domain;
 pub mod domainfiles;
 pub mod domaininfo;
+pub mod renamedomain;
 pub mod user;
 pub mod userinfo;
