@@ -201,3 +201,14 @@ pub fn atrn_select(
         ),
     }
 }
+
+/// Delete one domain's row of a `dir_control<prefix>` table (missing table: nothing).
+pub fn delete_dir_control_row(db: &mut Db, table: &str, domain: &str) -> DbResult<u64> {
+    check_identifier(table)?;
+    exec_optional(
+        db,
+        table,
+        &format!("DELETE FROM {table} WHERE domain = :d"),
+        params! {"d" => domain},
+    )
+}
