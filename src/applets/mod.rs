@@ -14,6 +14,9 @@ use crate::config::Config;
 pub mod vaddaliasdomain;
 pub mod vadddomain;
 pub mod vadduser;
+pub mod vatrn;
+pub mod vcalias;
+pub mod vcaliasrev;
 pub mod vdeldomain;
 pub mod vdeluser;
 pub mod vdominfo;
@@ -88,6 +91,9 @@ pub static TABLE: &[Applet] = &[
     vaddaliasdomain::APPLET,
     vadddomain::APPLET,
     vadduser::APPLET,
+    vatrn::APPLET,
+    vcalias::APPLET,
+    vcaliasrev::APPLET,
     vdeldomain::APPLET,
     vdeluser::APPLET,
     vdominfo::APPLET,

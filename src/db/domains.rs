@@ -212,3 +212,56 @@ pub fn delete_dir_control_row(db: &mut Db, table: &str, domain: &str) -> DbResul
         params! {"d" => domain},
     )
 }
+
+/// Rows of `atrn_map` whose domain_list is `domain`.
+pub fn atrn_by_domain(db: &mut Db, domain: &str) -> DbResult<Vec<(String, String, String)>> {
+    db.select(
+        "atrn_map",
+        "SELECT pw_name, pw_domain, domain_list FROM atrn_map WHERE domain_list = :d",
+        params! {"d" => domain},
+    )
+}
+
+pub fn atrn_insert(db: &mut Db, user: &str, domain: &str, list: &str) -> DbResult<u64> {
+    db.exec(
+        "atrn_map",
+        "INSERT INTO atrn_map (pw_name, pw_domain, domain_list) VALUES (:u, :d, :l)",
+        params! {"u" => user, "d" => domain, "l" => list},
+    )
+}
+
+pub fn atrn_delete(db: &mut Db, user: &str, domain: &str, list: &str) -> DbResult<u64> {
+    exec_optional(
+        db,
+        "atrn_map",
+        "DELETE FROM atrn_map WHERE pw_name = :u AND pw_domain = :d AND domain_list = :l",
+        params! {"u" => user, "d" => domain, "l" => list},
+    )
+}
+
+pub fn atrn_update(db: &mut Db, user: &str, domain: &str, old: &str, new: &str) -> DbResult<u64> {
+    exec_optional(
+        db,
+        "atrn_map",
+        "UPDATE atrn_map SET domain_list = :n WHERE pw_name = :u AND pw_domain = :d AND domain_list = :o",
+        params! {"u" => user, "d" => domain, "o" => old, "n" => new},
+    )
+}
+
+/// `valias` rows of a domain (alias, line), in insertion order, locked for update.
+pub fn valias_of_domain(db: &mut Db, domain: &str) -> DbResult<Vec<(String, String)>> {
+    db.select(
+        "valias",
+        "SELECT alias, valias_line FROM valias WHERE domain = :d ORDER BY alias FOR UPDATE",
+        params! {"d" => domain},
+    )
+}
+
+pub fn valias_delete_domain(db: &mut Db, domain: &str) -> DbResult<u64> {
+    exec_optional(
+        db,
+        "valias",
+        "DELETE FROM valias WHERE domain = :d",
+        params! {"d" => domain},
+    )
+}

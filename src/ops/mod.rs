@@ -3,6 +3,7 @@
 
 pub mod aliasdomain;
 pub mod autoturn;
+pub mod calias;
 pub mod deldomain;
 pub mod domain;
 pub mod domainfiles;

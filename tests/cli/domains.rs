@@ -739,3 +739,113 @@ fn vdominfo_json_and_all_domains_with_their_own_hash() {
     let j: serde_json::Value = serde_json::from_str(env.run("vdominfo", &["--json"]).ok()).unwrap();
     assert_eq!(j.as_array().unwrap().len(), 2);
 }
+
+#[test]
+fn vatrn_maps() {
+    let env = TestEnv::new().with_domain("a.test");
+    let r = env.run("vatrn", &["x@a.test"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.starts_with(
+        "vatrn: must specify one of -s, -i, -u and -i, -d options\nvatrn: warning: usage: vatrn"
+    ));
+    assert_eq!(env.run("vatrn", &["-i", "etrn.test"]).code, 1);
+    assert_eq!(
+        env.run("vatrn", &["-i", "etrn.test", "postmaster@a.test"])
+            .code,
+        0
+    );
+    assert_eq!(
+        env.run("vatrn", &["-i", "e2.test", "postmaster@a.test"])
+            .code,
+        0
+    );
+    assert_eq!(
+        env.run("vatrn", &["-s", "postmaster@a.test"]).ok(),
+        format!(
+            "{:<20} {:<20} e2.test\n{:<20} {:<20} etrn.test\n",
+            "postmaster", "a.test", "postmaster", "a.test"
+        )
+    );
+    assert_eq!(
+        env.run(
+            "vatrn",
+            &["-u", "e2.test", "-i", "e3.test", "postmaster@a.test"]
+        )
+        .code,
+        0
+    );
+    assert_eq!(
+        env.run("vatrn", &["-s", "e3.test"]).ok(),
+        format!("{:<20} {:<20} e3.test\n", "postmaster", "a.test")
+    );
+    assert_eq!(
+        env.run("vatrn", &["-d", "e3.test", "postmaster@a.test"])
+            .code,
+        0
+    );
+    assert_eq!(
+        env.run("vatrn", &["-d", "e3.test", "postmaster@a.test"])
+            .code,
+        1
+    );
+    let r = env.run("vatrn", &["-v", "-s", "nobody@a.test"]);
+    assert_eq!((r.code, r.stdout.as_str()), (1, "No ATRN Maps present\n"));
+}
+
+#[test]
+fn vcalias_and_vcaliasrev_round_trip() {
+    let env = TestEnv::new().with_domain("a.test");
+    let dir = env.domaindir().join("domains/a.test");
+    std::fs::write(
+        dir.join(".qmail-info"),
+        "# comment\n&alice@a.test\n\n&bob@b.test\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join(".qmail-sales:team"), "/var/mail/sales/\n").unwrap();
+    let r = env.run("vcalias", &["a.test"]);
+    assert_eq!(
+        r.ok(),
+        format!(
+            "Looking in {}\nConverting from Filesystem to MYSQL for domain a.test\n\
+             Converting {:<30} -> &alice@a.test\n{:41} -> &bob@b.test\n\
+             Converting {:<30} -> /var/mail/sales/\n",
+            dir.display(),
+            "info@a.test",
+            "",
+            "sales.team@a.test"
+        )
+    );
+    assert!(!dir.join(".qmail-info").exists());
+    assert!(dir.join(".qmail-default").exists());
+    assert_eq!(
+        env.rows("SELECT alias, valias_line FROM valias WHERE alias IN ('info', 'sales.team') ORDER BY alias, valias_line"),
+        vec!["info\t&alice@a.test", "info\t&bob@b.test", "sales.team\t/var/mail/sales/"]
+    );
+    let r = env.run("vcaliasrev", &["a.test"]);
+    assert!(
+        r.ok().starts_with("Converting from MYSQL To Filesystem\n"),
+        "{r:?}"
+    );
+    assert!(env
+        .rows("SELECT * FROM valias WHERE domain = 'a.test'")
+        .is_empty());
+    assert_eq!(
+        std::fs::read_to_string(dir.join(".qmail-info")).unwrap(),
+        "&alice@a.test\n&bob@b.test\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join(".qmail-sales:team")).unwrap(),
+        "/var/mail/sales/\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join(".qmail-abuse")).unwrap(),
+        "&postmaster@a.test\n"
+    );
+    assert_eq!(env.run("vcalias", &[]).code, 1);
+    assert_eq!(env.run("vcalias", &["nosuch.test"]).code, 255);
+    let r = env.run("vcaliasrev", &["nosuch.test"]);
+    assert_eq!(
+        (r.code, r.stderr.as_str()),
+        (1, "nosuch.test: Invalid Domain\n")
+    );
+}
