@@ -60,13 +60,13 @@ pub fn delete_alias(
 ) -> Result<(), AppletError> {
     let mut edits = Edits::new(cfg, "vdeldomain");
     let r = (|| {
-        edits.assign_remove(name)?;
         edits.del_control(name)?;
         if let Some(re) =
             domain::lookup(cfg, real).map_err(|e| io_fail("get_assign", &cfg.assigndir, e))?
         {
             edits.remove_line_at(re.dir.join(".aliasdomains"), name)?;
         }
+        edits.assign_remove(name)?;
         Ok(())
     })();
     if let Err(e) = r {
@@ -133,11 +133,14 @@ pub fn delete_real(
                 out(&format!("Removing alias domain {a}"));
                 eprintln!("deldomain: removing alias domain {a}");
             }
-            edits.assign_remove(a)?;
             edits.del_control(a)?;
         }
-        edits.assign_remove(name)?;
         edits.del_control(name)?;
+        // assign last: its undo cannot keep the line order
+        for a in &aliases {
+            edits.assign_remove(a)?;
+        }
+        edits.assign_remove(name)?;
         Ok(deleted)
     });
     let deleted = match res {

@@ -14,9 +14,32 @@ use crate::control;
 
 use super::domain::{compile_morercpthosts, RCPTHOSTS_MAX};
 
+/// Put `n` copies of `line` back at `index` (the end if shorter), keeping owner and mode.
+fn reinsert(path: &std::path::Path, line: &str, index: usize, n: usize) -> std::io::Result<()> {
+    let _lock = control::lock(path)?;
+    let data = match std::fs::read(path) {
+        Ok(d) => d,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => return Err(e),
+    };
+    let mut lines: Vec<&[u8]> = control::split_lines(&data);
+    let at = index.min(lines.len());
+    for _ in 0..n {
+        lines.insert(at, line.as_bytes());
+    }
+    let mut out = Vec::new();
+    for l in lines {
+        out.extend_from_slice(l);
+        out.push(b'\n');
+    }
+    let (mode, owner) = control::file_attrs(path)?.unwrap_or((0o644, (0, 0)));
+    control::write_atomic(path, &out, mode, Some(owner))
+}
+
 enum Undo {
     Added(PathBuf, String),
-    Removed(PathBuf, String),
+    /// A line removed from its position (index of its first occurrence, count).
+    Removed(PathBuf, String, usize, usize),
     AssignAdded(String),
     AssignRemoved(AssignEntry),
 }
@@ -92,13 +115,21 @@ impl<'a> Edits<'a> {
             .file_name()
             .map(|f| f.to_string_lossy().into_owned())
             .unwrap_or_default();
+        let index = match std::fs::read(&path) {
+            Ok(data) => control::split_lines(&data)
+                .iter()
+                .position(|l| *l == line.as_bytes())
+                .unwrap_or(usize::MAX),
+            Err(_) => usize::MAX,
+        };
         let n =
             control::remove_line(&path, line).map_err(|e| self.fail("remove_line", &path, e))?;
         if n > 0 {
             if file == "morercpthosts" {
                 self.morercpthosts_changed = true;
             }
-            self.undo.push(Undo::Removed(path, line.to_string()));
+            self.undo
+                .push(Undo::Removed(path, line.to_string(), index, n));
         }
         Ok(n)
     }
@@ -190,9 +221,9 @@ impl<'a> Edits<'a> {
                     mrh |= p.ends_with("morercpthosts");
                     let _ = control::remove_line(&p, &l);
                 }
-                Undo::Removed(p, l) => {
+                Undo::Removed(p, l, index, n) => {
                     mrh |= p.ends_with("morercpthosts");
-                    let _ = control::add_line(&p, &l, 0o644, None);
+                    let _ = reinsert(&p, &l, index, n);
                 }
                 Undo::AssignAdded(d) => {
                     let _ = assign::remove_domain(&self.cfg.assigndir, &d);

@@ -94,18 +94,19 @@ pub fn rename_real(
             }
             dir_map.push((format!("{}/", from.display()), format!("{}/", to.display())));
         }
+        // control lines first, assign last (its undo cannot keep the line order)
+        edits.add_control(new, new, control_owner)?;
+        if chkrcpt {
+            edits.add_line("chkrcptdomains", new, control_owner)?;
+        }
+        edits.del_control(old)?;
         edits.assign_add(&AssignEntry {
             domain: new.to_string(),
             uid: entry.uid,
             gid: entry.gid,
             dir: new_dir.clone(),
         })?;
-        edits.add_control(new, new, control_owner)?;
-        if chkrcpt {
-            edits.add_line("chkrcptdomains", new, control_owner)?;
-        }
         edits.assign_remove(old)?;
-        edits.del_control(old)?;
         // alias domains: re-point their symlinks at the new directory
         for a in &aliases {
             let Some(ae) = domain::lookup(cfg, a).ok().flatten() else {

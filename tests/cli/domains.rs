@@ -849,3 +849,30 @@ fn vcalias_and_vcaliasrev_round_trip() {
         (1, "nosuch.test: Invalid Domain\n")
     );
 }
+
+#[test]
+fn failed_rename_puts_everything_back() {
+    let env = TestEnv::new().with_domain("old.test");
+    env.run("vaddaliasdomain", &["al.test", "old.test"]).ok();
+    std::fs::create_dir(env.path("etc/control/etrnhosts")).unwrap();
+    let before = state(&env);
+    let homes = env.rows("SELECT pw_dir FROM indimail");
+    let r = env.run("vrenamedomain", &["old.test", "new.test"]);
+    assert_eq!(r.code, 111, "{r:?}");
+    assert_eq!(state(&env), before);
+    for h in homes {
+        assert!(Path::new(&h).join("Maildir").is_dir(), "{h}");
+    }
+    assert_eq!(
+        std::fs::read_link(env.domaindir().join("domains/al.test")).unwrap(),
+        Path::new("old.test")
+    );
+    assert!(!env.base().join("L2P/new.test").exists());
+    refused(
+        &env,
+        "vadddomain",
+        &["x.-lead.test", "x"],
+        111,
+        "invalid domain",
+    );
+}
