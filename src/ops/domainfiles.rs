@@ -50,6 +50,8 @@ pub struct Edits<'a> {
     prog: &'static str,
     undo: Vec<Undo>,
     morercpthosts_changed: bool,
+    /// morercpthosts was edited by us (only then may commit remove it when empty).
+    morercpthosts_touched: bool,
 }
 
 impl<'a> Edits<'a> {
@@ -59,6 +61,7 @@ impl<'a> Edits<'a> {
             prog,
             undo: Vec::new(),
             morercpthosts_changed: false,
+            morercpthosts_touched: false,
         }
     }
 
@@ -97,6 +100,7 @@ impl<'a> Edits<'a> {
         {
             if file == "morercpthosts" {
                 self.morercpthosts_changed = true;
+                self.morercpthosts_touched = true;
             }
             self.undo.push(Undo::Added(path, line.to_string()));
         }
@@ -127,6 +131,7 @@ impl<'a> Edits<'a> {
         if n > 0 {
             if file == "morercpthosts" {
                 self.morercpthosts_changed = true;
+                self.morercpthosts_touched = true;
             }
             self.undo
                 .push(Undo::Removed(path, line.to_string(), index, n));
@@ -241,7 +246,8 @@ impl<'a> Edits<'a> {
     /// Keep the edits; an emptied morercpthosts is removed with its cdb.
     pub fn commit(self) {
         let mrh = self.cfg.control("morercpthosts");
-        if control::count_lines(&mrh).ok() == Some(0) && mrh.exists() {
+        if self.morercpthosts_touched && control::count_lines(&mrh).ok() == Some(0) && mrh.exists()
+        {
             let _ = std::fs::remove_file(&mrh);
             let _ = std::fs::remove_file(self.cfg.control("morercpthosts.cdb"));
         }
