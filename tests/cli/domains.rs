@@ -586,6 +586,25 @@ fn twenty_parallel_vadddomain_all_land_in_every_file() {
         assert_eq!(env.run("vdominfo", &["-n", n]).code, 0, "{n}");
     }
     assert_eq!(env.rows("SELECT count(*) FROM indimail"), vec!["20"]);
+
+    // and deleted in parallel again
+    std::thread::scope(|s| {
+        let hs: Vec<_> = names
+            .iter()
+            .map(|n| {
+                let env = &env;
+                s.spawn(move || env.run("vdeldomain", &[n]))
+            })
+            .collect();
+        for h in hs {
+            let r = h.join().unwrap();
+            assert_eq!(r.code, 0, "{r:?}");
+        }
+    });
+    assert_eq!(env.read("etc/control/rcpthosts"), "");
+    assert_eq!(env.read("etc/control/virtualdomains"), "");
+    assert_eq!(env.read("etc/users/assign"), ".\n");
+    assert_eq!(env.rows("SELECT count(*) FROM indimail"), vec!["0"]);
 }
 
 #[test]
