@@ -106,15 +106,14 @@ fn parse(args: &[String]) -> (Show, bool, Option<String>) {
     (s, json, args.get(i).cloned())
 }
 
-fn ports(out: &mut Out, info: &DomainInfo, selective: bool) {
+/// `Ports     :[<src_host %-18s> ]<host id %20s>@<domain %-35s><port>`, one per smtp_port row.
+fn ports(out: &mut Out, info: &DomainInfo) {
     for (n, p) in info.ports.iter().enumerate() {
         let mut l = String::from(if n == 0 { "Ports     :" } else { "          :" });
         if !p.src_host.is_empty() {
             l.push_str(&format!("{:<18} ", p.src_host));
-        } else if !selective {
-            l.push_str(&format!("{:<18} ", "*"));
         }
-        l.push_str(&format!("{:>20}@-{:<35}{}", p.host_id, info.domain, p.port));
+        l.push_str(&format!("{:>20}@{:<35}{}", p.host_id, info.domain, p.port));
         out.line(&l);
     }
 }
@@ -173,7 +172,7 @@ fn display(out: &mut Out, info: &DomainInfo, s: &Show) {
         out.line(&format!("       uid: {}", info.uid));
         out.line(&format!("       gid: {}", info.gid));
         host_lines(out, info);
-        ports(out, info, false);
+        ports(out, info);
         out.line(&format!("Domain Dir: {}", info.dir.display()));
         if info.is_alias() {
             return;
@@ -196,7 +195,7 @@ fn display(out: &mut Out, info: &DomainInfo, s: &Show) {
         out.line(&format!("       gid: {}", info.gid));
     }
     if s.ports && info.host_cntrl {
-        ports(out, info, true);
+        ports(out, info);
     }
     if s.dir {
         out.line(&format!("Domain Dir: {}", info.dir.display()));

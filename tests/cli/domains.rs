@@ -961,3 +961,37 @@ fn failed_rename_puts_everything_back() {
         "invalid domain",
     );
 }
+
+#[test]
+fn vdominfo_shows_smtp_ports_with_host_cntrl() {
+    let env = clustered_look(TestEnv::new().with_domain("a.test"));
+    let mut c = env.db();
+    c.query_drop(
+        "CREATE TABLE smtp_port (host char(64) not null, src_host char(64) not null, \
+         domain char(64) not null, port int, primary key (domain, host, src_host))",
+    )
+    .unwrap();
+    c.query_drop(
+        "INSERT INTO smtp_port VALUES ('mx1', '10.0.0.1', 'a.test', 2525), ('mx2', '', 'a.test', 25)",
+    )
+    .unwrap();
+    let r = env.run("vdominfo", &["-p", "a.test"]);
+    let text = r.ok();
+    assert!(
+        text.contains(&format!(
+            "Ports     :{:<18} {:>20}@{:<35}2525\n",
+            "10.0.0.1", "mx1", "a.test"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("          :{:>20}@{:<35}25\n", "mx2", "a.test")),
+        "{text}"
+    );
+    // without host.cntrl there are no host or port lines
+    std::fs::remove_file(env.path("etc/control/host.cntrl")).unwrap();
+    assert_eq!(
+        env.run("vdominfo", &["-p", "-n", "a.test"]).ok(),
+        "---- Domain a.test ----------------\n    domain: a.test\n"
+    );
+}
