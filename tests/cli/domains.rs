@@ -995,3 +995,19 @@ fn vdominfo_shows_smtp_ports_with_host_cntrl() {
         "---- Domain a.test ----------------\n    domain: a.test\n"
     );
 }
+
+#[test]
+fn hooks_keep_spam_control_files_in_step() {
+    let env = TestEnv::new().with_hooks().with_domain("old.test");
+    assert_eq!(env.read("etc/control/spamignore"), "@old.test\n");
+    let r = env.run("vrenamedomain", &["old.test", "new.test"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(env.read("etc/control/spamignore"), "@new.test\n");
+    assert_eq!(env.read("etc/control/nodnscheck"), "@new.test\n");
+    let r = env.run("vaddaliasdomain", &["al.test", "new.test"]);
+    assert_eq!((r.code, r.stdout.as_str()), (0, ""), "{r:?}");
+    let r = env.run("vdeldomain", &["new.test"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(env.read("etc/control/spamignore"), "");
+    assert_eq!(env.read("etc/control/nodnscheck"), "");
+}
