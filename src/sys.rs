@@ -248,3 +248,10 @@ pub fn mktime_local(year: i32, month: i32, day: i32, hour: i32, min: i32, sec: i
     let t = unsafe { libc::mktime(&mut tm) };
     (t != -1).then_some(t as i64)
 }
+
+/// `gethostid()` in lower-case hex, as the original's `get_local_hostid` prints it.
+pub fn gethostid_hex() -> String {
+    // SAFETY: gethostid takes no arguments and only reads system state.
+    let id = unsafe { libc::gethostid() };
+    format!("{:x}", id as u32)
+}

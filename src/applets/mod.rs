@@ -13,13 +13,21 @@ use crate::config::Config;
 
 pub mod indiversion;
 pub mod vacation;
+pub mod vaddaliasdomain;
 pub mod vadddomain;
 pub mod vadduser;
+pub mod vatrn;
+pub mod vcalias;
+pub mod vcaliasrev;
 pub mod vcfilter;
+pub mod vdeldomain;
 pub mod vdeluser;
+pub mod vdominfo;
 pub mod vgroup;
 pub mod vlimit;
+pub mod vmoddomain;
 pub mod vpasswd;
+pub mod vrenamedomain;
 pub mod vsetuserquota;
 pub mod vuserinfo;
 
@@ -87,13 +95,21 @@ impl Applet {
 pub static TABLE: &[Applet] = &[
     indiversion::APPLET,
     vacation::APPLET,
+    vaddaliasdomain::APPLET,
     vadddomain::APPLET,
     vadduser::APPLET,
+    vatrn::APPLET,
+    vcalias::APPLET,
+    vcaliasrev::APPLET,
     vcfilter::APPLET,
+    vdeldomain::APPLET,
     vdeluser::APPLET,
+    vdominfo::APPLET,
     vgroup::APPLET,
     vlimit::APPLET,
+    vmoddomain::APPLET,
     vpasswd::APPLET,
+    vrenamedomain::APPLET,
     vsetuserquota::APPLET,
     vuserinfo::APPLET,
 ];

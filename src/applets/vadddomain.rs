@@ -133,13 +133,20 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
     if let Err((code, msg)) = domain::check_name(&name) {
         return Err(AppletError::new(code, msg));
     }
-    for o in ["t", "T", "c", "D"] {
+    for o in ["c", "D"] {
         if p.has(o) {
             fail!(
                 100,
-                "vadddomain: -{o}: ETRN/AUTOTURN and clustered domains are not supported yet"
+                "vadddomain: -{o}: clustered domains are not supported yet"
             );
         }
+    }
+    let autoturn = p.has("t") || p.has("T");
+    if autoturn && p.has("B") {
+        return Err(usage_err(
+            100,
+            "vadddomain: warning: option -B not valid for ETRN/ATRN/AUTORUN\n",
+        ));
     }
     if let Some(e) = p.value("E") {
         if !e.contains('@') && !e.starts_with('/') {
@@ -172,6 +179,11 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
     }
     if let Some(g) = p.value("g") {
         gid = number("g", g)?;
+    }
+    if autoturn {
+        crate::ops::autoturn::add(&cfg, &name, p.value("T"), uid, gid, Some((iuid, igid)))?;
+        ctx.out.flush();
+        return hooks::post_handle(&cfg, APPLET.name, args).map_err(|e| AppletError::new(111, e));
     }
     let users_per_level = match p.value("l") {
         Some(l) => Some(l.parse::<u64>().map_err(|_| {

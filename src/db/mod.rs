@@ -17,6 +17,7 @@ The one MySQL/MariaDB access layer every applet uses.
 */
 
 pub mod dircontrol;
+pub mod domains;
 pub mod lastauth;
 pub mod schema;
 pub mod users;

@@ -64,6 +64,11 @@ zztimestamp TIMESTAMP DEFAULT CURRENT_TIMESTAMP on update CURRENT_TIMESTAMP not 
 const VPRIV_LAYOUT: &str = "user char(32) not null, program char(64) not null, cmdswitches char(128), \
 timestamp TIMESTAMP DEFAULT CURRENT_TIMESTAMP on update CURRENT_TIMESTAMP not null, primary key(user, program)";
 
+const ATRN_MAP_LAYOUT: &str =
+    "pw_name char(40) not null, pw_domain char(67) not null, domain_list char(67) not null, \
+timestamp TIMESTAMP DEFAULT CURRENT_TIMESTAMP on update CURRENT_TIMESTAMP NOT NULL, \
+unique index atrnmap (pw_name, pw_domain, domain_list)";
+
 /// The layout of a table by name; `dir_control<prefix>` tables share one layout.
 pub fn layout(table: &str) -> Option<&'static str> {
     Some(match table {
@@ -76,6 +81,7 @@ pub fn layout(table: &str) -> Option<&'static str> {
         "relay" => RELAY_LAYOUT,
         "mgmtaccess" => MGMTACCESS_LAYOUT,
         "vpriv" => VPRIV_LAYOUT,
+        "atrn_map" => ATRN_MAP_LAYOUT,
         t if t.starts_with("dir_control") => DIR_CONTROL_LAYOUT,
         t if t == super::users::active_table() || t == super::users::inactive_table() => {
             USER_LAYOUT

@@ -89,6 +89,8 @@ enum Undo {
     /// A line removed from `locals`, to put back.
     RestoreLine(PathBuf, String),
     Rows(String),
+    /// A `dir_control<prefix>` row created before the postmaster was added.
+    DirControl(String, String),
 }
 
 struct Steps<'a> {
@@ -115,6 +117,9 @@ impl Steps<'_> {
                 }
                 Undo::Rows(d) => {
                     let _ = delete_rows(db, &d);
+                }
+                Undo::DirControl(t, d) => {
+                    let _ = crate::db::domains::delete_dir_control_row(db, &t, &d);
                 }
             }
         }
@@ -222,15 +227,33 @@ pub fn add(
             format!("adddomain: domain {} exists", nd.name),
         ));
     }
-    let mut steps = Steps {
-        cfg,
-        done: Vec::new(),
-    };
-    let result = add_steps(cfg, db, nd, &mut steps, out);
-    if result.is_err() {
-        steps.rollback(db);
+    // A deadlock between concurrent adds (MariaDB error 1213) is retried:
+    // everything done so far has been undone by then.
+    let mut attempt = 0;
+    loop {
+        let mut steps = Steps {
+            cfg,
+            done: Vec::new(),
+        };
+        let mut lines = Vec::new();
+        let result = add_steps(cfg, db, nd, &mut steps, &mut |l| lines.push(l.to_string()));
+        match result {
+            Ok(()) => {
+                for l in &lines {
+                    out(l);
+                }
+                return Ok(());
+            }
+            Err(e) => {
+                steps.rollback(db);
+                attempt += 1;
+                if attempt >= 5 || !e.message.contains("ERROR 1213") {
+                    return Err(e);
+                }
+                std::thread::sleep(std::time::Duration::from_millis(20 * attempt));
+            }
+        }
     }
-    result
 }
 
 fn add_steps(
@@ -341,6 +364,16 @@ fn add_steps(
         create_home: true,
         inactive: false,
     };
+    // The domain's dir_control row exists before the postmaster's transaction
+    // locks it: concurrent vadddomain runs then lock distinct rows instead of
+    // the same index gap (which deadlocks).
+    let prefix = hashdir::control_prefix(&nd.base_path, "postmaster")
+        .map_err(|e| io_fail("control_prefix", &nd.base_path, e))?;
+    crate::db::dircontrol::store(db, &prefix, &nd.name, &hashdir::DirControl::initial())?;
+    steps.done.push(Undo::DirControl(
+        crate::db::dircontrol::table_name(&prefix)?,
+        nd.name.clone(),
+    ));
     let (mut row, _) = user::add(cfg, db, &domain, &pm)?;
     let home = PathBuf::from(&row.dir);
     steps.done.push(Undo::Dirs(vec![home]));

@@ -1,10 +1,17 @@
 //! Operations shared by several applets. Each takes an open [`crate::db::Db`]
 //! and the resolved configuration, and is all-or-nothing.
 
+pub mod aliasdomain;
+pub mod autoturn;
+pub mod calias;
+pub mod deldomain;
 pub mod domain;
+pub mod domainfiles;
+pub mod domaininfo;
 pub mod filter;
 pub mod group;
 pub mod limits;
+pub mod renamedomain;
 pub mod user;
 pub mod userinfo;
 pub mod vacation;

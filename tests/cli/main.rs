@@ -5,6 +5,7 @@
 mod common;
 mod config;
 mod docs;
+mod domains;
 mod filters;
 mod groups;
 mod launcher;

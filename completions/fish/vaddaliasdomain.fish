@@ -1,0 +1,1 @@
+complete -c vaddaliasdomain -s v -d 'verbose'
