@@ -13,8 +13,12 @@ use crate::config::Config;
 
 pub mod vadddomain;
 pub mod vadduser;
+pub mod valias;
 pub mod vdeluser;
+pub mod vmoduser;
+pub mod vmoveuserdir;
 pub mod vpasswd;
+pub mod vrenameuser;
 pub mod vsetuserquota;
 pub mod vuserinfo;
 
@@ -82,8 +86,12 @@ impl Applet {
 pub static TABLE: &[Applet] = &[
     vadddomain::APPLET,
     vadduser::APPLET,
+    valias::APPLET,
     vdeluser::APPLET,
+    vmoduser::APPLET,
+    vmoveuserdir::APPLET,
     vpasswd::APPLET,
+    vrenameuser::APPLET,
     vsetuserquota::APPLET,
     vuserinfo::APPLET,
 ];

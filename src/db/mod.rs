@@ -21,6 +21,7 @@ pub mod lastauth;
 pub mod schema;
 pub mod users;
 pub mod valias;
+pub mod vfilter;
 pub mod vlimits;
 
 use std::time::Duration;

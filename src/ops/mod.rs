@@ -2,5 +2,6 @@
 //! and the resolved configuration, and is all-or-nothing.
 
 pub mod domain;
+pub mod moduser;
 pub mod user;
 pub mod userinfo;
