@@ -4,5 +4,6 @@
 
 mod common;
 mod launcher;
+mod moduser;
 mod oracle;
 mod users;

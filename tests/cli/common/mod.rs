@@ -194,8 +194,17 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// `../shared` of the repository; `$INDIMAIL_SHARED` or `../../shared` when
+/// the repository is a worktree in a sub-directory.
 pub fn shared() -> PathBuf {
-    repo().join("../shared")
+    if let Some(p) = std::env::var_os("INDIMAIL_SHARED").filter(|p| !p.is_empty()) {
+        return PathBuf::from(p);
+    }
+    let near = repo().join("../shared");
+    if near.is_dir() {
+        return near;
+    }
+    repo().join("../../shared")
 }
 
 /// A relocated IndiMail installation with its own database.
