@@ -12,7 +12,7 @@ const OPTIONS: &[OptSpec] = &[];
 
 pub const APPLET: Applet = Applet {
     name: "vmoveuserdir",
-    section: 8,
+    section: 1,
     setuid: true,
     dir: "bin",
     summary: "move the home directory of a virtual-domain user",

@@ -658,3 +658,51 @@ fn vmoveuserdir_moves_home_row_and_alias_lines() {
         vec![format!("{new}/Maildir/")]
     );
 }
+
+#[test]
+fn hooks_get_the_original_arguments_and_decide_the_exit_status() {
+    let env = setup().env("POST_HANDLE", "/bin/echo");
+    let r = env.run("vmoduser", &["-c", "Dave D", "alice@example.com"]);
+    assert_eq!(
+        (r.code, r.stdout.as_str()),
+        (0, "-c Dave D alice@example.com\n")
+    );
+    let r = env.run("vrenameuser", &["alice@example.com", "alicia@example.com"]);
+    assert_eq!(
+        (r.code, r.stdout.as_str()),
+        (0, "alice@example.com alicia@example.com\n")
+    );
+    let home = env.rows("SELECT pw_dir FROM indimail WHERE pw_name='bob'")[0].clone();
+    let new = env.base().join("bob2").display().to_string();
+    let r = env.run("vmoveuserdir", &["bob@example.com", &new]);
+    assert_eq!(
+        r.stdout,
+        format!("bob@example.com old {home} new {new} done\nbob@example.com {home} {new}\n")
+    );
+    let env = setup().env("POST_HANDLE", "/bin/false");
+    assert_eq!(env.run("vmoduser", &["-p", "alice@example.com"]).code, 1);
+}
+
+#[test]
+fn vmoduser_verbose_inactivation_and_inactive_rename() {
+    let env = setup();
+    let r = env.run("vmoduser", &["-v", "-n", "alice@example.com"]);
+    assert_eq!(
+        (r.code, r.stdout.as_str()),
+        (0, "No alias line   for alias alice@example.com\n")
+    );
+    // an inactive user keeps its state through a rename
+    let r = env.run("vrenameuser", &["alice@example.com", "alicia@example.com"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(env.rows("SELECT pw_name FROM indibak"), vec!["alicia"]);
+    assert!(env
+        .rows("SELECT pw_name FROM indimail WHERE pw_name LIKE 'ali%'")
+        .is_empty());
+    // flags and quota of an inactive user can still be changed
+    env.run("vmoduser", &["-p", "-q", "1M", "alicia@example.com"])
+        .ok();
+    assert_eq!(
+        env.rows("SELECT pw_gid, pw_shell FROM indibak"),
+        vec!["2\t1048576"]
+    );
+}
