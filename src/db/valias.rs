@@ -112,6 +112,7 @@ pub fn update_line(db: &mut Db, alias: &str, domain: &str, old: &str, new: &str)
 }
 
 /// Give every line of an alias to another alias name/domain (vrenameuser).
+/// Lines the new name already has are merged (the old copies are dropped).
 pub fn rename_alias(
     db: &mut Db,
     alias: &str,
@@ -119,11 +120,13 @@ pub fn rename_alias(
     new_alias: &str,
     new_domain: &str,
 ) -> DbResult<u64> {
-    db.exec(
+    let n = db.exec(
         "valias",
-        "UPDATE valias SET alias = :na, domain = :nd WHERE alias = :a AND domain = :d",
+        "UPDATE IGNORE valias SET alias = :na, domain = :nd WHERE alias = :a AND domain = :d",
         params! {"na" => new_alias, "nd" => new_domain, "a" => alias, "d" => domain},
-    )
+    )?;
+    delete_alias(db, alias, domain)?;
+    Ok(n)
 }
 
 /// Every row (any domain) whose line contains `needle`.
