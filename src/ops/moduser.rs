@@ -212,7 +212,7 @@ pub fn modify(
     }
     let home = PathBuf::from(&row.dir);
     let maildir_path = home.join("Maildir");
-    let maildir_missing = sys::path_missing(&maildir_path);
+    let maildir_missing = !maildir_path.is_dir();
     if let Some(_fmt) = &m.date_format {
         let will_exist = !maildir_missing || activating;
         if !will_exist || (inactivating && m.delete_mail) {

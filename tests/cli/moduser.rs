@@ -709,3 +709,24 @@ fn vmoduser_verbose_inactivation_and_inactive_rename() {
         vec!["2\t1048576"]
     );
 }
+
+#[test]
+fn failed_reactivation_leaves_the_user_inactive() {
+    let env = setup();
+    let home = env.rows("SELECT pw_dir FROM indimail WHERE pw_name='alice'")[0].clone();
+    env.run("vmoduser", &["-n", "--delete-mail", "alice@example.com"])
+        .ok();
+    assert!(!Path::new(&home).exists());
+    // something in the way of the new Maildir
+    std::fs::write(&home, "not a directory").unwrap();
+    let before = snapshot(&env);
+    let r = env.run("vmoduser", &["-n", "-c", "back", "alice@example.com"]);
+    assert_eq!(r.code, 111, "{r:?}");
+    assert!(r.stderr.contains("vmoduser: fatal: vmake_maildir"), "{r:?}");
+    assert_eq!(
+        snapshot(&env),
+        before,
+        "a failed re-activation changed something"
+    );
+    assert_eq!(env.rows("SELECT pw_name FROM indibak"), vec!["alice"]);
+}
