@@ -104,7 +104,7 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
         );
     }
     moduser::rename(
-        &cfg, &mut db, &old_dom, &old_user, &new_dom, &new_user, &base_path,
+        &mut db, &old_dom, &old_user, &new_dom, &new_user, &base_path,
     )?;
     drop(db);
     ctx.out.flush();

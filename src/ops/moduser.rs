@@ -14,7 +14,6 @@ use std::path::{Path, PathBuf};
 
 use crate::address::{is_rfc_id, validate_new_user};
 use crate::cli::AppletError;
-use crate::config::Config;
 use crate::db::users::{self, Status, UserRow};
 use crate::db::{dircontrol, lastauth, valias, vfilter, Db};
 use crate::domain::Domain;
@@ -478,7 +477,6 @@ fn chown_tree(path: &Path, owner: (u32, u32)) -> std::io::Result<()> {
 /// address, vfilter, userquota), the home is moved to its new hashed place,
 /// and the old dir_control slot is released; all or nothing.
 pub fn rename(
-    cfg: &Config,
     db: &mut Db,
     old_dom: &Domain,
     old_user: &str,
@@ -649,7 +647,6 @@ pub fn rename(
         }
     }
     let _ = hashdir::note_filesystem(&new_dom.dir, &new_prefix, new_dom.owner());
-    let _ = cfg;
     Ok(())
 }
 
