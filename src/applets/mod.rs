@@ -16,6 +16,7 @@ pub mod vacation;
 pub mod vaddaliasdomain;
 pub mod vadddomain;
 pub mod vadduser;
+pub mod valias;
 pub mod vatrn;
 pub mod vcalias;
 pub mod vcaliasrev;
@@ -26,8 +27,11 @@ pub mod vdominfo;
 pub mod vgroup;
 pub mod vlimit;
 pub mod vmoddomain;
+pub mod vmoduser;
+pub mod vmoveuserdir;
 pub mod vpasswd;
 pub mod vrenamedomain;
+pub mod vrenameuser;
 pub mod vsetuserquota;
 pub mod vuserinfo;
 
@@ -98,6 +102,7 @@ pub static TABLE: &[Applet] = &[
     vaddaliasdomain::APPLET,
     vadddomain::APPLET,
     vadduser::APPLET,
+    valias::APPLET,
     vatrn::APPLET,
     vcalias::APPLET,
     vcaliasrev::APPLET,
@@ -108,8 +113,11 @@ pub static TABLE: &[Applet] = &[
     vgroup::APPLET,
     vlimit::APPLET,
     vmoddomain::APPLET,
+    vmoduser::APPLET,
+    vmoveuserdir::APPLET,
     vpasswd::APPLET,
     vrenamedomain::APPLET,
+    vrenameuser::APPLET,
     vsetuserquota::APPLET,
     vuserinfo::APPLET,
 ];

@@ -92,3 +92,33 @@ pub fn delete_vfilter(db: &mut Db, email: &str) -> DbResult<u64> {
         params! {"e" => email},
     )
 }
+
+/// Move a user's lastauth rows to a new name/domain (vrenameuser).
+pub fn rename_user(
+    db: &mut Db,
+    user: &str,
+    domain: &str,
+    new_user: &str,
+    new_domain: &str,
+) -> DbResult<u64> {
+    db.exec(
+        "lastauth",
+        "UPDATE IGNORE lastauth SET user = :nu, domain = :nd WHERE user = :u AND domain = :d",
+        params! {"nu" => new_user, "nd" => new_domain, "u" => user, "d" => domain},
+    )
+}
+
+/// Move a user's userquota row to a new name/domain (vrenameuser).
+pub fn rename_userquota(
+    db: &mut Db,
+    user: &str,
+    domain: &str,
+    new_user: &str,
+    new_domain: &str,
+) -> DbResult<u64> {
+    db.exec(
+        "userquota",
+        "UPDATE IGNORE userquota SET user = :nu, domain = :nd WHERE user = :u AND domain = :d",
+        params! {"nu" => new_user, "nd" => new_domain, "u" => user, "d" => domain},
+    )
+}

@@ -251,3 +251,43 @@ pub fn count_domain(db: &mut Db, domain: &str) -> DbResult<u64> {
     }
     Ok(n)
 }
+
+/// `sql_setpw`: write every column of `row` (passwd, uid, gid, gecos, dir,
+/// shell) to the user's row in whichever table holds it; `scram` is written
+/// only when given (`Some(None)` stores NULL). Returns whether a row matched.
+pub fn set_row(db: &mut Db, row: &UserRow, scram: Option<Option<&str>>) -> DbResult<bool> {
+    let mut set = String::from(
+        "pw_passwd = :p, pw_uid = :uid, pw_gid = :gid, pw_gecos = :g, pw_dir = :dir, pw_shell = :sh",
+    );
+    let mut values: Vec<(String, mysql::Value)> = vec![
+        ("p".into(), row.passwd.clone().into()),
+        ("uid".into(), row.uid.into()),
+        ("gid".into(), row.gid.into()),
+        ("g".into(), row.gecos.clone().into()),
+        ("dir".into(), row.dir.clone().into()),
+        ("sh".into(), row.shell.clone().into()),
+    ];
+    if let Some(s) = scram {
+        set.push_str(", scram = :sc");
+        values.push(("sc".into(), s.map(str::to_string).into()));
+    }
+    update(db, &row.name, &row.domain, &set, values)
+}
+
+/// `sql_active`: move a user's row between the active and the inactive
+/// table (`INSERT .. SELECT` then `DELETE`; run it inside a transaction).
+/// Returns false when the row was not in `from`.
+pub fn move_row(db: &mut Db, user: &str, domain: &str, from: Status) -> DbResult<bool> {
+    let (src, dst) = match from {
+        Status::Active => (active_table(), inactive_table()),
+        Status::Inactive => (inactive_table(), active_table()),
+    };
+    check_identifier(&src)?;
+    check_identifier(&dst)?;
+    let q = format!("INSERT INTO {dst} SELECT * FROM {src} WHERE pw_name = :u AND pw_domain = :d");
+    if db.exec(&dst, &q, params! {"u" => user, "d" => domain})? == 0 {
+        return Ok(false);
+    }
+    let q = format!("DELETE FROM {src} WHERE pw_name = :u AND pw_domain = :d");
+    Ok(db.exec(&src, &q, params! {"u" => user, "d" => domain})? > 0)
+}

@@ -79,7 +79,7 @@ pub fn insert(db: &mut Db, row: &FilterRow) -> DbResult<u64> {
 
 /// Remove one rule; rows removed.
 pub fn delete(db: &mut Db, emailid: &str, filter_no: i32) -> DbResult<u64> {
-    db.exec(
+    db.delete(
         "vfilter",
         "DELETE FROM vfilter WHERE emailid = :e AND filter_no = :n",
         params! {"e" => emailid, "n" => filter_no},
@@ -101,5 +101,14 @@ pub fn update(db: &mut Db, row: &FilterRow) -> DbResult<u64> {
             "d" => &row.destination,
             "b" => &row.bounce_action,
         },
+    )
+}
+
+/// Move a user's filters to a new address (vrenameuser).
+pub fn rename_email(db: &mut Db, old: &str, new: &str) -> DbResult<u64> {
+    db.exec(
+        "vfilter",
+        "UPDATE vfilter SET emailid = :n WHERE emailid = :o",
+        params! {"n" => new, "o" => old},
     )
 }

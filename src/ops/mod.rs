@@ -11,6 +11,7 @@ pub mod domaininfo;
 pub mod filter;
 pub mod group;
 pub mod limits;
+pub mod moduser;
 pub mod renamedomain;
 pub mod user;
 pub mod userinfo;

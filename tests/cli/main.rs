@@ -10,5 +10,6 @@ mod filters;
 mod groups;
 mod launcher;
 mod limits;
+mod moduser;
 mod oracle;
 mod users;

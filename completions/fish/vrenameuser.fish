@@ -1,0 +1,1 @@
+complete -c vrenameuser -s v -d 'verbose'
