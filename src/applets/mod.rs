@@ -13,6 +13,7 @@ use crate::config::Config;
 
 pub mod vadddomain;
 pub mod vadduser;
+pub mod vbulk;
 pub mod vdeluser;
 pub mod vpasswd;
 pub mod vsetuserquota;
@@ -82,6 +83,7 @@ impl Applet {
 pub static TABLE: &[Applet] = &[
     vadddomain::APPLET,
     vadduser::APPLET,
+    vbulk::APPLET,
     vdeluser::APPLET,
     vpasswd::APPLET,
     vsetuserquota::APPLET,

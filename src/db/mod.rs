@@ -16,6 +16,7 @@ The one MySQL/MariaDB access layer every applet uses.
   a transaction starts because DDL would commit it implicitly.
 */
 
+pub mod bulk;
 pub mod dircontrol;
 pub mod lastauth;
 pub mod schema;

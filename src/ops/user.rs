@@ -16,6 +16,7 @@ use crate::config::Config;
 use crate::db::users::{self, Status, UserRow};
 use crate::db::{dircontrol, lastauth, valias, Db};
 use crate::domain::Domain;
+use crate::mailstore::hashdir::DirControl;
 use crate::mailstore::{hashdir, maildir, maildirsize, quota, remove};
 use crate::passwd::{self, HashMethod};
 use crate::sys;
@@ -57,6 +58,74 @@ fn base_of_home(home: &str, domain: &str) -> Option<PathBuf> {
     })
 }
 
+/// The stored password of a new account: a clear-text password hashed with
+/// `method` (`iadduser`'s crypt step), an encrypted one verbatim.
+pub fn stored_password(password: &Password, method: HashMethod) -> Result<String, AppletError> {
+    match password {
+        Password::Clear(p) => passwd::hash_password(p.as_bytes(), method)
+            .map_err(|e| AppletError::new(111, format!("iadduser: crypt: {e}"))),
+        Password::Encrypted(h) => Ok(h.clone()),
+    }
+}
+
+/// The `dir_control` prefix of a user's home under `base_path`.
+pub fn home_prefix(base_path: &Path, user: &str) -> Result<String, AppletError> {
+    hashdir::control_prefix(base_path, user)
+        .map_err(|e| io_err("iadduser: pathToFilesystem", base_path, e))
+}
+
+/// The hash sub-directory of one new user: a reused (backfill) slot, or the
+/// next one of the allocator. Updates `dc` either way.
+pub fn allocate_subdir(dc: &mut DirControl, backfill: Option<&str>, users_per_level: u64) -> String {
+    match backfill {
+        Some(sub) => {
+            if dc.cur_users != 0 {
+                dc.cur_users += 1;
+            }
+            sub.to_string()
+        }
+        None => dc.allocate(users_per_level),
+    }
+}
+
+/// What a new row holds besides its place on disk.
+pub struct RowFields<'a> {
+    pub user: &'a str,
+    pub passwd: String,
+    pub gecos: String,
+    /// `None` = the hard quota.
+    pub quota: Option<String>,
+    pub scram: Option<String>,
+}
+
+/// The row of a new user whose home is `<base>/<bucket>/<domain>[/<subdir>]/<user>`;
+/// `iadduser: Name too long` when that does not fit `pw_dir`.
+pub fn new_row(
+    cfg: &Config,
+    domain: &str,
+    base_path: &Path,
+    subdir: &str,
+    f: RowFields<'_>,
+) -> Result<(UserRow, PathBuf), AppletError> {
+    let home = hashdir::home_dir(base_path, domain, subdir, f.user);
+    let dir = home.to_string_lossy().into_owned();
+    if dir.len() > MAX_PW_DIR {
+        return Err(AppletError::new(100, "iadduser: Name too long"));
+    }
+    let row = UserRow {
+        name: f.user.to_string(),
+        domain: domain.to_string(),
+        passwd: f.passwd,
+        uid: 1,
+        gid: 0,
+        gecos: f.gecos,
+        dir,
+        shell: f.quota.unwrap_or_else(|| cfg.hard_quota()),
+        scram: f.scram,
+    };
+    Ok((row, home))
+}
+
 /// Add a user (`iadduser`): validate, allocate the home directory, insert the
 /// row and the `lastauth` record, and create the Maildir when asked, all or nothing.
 pub fn add(
@@ -78,18 +147,13 @@ pub fn add(
             format!("iadduser: username {}@{} exists", nu.user, domain.name),
         ));
     }
-    let prefix = hashdir::control_prefix(&nu.base_path, &nu.user)
-        .map_err(|e| io_err("iadduser: pathToFilesystem", &nu.base_path, e))?;
+    let prefix = home_prefix(&nu.base_path, &nu.user)?;
     let status = if nu.inactive && !is_rfc_id(&nu.user) {
         Status::Inactive
     } else {
         Status::Active
     };
-    let hash = match &nu.password {
-        Password::Clear(p) => passwd::hash_password(p.as_bytes(), nu.hash)
-            .map_err(|e| AppletError::new(111, format!("iadduser: crypt: {e}")))?,
-        Password::Encrypted(h) => h.clone(),
-    };
+    let hash = stored_password(&nu.password, nu.hash)?;
     let scram = match clear {
         Some(p) if nu.store_cram => Some(passwd::cram_value(p)),
         _ => None,
@@ -108,32 +172,21 @@ pub fn add(
     let mut created: Vec<PathBuf> = Vec::new();
     let result = db.transaction(|db| -> Result<UserRow, AppletError> {
         let mut dc = dircontrol::load(db, &prefix, &domain.name, true)?;
-        let subdir = match &backfill {
-            Some(sub) => {
-                if dc.cur_users != 0 {
-                    dc.cur_users += 1;
-                }
-                sub.clone()
-            }
-            None => dc.allocate(nu.users_per_level),
-        };
+        let subdir = allocate_subdir(&mut dc, backfill.as_deref(), nu.users_per_level);
         dircontrol::store(db, &prefix, &domain.name, &dc)?;
-        let home = hashdir::home_dir(&nu.base_path, &domain.name, &subdir, &nu.user);
-        let dir = home.to_string_lossy().into_owned();
-        if dir.len() > MAX_PW_DIR {
-            return Err(AppletError::new(100, "iadduser: Name too long"));
-        }
-        let row = UserRow {
-            name: nu.user.clone(),
-            domain: domain.name.clone(),
-            passwd: hash.clone(),
-            uid: 1,
-            gid: 0,
-            gecos: gecos.clone(),
-            dir,
-            shell: nu.quota.clone().unwrap_or_else(|| cfg.hard_quota()),
-            scram: scram.clone(),
-        };
+        let (row, home) = new_row(
+            cfg,
+            &domain.name,
+            &nu.base_path,
+            &subdir,
+            RowFields {
+                user: &nu.user,
+                passwd: hash.clone(),
+                gecos: gecos.clone(),
+                quota: nu.quota.clone(),
+                scram: scram.clone(),
+            },
+        )?;
         users::insert(db, &row, status)
             .map_err(|e| AppletError::new(255, format!("sql_adduser: {e}")))?;
         lastauth::record(
@@ -147,9 +200,7 @@ pub fn add(
         )?;
         if nu.create_home {
             // Buckets are made by vadddomain; make sure the path exists for older domains too.
-            created = maildir::create_maildir(&home, &domain.name, owner).map_err(|e| {
-                AppletError::new(111, format!("iadduser: make user dir failed: {e}"))
-            })?;
+            created = make_home(&home, domain)?;
         }
         Ok(row)
     });
@@ -167,6 +218,12 @@ pub fn add(
             Err(e)
         }
     }
+}
+
+/// Create a new user's home and Maildir; the paths created (for a rollback).
+pub fn make_home(home: &Path, domain: &Domain) -> Result<Vec<PathBuf>, AppletError> {
+    maildir::create_maildir(home, &domain.name, domain.owner())
+        .map_err(|e| AppletError::new(111, format!("iadduser: make user dir failed: {e}")))
 }
 
 /// Options of a deletion.
