@@ -23,7 +23,11 @@ const OPTIONS: &[OptSpec] = &[
         "hash method: DES, MD5, SHA-256, SHA-512, YESCRYPT",
     ),
     OptSpec::flag('e', "the second field is already encrypted"),
-    OptSpec::long_value("format", "FMT", "csv or jsonl (default: from the file name)"),
+    OptSpec::long_value(
+        "format",
+        "FMT",
+        "csv or jsonl (default: from the file name)",
+    ),
     OptSpec::long_value("batch-size", "N", "users per transaction (default 500)"),
 ];
 
@@ -89,8 +93,11 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
         }
     };
     // Files are created as the domains' user when every domain has the same one, as vadduser does.
-    let owners: std::collections::HashSet<_> =
-        plan.domains.iter().map(|d| (d.dom.uid, d.dom.gid)).collect();
+    let owners: std::collections::HashSet<_> = plan
+        .domains
+        .iter()
+        .map(|d| (d.dom.uid, d.dom.gid))
+        .collect();
     if let (1, Some(&(uid, gid)), 0) = (owners.len(), owners.iter().next(), sys::geteuid()) {
         sys::switch_to(uid, gid).map_err(|e| {
             AppletError::new(1, format!("vbulk: setuser_privileges: ({uid}/{gid}): {e}"))

@@ -236,7 +236,12 @@ pub struct Plan {
 /// The longest hash sub-directory the allocator makes (`X/Y/Z`) with its slash.
 const MAX_SUBDIR: usize = 6;
 
-fn domain_plan(cfg: &Config, db: &mut Db, name: &str, opts: &Options) -> Result<DomainPlan, String> {
+fn domain_plan(
+    cfg: &Config,
+    db: &mut Db,
+    name: &str,
+    opts: &Options,
+) -> Result<DomainPlan, String> {
     let real = domain::real_domain(cfg, name)
         .map_err(|e| e.to_string())?
         .ok_or_else(|| format!("{name}: No such domain"))?;
@@ -254,7 +259,10 @@ fn domain_plan(cfg: &Config, db: &mut Db, name: &str, opts: &Options) -> Result<
     }
     let base_path = match dom.base_path() {
         Ok(Some(l)) if l.len() < 3 => {
-            return Err(format!("{}: incomplete line", dom.file(".base_path").display()))
+            return Err(format!(
+                "{}: incomplete line",
+                dom.file(".base_path").display()
+            ))
         }
         Ok(Some(l)) => PathBuf::from(l),
         Ok(None) => cfg.base_path.clone(),
@@ -498,7 +506,12 @@ struct Run<'a> {
 }
 
 impl Run<'_> {
-    fn batch(&mut self, db: &mut Db, batch: &[Pending], hashes: Vec<String>) -> Result<(), AppletError> {
+    fn batch(
+        &mut self,
+        db: &mut Db,
+        batch: &[Pending],
+        hashes: Vec<String>,
+    ) -> Result<(), AppletError> {
         let mut created: Vec<PathBuf> = Vec::new();
         let mut taken: Vec<(String, usize, String)> = Vec::new();
         let mut used: Vec<(String, usize)> = Vec::new();
@@ -633,7 +646,11 @@ pub fn provision(
     if plan.users.is_empty() {
         return Ok(report);
     }
-    let mut tables: Vec<String> = vec![users::active_table(), users::inactive_table(), "lastauth".into()];
+    let mut tables: Vec<String> = vec![
+        users::active_table(),
+        users::inactive_table(),
+        "lastauth".into(),
+    ];
     let mut prefixes = HashSet::new();
     for p in &plan.users {
         prefixes.insert(prefix_of(&plan.domains[p.domain], &p.user));
@@ -677,7 +694,10 @@ pub fn provision(
     .map_err(|e| {
         AppletError::new(
             e.code,
-            format!("{}\n{} users added before the failure; run the same file again to resume", e.message, report.added),
+            format!(
+                "{}\n{} users added before the failure; run the same file again to resume",
+                e.message, report.added
+            ),
         )
     })?;
     Ok(report)

@@ -76,7 +76,11 @@ pub fn home_prefix(base_path: &Path, user: &str) -> Result<String, AppletError> 
 
 /// The hash sub-directory of one new user: a reused (backfill) slot, or the
 /// next one of the allocator. Updates `dc` either way.
-pub fn allocate_subdir(dc: &mut DirControl, backfill: Option<&str>, users_per_level: u64) -> String {
+pub fn allocate_subdir(
+    dc: &mut DirControl,
+    backfill: Option<&str>,
+    users_per_level: u64,
+) -> String {
     match backfill {
         Some(sub) => {
             if dc.cur_users != 0 {

@@ -23,12 +23,12 @@ fn a_bad_line_anywhere_writes_nothing_and_every_bad_line_is_listed() {
     for i in 0..40 {
         text.push_str(&format!("a{i}@example.com,Pw#{i}x,,User {i}\n"));
         match i {
-            10 => text.push_str("Upper@example.com,x\n"),         // line 13
-            20 => text.push_str("bob@nosuch.test,x\n"),           // line 24
-            25 => text.push_str("a3@example.com,again\n"),        // line 30: duplicate
-            30 => text.push_str("c@example.com,x,12zz\n"),        // line 36: bad quota
-            33 => text.push_str("onlyone\n"),                     // line 40: field count
-            35 => text.push_str("d..d@example.com,x\n"),          // line 43
+            10 => text.push_str("Upper@example.com,x\n"), // line 13
+            20 => text.push_str("bob@nosuch.test,x\n"),   // line 24
+            25 => text.push_str("a3@example.com,again\n"), // line 30: duplicate
+            30 => text.push_str("c@example.com,x,12zz\n"), // line 36: bad quota
+            33 => text.push_str("onlyone\n"),             // line 40: field count
+            35 => text.push_str("d..d@example.com,x\n"),  // line 43
             _ => {}
         }
     }
@@ -41,10 +41,14 @@ fn a_bad_line_anywhere_writes_nothing_and_every_bad_line_is_listed() {
         (30, "a3@example.com already on line 5"),
         (36, "invalid quota [12zz]"),
         (40, "expected email,password"),
-        (43, "successive periods not allowed"),
+        (43, "iadduser: successive periods not allowed"),
     ] {
         let needle = format!("vbulk: {f}:{line}: {what}");
-        assert!(r.stderr.contains(&needle), "missing {needle:?} in\n{}", r.stderr);
+        assert!(
+            r.stderr.contains(&needle),
+            "missing {needle:?} in\n{}",
+            r.stderr
+        );
     }
     assert!(r.stderr.contains("vbulk: 6 bad line(s)"), "{}", r.stderr);
     assert_eq!(r.stderr.lines().count(), 7, "{}", r.stderr);
@@ -52,7 +56,10 @@ fn a_bad_line_anywhere_writes_nothing_and_every_bad_line_is_listed() {
         env.rows("SELECT pw_name FROM indimail ORDER BY pw_name"),
         before_users
     );
-    assert_eq!(env.rows("SELECT pw_name FROM indibak"), Vec::<String>::new());
+    assert_eq!(
+        env.rows("SELECT pw_name FROM indibak"),
+        Vec::<String>::new()
+    );
     assert_eq!(
         count(&env, "SELECT COUNT(*) FROM lastauth WHERE user LIKE 'a%'"),
         0
@@ -84,7 +91,10 @@ fn rows_dirs_and_resume() {
     assert_eq!(r.ok(), "0 users added, 250 already existed (skipped)\n");
 
     assert_eq!(
-        count(&env, "SELECT COUNT(*) FROM indimail WHERE pw_name LIKE 'b%'"),
+        count(
+            &env,
+            "SELECT COUNT(*) FROM indimail WHERE pw_name LIKE 'b%'"
+        ),
         250
     );
     assert_eq!(
@@ -129,14 +139,16 @@ fn rows_dirs_and_resume() {
     assert_eq!(&f[1..], &["524288000", "b007", "1", "0"]);
     // Without -d no home is made.
     assert!(!env.base().join("A2E/example.com/b007").exists());
-    assert!(env.read("var/domains/example.com/.filesystems").contains("root_A2E"));
+    assert!(env
+        .read("var/domains/example.com/.filesystems")
+        .contains("root_A2E"));
 }
 
 #[test]
 fn maildirs_hashes_and_jsonl() {
     let env = TestEnv::new().with_domain("example.com");
-    let hash = indimail::passwd::hash_password(b"Hashed#1", indimail::passwd::HashMethod::Sha512)
-        .unwrap();
+    let hash =
+        indimail::passwd::hash_password(b"Hashed#1", indimail::passwd::HashMethod::Sha512).unwrap();
     let csv = format!(
         "carol@example.com,{hash},10M,Carol C\n\"dave@example.com\",\"{hash}\",\"1000,20\",\"Dave, D\"\nzed@example.com,{hash}\n"
     );
@@ -160,7 +172,11 @@ fn maildirs_hashes_and_jsonl() {
         env.rows("SELECT pw_passwd FROM indimail WHERE pw_name = 'dave'"),
         vec![hash.clone()]
     );
-    for u in ["A2E/example.com/carol", "A2E/example.com/dave", "T2Zsym/example.com/zed"] {
+    for u in [
+        "A2E/example.com/carol",
+        "A2E/example.com/dave",
+        "T2Zsym/example.com/zed",
+    ] {
         let md = env.base().join(u).join("Maildir");
         for sub in ["cur", "new", "tmp"] {
             let m = std::fs::metadata(md.join(sub)).unwrap();
@@ -186,11 +202,21 @@ fn maildirs_hashes_and_jsonl() {
     assert_eq!(rows, vec!["erin\t$1$\tNOQUOTA", "fred\t$1$\t5000"]);
     assert!(env.base().join("F2K/example.com/fred/Maildir/new").is_dir());
     // Bad JSON is a bad line, with its number.
-    let f = write(&env, "bad.jsonl", "{\"email\":\"gail@example.com\",\"password\":\"x\"}\n{\"email\":\"h@example.com\"}\n");
+    let f = write(
+        &env,
+        "bad.jsonl",
+        "{\"email\":\"gail@example.com\",\"password\":\"x\"}\n{\"email\":\"h@example.com\"}\n",
+    );
     let r = env.run("vbulk", &[&f]);
     assert_eq!(r.code, 100);
-    assert!(r.stderr.contains(&format!("vbulk: {f}:2: invalid JSON")), "{}", r.stderr);
-    assert!(env.rows("SELECT 1 FROM indimail WHERE pw_name = 'gail'").is_empty());
+    assert!(
+        r.stderr.contains(&format!("vbulk: {f}:2: invalid JSON")),
+        "{}",
+        r.stderr
+    );
+    assert!(env
+        .rows("SELECT 1 FROM indimail WHERE pw_name = 'gail'")
+        .is_empty());
 }
 
 #[test]
@@ -208,9 +234,16 @@ fn a_failing_batch_is_rolled_back_and_the_rerun_resumes() {
     let r = env.run("vbulk", &["-d", "--batch-size", "10", &f]);
     assert_eq!(r.code, 111, "{r:?}");
     assert!(r.stderr.contains("make user dir failed"), "{}", r.stderr);
-    assert!(r.stderr.contains("10 users added before the failure"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("10 users added before the failure"),
+        "{}",
+        r.stderr
+    );
     assert_eq!(
-        count(&env, "SELECT COUNT(*) FROM indimail WHERE pw_name LIKE 'm%'"),
+        count(
+            &env,
+            "SELECT COUNT(*) FROM indimail WHERE pw_name LIKE 'm%'"
+        ),
         10
     );
     assert!(env.base().join("L2P/example.com/m09/Maildir").is_dir());
@@ -226,7 +259,10 @@ fn a_failing_batch_is_rolled_back_and_the_rerun_resumes() {
     let r = env.run("vbulk", &["-d", "--batch-size", "10", &f]);
     assert_eq!(r.ok(), "20 users added, 10 already existed (skipped)\n");
     assert_eq!(
-        count(&env, "SELECT COUNT(*) FROM indimail WHERE pw_name LIKE 'm%'"),
+        count(
+            &env,
+            "SELECT COUNT(*) FROM indimail WHERE pw_name LIKE 'm%'"
+        ),
         30
     );
     assert!(env.base().join("L2P/example.com/m15/Maildir/cur").is_dir());
