@@ -42,7 +42,9 @@ fn main() {
         return;
     }
     let secs: f64 = args.first().and_then(|s| s.parse().ok()).unwrap_or(5.0);
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
     let one = rate(1, secs, method(1));
     let all = rate(cores, secs, method(1));
     println!("per_core={one:.0} all_cores={all:.0} cores={cores}");

@@ -14,6 +14,7 @@ use crate::config::Config;
 pub mod vadddomain;
 pub mod vadduser;
 pub mod vbulk;
+pub mod vdeloldusers;
 pub mod vdeluser;
 pub mod vpasswd;
 pub mod vsetuserquota;
@@ -84,6 +85,7 @@ pub static TABLE: &[Applet] = &[
     vadddomain::APPLET,
     vadduser::APPLET,
     vbulk::APPLET,
+    vdeloldusers::APPLET,
     vdeluser::APPLET,
     vpasswd::APPLET,
     vsetuserquota::APPLET,

@@ -19,6 +19,7 @@ The one MySQL/MariaDB access layer every applet uses.
 pub mod bulk;
 pub mod dircontrol;
 pub mod lastauth;
+pub mod oldusers;
 pub mod schema;
 pub mod users;
 pub mod valias;

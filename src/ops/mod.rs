@@ -3,5 +3,6 @@
 
 pub mod bulk;
 pub mod domain;
+pub mod oldusers;
 pub mod user;
 pub mod userinfo;
