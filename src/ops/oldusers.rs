@@ -182,7 +182,8 @@ pub fn run(
     if verbose {
         stamp(sink, "Total  User List");
     }
-    let accounts = o.mode != Mode::Folders;
+    // -r alone reports (the original purged folders instead: a report that deletes mail).
+    let accounts = o.mode != Mode::Folders || o.report_only;
     let mut skip: Vec<&str> = o.skip_gecos.iter().map(String::as_str).collect();
     if !skip.is_empty() {
         skip.push("MailGroup");

@@ -5,5 +5,6 @@
 mod bulk;
 mod common;
 mod launcher;
+mod oldusers;
 mod oracle;
 mod users;
