@@ -160,7 +160,7 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
     let _ = std::fs::write(&lock_path, format!("{}\n", std::process::id()));
 
     let result = Db::open(&cfg)
-        .map_err(AppletError::from)
+        .map_err(|e| AppletError::new(1, format!("{e}\ncould not get entries from indimail table")))
         .and_then(|mut db| {
             let out = &mut ctx.out;
             oldusers::run(

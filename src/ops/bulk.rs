@@ -21,6 +21,7 @@ Three phases:
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 
 use crate::address::{has_uppercase, split_email, validate_new_user, MAX_PW_DIR, MAX_PW_NAME};
@@ -671,23 +672,56 @@ pub fn provision(
         no_backfill: HashSet::new(),
         noted: HashSet::new(),
     };
+    let any_clear = plan
+        .users
+        .iter()
+        .any(|p| matches!(p.password, Password::Clear(_)));
+    let next = AtomicUsize::new(0);
     std::thread::scope(|s| -> Result<(), AppletError> {
-        // Hash one batch ahead of the inserts.
-        let (tx, rx) = mpsc::sync_channel::<Result<Vec<String>, AppletError>>(1);
-        s.spawn(move || {
-            for batch in plan.users.chunks(batch_size) {
-                if tx.send(hash_batch(batch, &plan.domains, workers)).is_err() {
-                    break;
-                }
-            }
-        });
-        for batch in plan.users.chunks(batch_size) {
-            let hashes = rx
-                .recv()
-                .map_err(|_| AppletError::new(111, "iadduser: crypt: worker failed"))??;
+        let mut insert = |batch: &[Pending], hashes: Vec<String>| -> Result<(), AppletError> {
             run.batch(db, batch, hashes)?;
             report.added += batch.len();
             progress(batch.len());
+            Ok(())
+        };
+        if !any_clear {
+            for batch in plan.users.chunks(batch_size) {
+                insert(batch, hash_batch(batch, &plan.domains, 1)?)?;
+            }
+            return Ok(());
+        }
+        // Every core hashes, user after user, as far ahead of the inserts as it gets;
+        // a batch is inserted as soon as all its hashes are there.
+        let n = plan.users.len();
+        let (tx, rx) = mpsc::channel::<(usize, Result<String, AppletError>)>();
+        for _ in 0..workers {
+            let (tx, next) = (tx.clone(), &next);
+            s.spawn(move || loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(p) = plan.users.get(i) else { break };
+                let h = user::stored_password(&p.password, plan.domains[p.domain].hash);
+                if tx.send((i, h)).is_err() {
+                    break;
+                }
+            });
+        }
+        drop(tx);
+        let mut slots: Vec<Option<String>> = vec![None; n];
+        let mut done = vec![0usize; n.div_ceil(batch_size)];
+        for (b, batch) in plan.users.chunks(batch_size).enumerate() {
+            while done[b] < batch.len() {
+                let (i, h) = rx
+                    .recv()
+                    .map_err(|_| AppletError::new(111, "iadduser: crypt: worker failed"))?;
+                slots[i] = Some(h?);
+                done[i / batch_size] += 1;
+            }
+            let start = b * batch_size;
+            let hashes = slots[start..start + batch.len()]
+                .iter_mut()
+                .map(|h| h.take().unwrap_or_default())
+                .collect();
+            insert(batch, hashes)?;
         }
         Ok(())
     })
