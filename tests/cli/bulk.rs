@@ -136,6 +136,17 @@ fn rows_dirs_and_resume() {
     let f: Vec<&str> = row[0].split('\t').collect();
     assert!(f[0].starts_with("$5$"), "{}", f[0]);
     assert!(indimail::passwd::verify(b"Secret-7", f[0]));
+    // Hashed on several threads: every hash is still its own user's.
+    for i in [0, 39, 40, 89, 90, 131, 249] {
+        let h = env.rows(&format!(
+            "SELECT pw_passwd FROM indimail WHERE pw_name = 'b{i:03}'"
+        ))[0]
+            .clone();
+        assert!(
+            indimail::passwd::verify(format!("Secret-{i}").as_bytes(), &h),
+            "b{i:03}"
+        );
+    }
     assert_eq!(&f[1..], &["524288000", "b007", "1", "0"]);
     // Without -d no home is made.
     assert!(!env.base().join("A2E/example.com/b007").exists());
