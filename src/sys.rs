@@ -248,3 +248,23 @@ pub fn try_flock_exclusive(file: &std::fs::File) -> io::Result<bool> {
         Err(e)
     }
 }
+
+static STOP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+extern "C" fn note_stop(_: libc::c_int) {
+    STOP.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// Make SIGUSR1 request a clean stop (see [`stop_requested`]).
+pub fn stop_on_sigusr1() {
+    let handler: extern "C" fn(libc::c_int) = note_stop;
+    // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
+    unsafe {
+        libc::signal(libc::SIGUSR1, handler as libc::sighandler_t);
+    }
+}
+
+/// Whether SIGUSR1 arrived since [`stop_on_sigusr1`].
+pub fn stop_requested() -> bool {
+    STOP.load(std::sync::atomic::Ordering::SeqCst)
+}

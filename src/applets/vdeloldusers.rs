@@ -158,6 +158,7 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
         fail!(1, "vdeloldusers is already running");
     }
     let _ = std::fs::write(&lock_path, format!("{}\n", std::process::id()));
+    sys::stop_on_sigusr1();
 
     let result = Db::open(&cfg)
         .map_err(|e| AppletError::new(1, format!("{e}\ncould not get entries from indimail table")))

@@ -5,7 +5,8 @@ purge old mail from folders such as `.Trash`.
 
 A user is *active* when `lastauth` has a record of it (any service: a login,
 or `add`/`pass` from the admin tools) within the last `-a` days. The reserved
-addresses ([`crate::address::RFC_IDS`]) are never candidates. `dry_run`
+addresses ([`crate::address::RFC_IDS`]) are never candidates. SIGUSR1 stops
+the mail clean-up at the next user, as in the original. `dry_run`
 changes nothing and says what would be done.
 */
 
@@ -239,6 +240,9 @@ pub fn run(
                 continue;
             }
             if is_active {
+                if sys::stop_requested() {
+                    return Ok(());
+                }
                 if o.mail_age > 0 {
                     let (n, md) = clean_mail(row, None, o.mail_age, t, o.dry_run, owner);
                     if o.dry_run && n > 0 {
@@ -321,6 +325,9 @@ pub fn run(
             )
         };
         for row in &list {
+            if sys::stop_requested() {
+                return Ok(());
+            }
             if recent
                 .as_ref()
                 .is_some_and(|r| !r.contains(&row.name.to_lowercase()))
