@@ -255,3 +255,40 @@ pub fn gethostid_hex() -> String {
     let id = unsafe { libc::gethostid() };
     format!("{:x}", id as u32)
 }
+
+/// Try to take an exclusive `flock` on `file` without waiting: `Ok(false)` when
+/// another process holds it. Released when the file is closed.
+pub fn try_flock_exclusive(file: &std::fs::File) -> io::Result<bool> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: the descriptor is open for the lifetime of `file`.
+    let r = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+    if r == 0 {
+        return Ok(true);
+    }
+    let e = io::Error::last_os_error();
+    if e.raw_os_error() == Some(libc::EWOULDBLOCK) {
+        Ok(false)
+    } else {
+        Err(e)
+    }
+}
+
+static STOP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+extern "C" fn note_stop(_: libc::c_int) {
+    STOP.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// Make SIGUSR1 request a clean stop (see [`stop_requested`]).
+pub fn stop_on_sigusr1() {
+    let handler: extern "C" fn(libc::c_int) = note_stop;
+    // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
+    unsafe {
+        libc::signal(libc::SIGUSR1, handler as libc::sighandler_t);
+    }
+}
+
+/// Whether SIGUSR1 arrived since [`stop_on_sigusr1`].
+pub fn stop_requested() -> bool {
+    STOP.load(std::sync::atomic::Ordering::SeqCst)
+}

@@ -18,10 +18,12 @@ pub mod vadddomain;
 pub mod vadduser;
 pub mod valias;
 pub mod vatrn;
+pub mod vbulk;
 pub mod vcalias;
 pub mod vcaliasrev;
 pub mod vcfilter;
 pub mod vdeldomain;
+pub mod vdeloldusers;
 pub mod vdeluser;
 pub mod vdominfo;
 pub mod vgroup;
@@ -104,10 +106,12 @@ pub static TABLE: &[Applet] = &[
     vadduser::APPLET,
     valias::APPLET,
     vatrn::APPLET,
+    vbulk::APPLET,
     vcalias::APPLET,
     vcaliasrev::APPLET,
     vcfilter::APPLET,
     vdeldomain::APPLET,
+    vdeloldusers::APPLET,
     vdeluser::APPLET,
     vdominfo::APPLET,
     vgroup::APPLET,

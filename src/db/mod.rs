@@ -16,9 +16,11 @@ The one MySQL/MariaDB access layer every applet uses.
   a transaction starts because DDL would commit it implicitly.
 */
 
+pub mod bulk;
 pub mod dircontrol;
 pub mod domains;
 pub mod lastauth;
+pub mod oldusers;
 pub mod schema;
 pub mod users;
 pub mod valias;

@@ -3,6 +3,7 @@
 
 pub mod aliasdomain;
 pub mod autoturn;
+pub mod bulk;
 pub mod calias;
 pub mod deldomain;
 pub mod domain;
@@ -12,6 +13,7 @@ pub mod filter;
 pub mod group;
 pub mod limits;
 pub mod moduser;
+pub mod oldusers;
 pub mod renamedomain;
 pub mod user;
 pub mod userinfo;

@@ -16,6 +16,7 @@ use crate::config::Config;
 use crate::db::users::{self, Status, UserRow};
 use crate::db::{dircontrol, lastauth, valias, Db, DbError};
 use crate::domain::Domain;
+use crate::mailstore::hashdir::DirControl;
 use crate::mailstore::{hashdir, maildir, maildirsize, quota, remove};
 use crate::passwd::{self, HashMethod};
 use crate::sys;
@@ -57,6 +58,84 @@ fn base_of_home(home: &str, domain: &str) -> Option<PathBuf> {
     })
 }
 
+/// The stored password of a new account: a clear-text password hashed with
+/// `method` (`iadduser`'s crypt step), an encrypted one verbatim.
+pub fn stored_password(password: &Password, method: HashMethod) -> Result<String, AppletError> {
+    match password {
+        Password::Clear(p) => passwd::hash_password(p.as_bytes(), method)
+            .map_err(|e| AppletError::new(111, format!("iadduser: crypt: {e}"))),
+        Password::Encrypted(h) => Ok(h.clone()),
+    }
+}
+
+/// The `dir_control` prefix of a user's home under `base_path`.
+pub fn home_prefix(base_path: &Path, user: &str) -> Result<String, AppletError> {
+    hashdir::control_prefix(base_path, user)
+        .map_err(|e| io_err("iadduser: pathToFilesystem", base_path, e))
+}
+
+/// The hash sub-directory of one new user: a reused (backfill) slot, or the
+/// next one of the allocator. Updates `dc` either way.
+pub fn allocate_subdir(
+    dc: &mut DirControl,
+    backfill: Option<&str>,
+    users_per_level: u64,
+) -> String {
+    match backfill {
+        Some(sub) => {
+            if dc.cur_users != 0 {
+                dc.cur_users += 1;
+            }
+            sub.to_string()
+        }
+        None => dc.allocate(users_per_level),
+    }
+}
+
+/// What a new row holds besides its place on disk.
+pub struct RowFields<'a> {
+    pub user: &'a str,
+    pub passwd: String,
+    pub gecos: String,
+    /// `None` = the hard quota.
+    pub quota: Option<String>,
+    pub scram: Option<String>,
+}
+
+/// The row of a new user whose home is `<base>/<bucket>/<domain>[/<subdir>]/<user>`;
+/// `iadduser: Name too long` when that does not fit `pw_dir`.
+pub fn new_row(
+    cfg: &Config,
+    domain: &str,
+    base_path: &Path,
+    subdir: &str,
+    f: RowFields<'_>,
+) -> Result<(UserRow, PathBuf), AppletError> {
+    let home = hashdir::home_dir(base_path, domain, subdir, f.user);
+    let dir = home.to_string_lossy().into_owned();
+    if dir.len() > MAX_PW_DIR {
+        return Err(AppletError::new(100, "iadduser: Name too long"));
+    }
+    let row = UserRow {
+        name: f.user.to_string(),
+        domain: domain.to_string(),
+        passwd: f.passwd,
+        uid: 1,
+        gid: 0,
+        gecos: f.gecos,
+        dir,
+        shell: f.quota.unwrap_or_else(|| cfg.hard_quota()),
+        scram: f.scram,
+    };
+    Ok((row, home))
+}
+
+/// Create a new user's home and Maildir; the paths created (for a rollback).
+pub fn make_home(home: &Path, domain: &Domain) -> Result<Vec<PathBuf>, AppletError> {
+    maildir::create_maildir(home, &domain.name, domain.owner())
+        .map_err(|e| AppletError::new(111, format!("iadduser: make user dir failed: {e}")))
+}
+
 /// Add a user (`iadduser`): validate, allocate the home directory, insert the
 /// row and the `lastauth` record, and create the Maildir when asked, all or nothing.
 pub fn add(
@@ -78,18 +157,13 @@ pub fn add(
             format!("iadduser: username {}@{} exists", nu.user, domain.name),
         ));
     }
-    let prefix = hashdir::control_prefix(&nu.base_path, &nu.user)
-        .map_err(|e| io_err("iadduser: pathToFilesystem", &nu.base_path, e))?;
+    let prefix = home_prefix(&nu.base_path, &nu.user)?;
     let status = if nu.inactive && !is_rfc_id(&nu.user) {
         Status::Inactive
     } else {
         Status::Active
     };
-    let hash = match &nu.password {
-        Password::Clear(p) => passwd::hash_password(p.as_bytes(), nu.hash)
-            .map_err(|e| AppletError::new(111, format!("iadduser: crypt: {e}")))?,
-        Password::Encrypted(h) => h.clone(),
-    };
+    let hash = stored_password(&nu.password, nu.hash)?;
     let scram = match clear {
         Some(p) if nu.store_cram => Some(passwd::cram_value(p)),
         _ => None,
@@ -179,32 +253,21 @@ impl AddJob<'_> {
         let mut created: Vec<PathBuf> = Vec::new();
         let result = db.transaction(|db| -> Result<UserRow, TxnError> {
             let mut dc = dircontrol::load(db, self.prefix, &domain.name, true)?;
-            let subdir = match self.backfill {
-                Some(sub) => {
-                    if dc.cur_users != 0 {
-                        dc.cur_users += 1;
-                    }
-                    sub.to_string()
-                }
-                None => dc.allocate(nu.users_per_level),
-            };
+            let subdir = allocate_subdir(&mut dc, self.backfill, nu.users_per_level);
             dircontrol::store(db, self.prefix, &domain.name, &dc)?;
-            let home = hashdir::home_dir(&nu.base_path, &domain.name, &subdir, &nu.user);
-            let dir = home.to_string_lossy().into_owned();
-            if dir.len() > MAX_PW_DIR {
-                return Err(AppletError::new(100, "iadduser: Name too long").into());
-            }
-            let row = UserRow {
-                name: nu.user.clone(),
-                domain: domain.name.clone(),
-                passwd: self.hash.to_string(),
-                uid: 1,
-                gid: 0,
-                gecos: self.gecos.to_string(),
-                dir,
-                shell: nu.quota.clone().unwrap_or_else(|| self.cfg.hard_quota()),
-                scram: self.scram.map(str::to_string),
-            };
+            let (row, home) = new_row(
+                self.cfg,
+                &domain.name,
+                &nu.base_path,
+                &subdir,
+                RowFields {
+                    user: &nu.user,
+                    passwd: self.hash.to_string(),
+                    gecos: self.gecos.to_string(),
+                    quota: nu.quota.clone(),
+                    scram: self.scram.map(str::to_string),
+                },
+            )?;
             users::insert(db, &row, self.status).map_err(|e| {
                 if e.is_missing_table() {
                     TxnError::Db(e)
@@ -222,10 +285,7 @@ impl AddJob<'_> {
                 &row.gecos,
             )?;
             if nu.create_home {
-                created =
-                    maildir::create_maildir(&home, &domain.name, domain.owner()).map_err(|e| {
-                        AppletError::new(111, format!("iadduser: make user dir failed: {e}"))
-                    })?;
+                created = make_home(&home, domain)?;
             }
             Ok(row)
         });

@@ -2,6 +2,7 @@
 //! against a real MariaDB (see `common`). One test binary for every applet,
 //! so CI links once.
 
+mod bulk;
 mod common;
 mod config;
 mod docs;
@@ -11,5 +12,6 @@ mod groups;
 mod launcher;
 mod limits;
 mod moduser;
+mod oldusers;
 mod oracle;
 mod users;

@@ -1,0 +1,190 @@
+#!/bin/sh
+# Bulk-provisioning benchmark (docs/benchmarks.md, "Bulk provisioning").
+#
+# Measures, in one run, on this machine:
+#   (a) the crypt floor: SHA-256-crypt hashes/s on one core and on all cores (examples/crypt_floor.rs);
+#   (b) vbulk -e with PREHASHED (default 100000) pre-hashed users: rows only, then with Maildirs (-d)
+#       on the disk and on tmpfs (/dev/shm, a domain whose .base_path points there), plus the
+#       disk's own mkdir rate, which bounds anything that makes Maildirs;
+#   (c) vbulk with CLEAR (default 20000) clear-text passwords (rows only: hashing-bound);
+#   (d) our vadduser in a shell loop, LOOP (default 1000) users, without and with -d.
+# It starts its own mariadbd (datadir and socket in a temp directory, as tests/cli/common does),
+# a relocated IndiMail tree, and removes both at exit. Run as root (applets switch to uid 999).
+#
+# usage: benches/bulk.sh [PREHASHED [CLEAR [LOOP]]]
+set -eu
+
+PREHASHED=${1:-100000}
+CLEAR=${2:-20000}
+LOOP=${3:-1000}
+FLOOR_SECS=${FLOOR_SECS:-10}
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+cd "$here"
+cargo build --release --quiet --bin indimail --example crypt_floor
+bin=$here/target/release/indimail
+floor=$here/target/release/examples/crypt_floor
+
+tmp=$(mktemp -d /tmp/indimail-bench.XXXXXX)
+chmod 755 "$tmp"
+dbpid=
+cleanup() {
+    if [ -n "$dbpid" ]; then
+        kill "$dbpid" 2>/dev/null || true
+        wait "$dbpid" 2>/dev/null || true
+    fi
+    rm -rf "$tmp"
+    [ -z "${shm:-}" ] || rm -rf "$shm"
+}
+trap cleanup EXIT INT TERM
+
+now() { date +%s.%N; }
+# rate COUNT START END -> count per second
+rate() { awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN { printf "%.0f", n / (b - a) }'; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+
+# --- private database server ---------------------------------------------------------------
+mariadbd=$(command -v mariadbd || command -v mysqld || echo /usr/sbin/mariadbd)
+install_db=$(command -v mariadb-install-db || command -v mysql_install_db)
+"$install_db" --no-defaults --datadir="$tmp/data" --user=root \
+    --auth-root-authentication-method=normal --skip-test-db >/dev/null 2>"$tmp/install.log"
+"$mariadbd" --no-defaults --datadir="$tmp/data" --socket="$tmp/mysqld.sock" --skip-networking \
+    --pid-file="$tmp/mysqld.pid" --user=root --log-error="$tmp/error.log" \
+    --innodb-buffer-pool-size=256M --skip-log-bin &
+dbpid=$!
+i=0
+until [ -S "$tmp/mysqld.sock" ] && mariadb --no-defaults -uroot --socket="$tmp/mysqld.sock" -e 'select 1' >/dev/null 2>&1; do
+    i=$((i + 1))
+    [ $i -lt 600 ] || { cat "$tmp/error.log"; exit 1; }
+    sleep 0.1
+done
+
+# --- relocated IndiMail tree (as TestEnv) ------------------------------------------------
+root=$tmp/root
+mkdir -p "$root/etc/control" "$root/etc/users" "$root/var" "$root/mail" "$root/libexec" "$root/bin"
+chmod 755 "$root" "$root/etc" "$root/etc/control" "$root/etc/users" "$root/var" "$root/mail" "$root/libexec" "$root/bin"
+: >"$root/etc/control/locals"
+"$bin" install-links "$root/bin" >/dev/null
+export PATH="$root/bin:$PATH" SYSCONFDIR="$root/etc" CONTROLDIR="$root/etc/control" \
+    ASSIGNDIR="$root/etc/users" DOMAINDIR="$root/var" BASE_PATH="$root/mail" \
+    LIBEXECDIR="$root/libexec" INDIMAIL_PREFIX="$root" INDIMAIL_UID=999 INDIMAIL_GID=995 \
+    MYSQL_HOST="localhost:root::$tmp/mysqld.sock" MYSQL_PASSWD= MYSQL_DATABASE=bench TZ=UTC
+vadddomain pre.example 'Pm@ss-2024' >/dev/null
+vadddomain clear.example 'Pm@ss-2024' >/dev/null
+vadddomain loop.example 'Pm@ss-2024' >/dev/null
+vadddomain md.example 'Pm@ss-2024' >/dev/null
+vadddomain loopd.example 'Pm@ss-2024' >/dev/null
+vadddomain shm.example 'Pm@ss-2024' >/dev/null
+shm=$(mktemp -d /dev/shm/indimail-bench.XXXXXX)
+chmod 755 "$shm"
+chown 999:995 "$shm"
+echo "$shm" >"$root/var/domains/shm.example/.base_path"
+
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+# --- (a) crypt floor ---------------------------------------------------------------------------
+set -- $("$floor" "$FLOOR_SECS" SHA-256)
+per_core=${1#per_core=}
+all_cores=${2#all_cores=}
+cores=${3#cores=}
+
+# --- (b) pre-hashed --------------------------------------------------------------------------
+hash=$("$floor" --hash 'Bench#Passw0rd' SHA-256)
+gen() { awk -v n="$1" -v d="$2" -v h="$hash" 'BEGIN { for (i = 0; i < n; i++) printf "u%06d@%s,%s\n", i, d, h }'; }
+gen "$PREHASHED" pre.example >"$tmp/pre.csv"
+t0=$(now)
+vbulk -e "$tmp/pre.csv" >"$tmp/pre.out"
+t1=$(now)
+pre_rate=$(rate "$PREHASHED" "$t0" "$t1")
+pre_secs=$(secs "$t0" "$t1")
+# resume: the same file again, nothing to add
+t2=$(now)
+vbulk -e "$tmp/pre.csv" >"$tmp/pre2.out"
+t3=$(now)
+resume_secs=$(secs "$t2" "$t3")
+# with Maildirs, on the disk
+gen "$PREHASHED" md.example >"$tmp/md.csv"
+t0=$(now)
+vbulk -d -e "$tmp/md.csv" >"$tmp/md.out"
+t1=$(now)
+md_rate=$(rate "$PREHASHED" "$t0" "$t1")
+md_secs=$(secs "$t0" "$t1")
+# with Maildirs, on tmpfs
+gen "$PREHASHED" shm.example >"$tmp/shm.csv"
+t0=$(now)
+vbulk -d -e "$tmp/shm.csv" >"$tmp/shm.out"
+t1=$(now)
+shm_rate=$(rate "$PREHASHED" "$t0" "$t1")
+shm_secs=$(secs "$t0" "$t1")
+# the disk's mkdir rate (2 processes x 5000 directories), for reference
+mkd=$root/mail/mkdir-probe
+mkdir "$mkd"
+t0=$(now)
+(cd "$mkd" && mkdir a && cd a && i=0 && while [ $i -lt 50 ]; do mkdir $(seq -f "$i.%g" 1 100); i=$((i + 1)); done) &
+p1=$!
+(cd "$mkd" && mkdir b && cd b && i=0 && while [ $i -lt 50 ]; do mkdir $(seq -f "$i.%g" 1 100); i=$((i + 1)); done) &
+p2=$!
+wait $p1 $p2
+t1=$(now)
+mkdir_rate=$(rate 10000 "$t0" "$t1")
+rm -rf "$mkd"
+
+# --- (c) clear text --------------------------------------------------------------------------
+awk -v n="$CLEAR" 'BEGIN { for (i = 0; i < n; i++) printf "c%06d@clear.example,Pw-%d-secret\n", i, i }' >"$tmp/clear.csv"
+t0=$(now)
+vbulk -h SHA-256 "$tmp/clear.csv" >"$tmp/clear.out"
+t1=$(now)
+clear_rate=$(rate "$CLEAR" "$t0" "$t1")
+clear_secs=$(secs "$t0" "$t1")
+# the floor again, right after (c): the machine's load changes; (c) is compared with the higher one
+set -- $("$floor" "$FLOOR_SECS" SHA-256)
+all_cores2=${2#all_cores=}
+floor_max=$(awk -v a="$all_cores" -v b="$all_cores2" 'BEGIN { print (a > b ? a : b) }')
+
+# --- (d) vadduser loop -----------------------------------------------------------------------
+loop() { # DOMAIN FLAGS...
+    d=$1
+    shift
+    i=0
+    while [ $i -lt "$LOOP" ]; do
+        vadduser "$@" -h SHA-256 "l$i@$d" "Pw-$i-secret"
+        i=$((i + 1))
+    done
+}
+t0=$(now)
+loop loop.example
+t1=$(now)
+loop_rate=$(rate "$LOOP" "$t0" "$t1")
+loop_secs=$(secs "$t0" "$t1")
+t0=$(now)
+loop loopd.example -d
+t1=$(now)
+loopd_rate=$(rate "$LOOP" "$t0" "$t1")
+loopd_secs=$(secs "$t0" "$t1")
+
+users=$(env -u MYSQL_HOST -u MYSQL_PASSWD mariadb --no-defaults -uroot --socket="$tmp/mysqld.sock" -N -e 'select count(*) from bench.indimail')
+dirs=$(find "$root/mail" "$shm" -type d -name Maildir | wc -l)
+
+pct=$(awk -v a="$clear_rate" -v b="$floor_max" 'BEGIN { printf "%.0f", 100 * a / b }')
+xpre=$(awk -v a="$pre_rate" -v b="$loop_rate" 'BEGIN { printf "%.0f", a / b }')
+xclear=$(awk -v a="$clear_rate" -v b="$loop_rate" 'BEGIN { printf "%.0f", a / b }')
+xmd=$(awk -v a="$md_rate" -v b="$loopd_rate" 'BEGIN { printf "%.0f", a / b }')
+xshm=$(awk -v a="$shm_rate" -v b="$loopd_rate" 'BEGIN { printf "%.0f", a / b }')
+
+cat <<EOF
+load average before/after: $load_before / $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine competes for the cores)
+machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(free -g | awk '/^Mem:/ {print $2}') GiB RAM, $("$mariadbd" --version | sed 's/.*Ver //; s/ for.*//')
+| measurement | figure |
+|---|---|
+| (a) SHA-256-crypt, 1 core | $per_core hashes/s |
+| (a) SHA-256-crypt, all $cores cores | $all_cores hashes/s (again after (c): $all_cores2) |
+| (b) vbulk -e, $PREHASHED pre-hashed users, rows only | $pre_secs s, $pre_rate users/s ($(cat "$tmp/pre.out")) |
+| (b) same file again (resume, all skipped) | $resume_secs s ($(cat "$tmp/pre2.out")) |
+| (b) vbulk -d -e, $PREHASHED users + Maildirs on the disk (ext4) | $md_secs s, $md_rate users/s |
+| (b) vbulk -d -e, $PREHASHED users + Maildirs on tmpfs | $shm_secs s, $shm_rate users/s |
+| (b) the disk's own mkdir rate, 2 processes | $mkdir_rate mkdir/s (a Maildir user needs 5 mkdirs + 2 file creations) |
+| (c) vbulk, $CLEAR clear-text users, rows only | $clear_secs s, $clear_rate users/s = $pct % of the higher all-cores floor |
+| (d) vadduser loop, $LOOP users, rows only | $loop_secs s, $loop_rate users/s |
+| (d) vadduser -d loop, $LOOP users + Maildirs on the disk | $loopd_secs s, $loopd_rate users/s |
+| vbulk vs vadduser loop | rows only: pre-hashed ${xpre}x, clear-text ${xclear}x; with Maildirs: disk ${xmd}x, tmpfs ${xshm}x |
+| check | $users rows in indimail, $dirs Maildirs |
+EOF
