@@ -38,7 +38,7 @@ dpkg --root="$root" --force-script-chrootless --force-not-root --force-depends -
 grep -q '^indimail:' "$root/etc/passwd" || { echo "postinst did not create the indimail user" >&2; exit 1; }
 test -u "$root/usr/sbin/indimail-suid"
 [ "$(readlink "$root/usr/bin/vadduser")" = ../sbin/indimail-suid ]
-"$root/usr/bin/vpasswd" --version | grep -q '^vpasswd (indimail-rs)'
+"$root/usr/bin/vpasswd" --version | grep '^vpasswd (indimail-rs)' >/dev/null
 out=$("$root/usr/bin/vuserinfo" 2>&1 || true)
 case "$out" in "vuserinfo: warning: usage: vuserinfo"*) ;; *) echo "installed vuserinfo: $out" >&2; exit 1 ;; esac
 if command -v man >/dev/null; then

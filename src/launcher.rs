@@ -50,13 +50,13 @@ fn launcher(args: &[OsString]) -> i32 {
     let first = args.first().map(|a| a.to_string_lossy().into_owned());
     match first.as_deref() {
         None | Some("--help") | Some("-h") => {
-            println!(
+            Out::new().line(&format!(
                 "indimail {} - IndiMail virtual-domain administration toolkit (multi-call binary)\n\n\
                  usage: indimail <applet> [arguments]   (or call the applet through a link named after it)\n       \
                  indimail --list | --version | install-links DIR [--force]\n\napplets: {}",
                 env!("CARGO_PKG_VERSION"),
                 known_applets()
-            );
+            ));
             0
         }
         Some("--list") => {
@@ -81,14 +81,17 @@ fn launcher(args: &[OsString]) -> i32 {
             0
         }
         Some("--version") => {
-            println!("{}", applets::indiversion::version_line("indimail"));
+            Out::new().line(&applets::indiversion::version_line("indimail"));
             0
         }
         Some("install-links") => install_links(&args[1..]),
         Some("--generate") => match args.get(1) {
             Some(dir) => match crate::docgen::generate(Path::new(dir)) {
                 Ok(n) => {
-                    println!("indimail: wrote {n} files under {}", dir.to_string_lossy());
+                    Out::new().line(&format!(
+                        "indimail: wrote {n} files under {}",
+                        dir.to_string_lossy()
+                    ));
                     0
                 }
                 Err(e) => {
@@ -119,7 +122,7 @@ pub fn run_applet(name: &str, args: &[OsString]) -> i32 {
         return 100;
     }
     if args.len() == 1 && args[0] == "--version" {
-        println!("{}", applets::indiversion::version_line(applet.name));
+        Out::new().line(&applets::indiversion::version_line(applet.name));
         return 0;
     }
     let mut strings = Vec::with_capacity(args.len());

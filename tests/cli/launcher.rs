@@ -139,3 +139,33 @@ fn version_everywhere() {
     let v: serde_json::Value = serde_json::from_str(r.ok()).unwrap();
     assert_eq!(v["version"], env!("CARGO_PKG_VERSION"));
 }
+
+#[test]
+fn a_closed_pipe_is_not_a_crash() {
+    // `indimail --version | grep -q x`: the reader goes away before we write.
+    use std::process::Stdio;
+    for args in [
+        &["--version"][..],
+        &["--list"],
+        &["--help"],
+        &["vadduser", "--version"],
+    ] {
+        let mut child = indimail()
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.code().is_some(),
+            "{args:?} killed: {:?}",
+            out.status
+        );
+        assert!(
+            !String::from_utf8_lossy(&out.stderr).contains("panicked"),
+            "{args:?}"
+        );
+    }
+}
