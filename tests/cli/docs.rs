@@ -78,3 +78,15 @@ fn man_pages_render() {
     );
     assert!(text.contains("EXIT STATUS"), "{text}");
 }
+
+#[test]
+fn every_applet_has_hand_written_description_and_examples() {
+    for a in indimail::applets::TABLE {
+        let page = indimail::docgen::pages::page(a.name);
+        assert!(
+            page.is_some_and(|p| !p.1.is_empty() && !p.2.is_empty()),
+            "{}: no description/examples in src/docgen/pages.rs",
+            a.name
+        );
+    }
+}

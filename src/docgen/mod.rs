@@ -10,6 +10,18 @@ use std::path::Path;
 
 use crate::applets::{Applet, TABLE};
 
+pub mod pages;
+
+/// Text for roff: backslashes and hyphens escaped, no line starting a request.
+fn roff_text(s: &str) -> String {
+    let t = s.replace('\\', "\\e").replace('-', "\\-");
+    if t.starts_with('.') || t.starts_with('\'') {
+        format!("\\&{t}")
+    } else {
+        t
+    }
+}
+
 /// Sections every applet page shares, in roff.
 const COMMON_SECTIONS: &str = r#".SH ENVIRONMENT
 .TP
@@ -53,11 +65,15 @@ fn section_name(a: &Applet) -> String {
 
 /// The man page of one applet.
 pub fn man_page(a: &Applet) -> io::Result<Vec<u8>> {
-    let cmd = a.command().long_about(format!(
-        "{}.\n\nThis is a command of indimail-rs, compatible with IndiMail's command of the same name: \
+    let page = pages::page(a.name);
+    let mut about = page
+        .map(|p| p.1.join("\n\n"))
+        .unwrap_or_else(|| format!("{}.", a.summary));
+    about.push_str(
+        "\n\nThis is a command of indimail-rs, compatible with IndiMail's command of the same name: \
          same options, output and exit codes; docs/COMPAT.md lists every deliberate difference.",
-        a.summary
-    ));
+    );
+    let cmd = a.command().long_about(about);
     let man = clap_mangen::Man::new(cmd)
         .section(section_name(a))
         .source(format!("indimail-rs {}", env!("CARGO_PKG_VERSION")))
@@ -69,6 +85,17 @@ pub fn man_page(a: &Applet) -> io::Result<Vec<u8>> {
     man.render_synopsis_section(&mut buf)?;
     man.render_description_section(&mut buf)?;
     man.render_options_section(&mut buf)?;
+    if let Some((_, _, examples)) = page {
+        buf.write_all(b".SH EXAMPLES\n")?;
+        for (command, what) in examples.iter() {
+            writeln!(
+                buf,
+                ".TP\n\\fB{}\\fR\n{}",
+                roff_text(command),
+                roff_text(what)
+            )?;
+        }
+    }
     buf.write_all(COMMON_SECTIONS.as_bytes())?;
     Ok(buf)
 }
