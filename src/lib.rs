@@ -31,4 +31,5 @@ pub mod launcher;
 pub mod mailstore;
 pub mod ops;
 pub mod passwd;
+pub mod rfc822;
 pub mod sys;

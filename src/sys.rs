@@ -231,3 +231,23 @@ pub fn remote_ip() -> String {
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "127.0.0.1".to_string())
 }
+
+/// The current offset of fd 0 (fails when stdin is a pipe or terminal).
+pub fn stdin_offset() -> io::Result<u64> {
+    // SAFETY: lseek on fd 0 only moves the offset; no memory is involved.
+    let r = unsafe { libc::lseek(0, 0, libc::SEEK_CUR) };
+    if r < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(r as u64)
+}
+
+/// Move fd 0 to the absolute offset `pos`.
+pub fn stdin_seek(pos: u64) -> io::Result<()> {
+    // SAFETY: as above.
+    let r = unsafe { libc::lseek(0, pos as libc::off_t, libc::SEEK_SET) };
+    if r < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
