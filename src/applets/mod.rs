@@ -11,6 +11,17 @@ use crate::cli::getopt::{self, OptSpec, Parsed};
 use crate::cli::{AppletError, AppletResult, Out};
 use crate::config::Config;
 
+pub mod rfc822addr;
+pub mod rfc822body;
+pub mod rfc822bodyfilter;
+pub mod rfc822date;
+pub mod rfc822field;
+pub mod rfc822fields;
+pub mod rfc822header;
+pub mod rfc822headerfilter;
+pub mod rfc822headerok;
+pub mod rfc822received;
+pub mod rfc822util;
 pub mod vadddomain;
 pub mod vadduser;
 pub mod vdeluser;
@@ -80,6 +91,16 @@ impl Applet {
 
 /// Every applet, sorted by name.
 pub static TABLE: &[Applet] = &[
+    rfc822addr::APPLET,
+    rfc822body::APPLET,
+    rfc822bodyfilter::APPLET,
+    rfc822date::APPLET,
+    rfc822field::APPLET,
+    rfc822fields::APPLET,
+    rfc822header::APPLET,
+    rfc822headerfilter::APPLET,
+    rfc822headerok::APPLET,
+    rfc822received::APPLET,
     vadddomain::APPLET,
     vadduser::APPLET,
     vdeluser::APPLET,

@@ -38,7 +38,9 @@ const ZONES: &[(&[u8], i32)] = &[
 
 fn num(t: Option<&Token>) -> Option<i64> {
     match t {
-        Some(Token::Atom(a)) if !a.is_empty() && a.len() <= 9 && a.iter().all(u8::is_ascii_digit) => {
+        Some(Token::Atom(a))
+            if !a.is_empty() && a.len() <= 9 && a.iter().all(u8::is_ascii_digit) =>
+        {
             std::str::from_utf8(a).ok()?.parse().ok()
         }
         _ => None,
@@ -65,7 +67,15 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
     let mp = (5 * doy + 2) / 153;
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (if m <= 2 { yoe + era * 400 + 1 } else { yoe + era * 400 }, m, d)
+    (
+        if m <= 2 {
+            yoe + era * 400 + 1
+        } else {
+            yoe + era * 400
+        },
+        m,
+        d,
+    )
 }
 
 /// Parse the date in a normalised field value: after the last `;` or `,`,

@@ -167,7 +167,11 @@ pub fn value(field: &[u8], exact: bool) -> Vec<u8> {
             .iter()
             .position(|&b| !(33..=126).contains(&b) || b == b':')
             .unwrap_or(field.len());
-        let n = if field.get(n) == Some(&b':') { n + 1 } else { n };
+        let n = if field.get(n) == Some(&b':') {
+            n + 1
+        } else {
+            n
+        };
         out.extend_from_slice(&field[..n]);
         rest = &field[n..];
     }
@@ -216,8 +220,14 @@ mod tests {
     #[test]
     fn values_unfold_correctly() {
         assert_eq!(value(b"Subject: hello\n world\n", true), b"hello world");
-        assert_eq!(value(b"Received: from a\r\n\tby b\r\n", true), b"from a\tby b");
-        assert_eq!(value(b"Subject:\n  hello   there \n", true), b"hello there ");
+        assert_eq!(
+            value(b"Received: from a\r\n\tby b\r\n", true),
+            b"from a\tby b"
+        );
+        assert_eq!(
+            value(b"Subject:\n  hello   there \n", true),
+            b"hello there "
+        );
         assert_eq!(value(b"Subject:\tx\n", true), b"\tx");
         assert_eq!(value(b"X-Spam-Score: 5.0\n", false), b"X-Spam-Score: 5.0");
         assert_eq!(value(b"Subject: a\0b\n", true), b"a\0b");
