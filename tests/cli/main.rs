@@ -6,4 +6,5 @@ mod common;
 mod config;
 mod launcher;
 mod oracle;
+mod rfc822;
 mod users;
