@@ -251,3 +251,15 @@ pub fn stdin_seek(pos: u64) -> io::Result<()> {
     }
     Ok(())
 }
+
+/// The local zone's offset from UTC at `t`, in minutes east.
+pub fn local_offset_minutes(t: i64) -> i32 {
+    // SAFETY: `tm` is plain old data; zeroed is a valid value for localtime_r to fill.
+    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    let tt = t as libc::time_t;
+    // SAFETY: both pointers refer to live locals of the right types.
+    if unsafe { libc::localtime_r(&tt, &mut tm).is_null() } {
+        return 0;
+    }
+    (tm.tm_gmtoff / 60) as i32
+}

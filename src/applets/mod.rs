@@ -20,6 +20,7 @@ pub mod rfc822fields;
 pub mod rfc822header;
 pub mod rfc822headerfilter;
 pub mod rfc822headerok;
+pub mod rfc822print;
 pub mod rfc822received;
 pub mod rfc822util;
 pub mod vadddomain;
@@ -100,6 +101,7 @@ pub static TABLE: &[Applet] = &[
     rfc822header::APPLET,
     rfc822headerfilter::APPLET,
     rfc822headerok::APPLET,
+    rfc822print::APPLET,
     rfc822received::APPLET,
     vadddomain::APPLET,
     vadduser::APPLET,

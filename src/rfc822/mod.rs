@@ -17,6 +17,7 @@ of the input with [`Reader::into_inner`] and `io::copy`).
 
 pub mod addr;
 pub mod date;
+pub mod pretty;
 pub mod token;
 
 use std::io::{self, BufRead};

@@ -29,6 +29,7 @@ impl Tools {
             "822header",
             "822headerfilter",
             "822headerok",
+            "822print",
             "822received",
         ] {
             std::os::unix::fs::symlink(&exe, dir.path().join(name)).unwrap();
@@ -186,7 +187,7 @@ fn bare_cr_nul_and_invalid_utf8_pass_as_bytes() {
 fn huge_header_line() {
     let t = Tools::new();
     let mut m = b"Subject: ".to_vec();
-    m.extend(std::iter::repeat_n(b'x', 1 << 20));
+    m.extend(std::iter::repeat(b'x').take(1 << 20));
     m.extend_from_slice(b"\nA: 1\n\nbody\n");
     let h = t.run("822header", &["-X", "a"], &m);
     assert_eq!((h.code, h.stdout.len()), (0, 9 + (1 << 20) + 1));
@@ -278,7 +279,7 @@ fn dates() {
 fn leapsecs_table_unreadable() {
     let t = Tools::new();
     std::fs::create_dir(t.dir.path().join("etc/leapsecs.dat")).unwrap();
-    for tool in ["822date", "822received"] {
+    for tool in ["822date", "822print", "822received"] {
         let r = t.run(tool, &[], MSG);
         assert_eq!(r.code, 111, "{tool}");
         assert!(r.stderr.contains("unable to init leapsecs"), "{}", r.stderr);
@@ -376,7 +377,7 @@ fn bodyfilter() {
     assert_eq!(r.text(), "A: b\r\n\r\n[first]\n");
     // a large body: the program starts exactly at the first body byte
     let mut m = b"A: b\n\n".to_vec();
-    m.extend(std::iter::repeat_n(b'y', 300_000));
+    m.extend(std::iter::repeat(b'y').take(300_000));
     let r = t.run_file("822bodyfilter", &["wc", "-c"], &m);
     assert_eq!(r.text().trim_start_matches("A: b\n\n").trim(), "300000");
     // the program stops reading early
@@ -404,7 +405,7 @@ fn bodyfilter() {
 fn stdout_closed_early_is_no_crash() {
     let t = Tools::new();
     let mut m = b"A: b\n\n".to_vec();
-    m.extend(std::iter::repeat_n(b'z', 4 << 20));
+    m.extend(std::iter::repeat(b'z').take(4 << 20));
     // stdout is a pipe whose reader goes away: exit 111 with a message, not SIGPIPE
     let mut child = t
         .cmd("822body", &[])
@@ -422,4 +423,59 @@ fn stdout_closed_early_is_no_crash() {
     w.join().unwrap();
     assert_eq!(o.status.code(), Some(111));
     assert!(String::from_utf8_lossy(&o.stderr).contains("822body: fatal: unable to write"));
+}
+
+/// Undo nroff overstrike: `_`BS`c` and `c`BS`c` become `c`.
+fn plain(b: &[u8]) -> String {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if i + 2 < b.len() && b[i + 1] == 8 {
+            out.push(b[i + 2]);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[test]
+fn print_layout() {
+    let t = Tools::new();
+    let r = t.run("822print", &[], MSG);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // styles: the subject underlined, addresses bold
+    assert!(r.stdout.starts_with(b"Subject:"));
+    let s = r.text();
+    assert!(s.contains("_\x08h_\x08e_\x08l_\x08l_\x08o_\x08 _\x08w"));
+    assert!(s.contains("j\x08jo\x08oe\x08e@\x08@x\x08x"));
+    let lines: Vec<String> = plain(&r.stdout).lines().map(String::from).collect();
+    let pad = |l: &str, r: &str| format!("{l}{}{r}", " ".repeat(78 - l.len() - r.len()));
+    assert_eq!(lines[0], pad("Subject:", "hello world"));
+    assert_eq!(lines[1], pad("From: Joe Smith", "joe@x"));
+    assert_eq!(
+        lines[2],
+        pad(
+            "Date:Thu, 29 Aug 1996 14:04:52 -0400",
+            "1996-08-29 18:04:52"
+        )
+    );
+    assert_eq!(lines[3], "Received: from a.example (a [1.2.3.4])");
+    assert_eq!(lines[4], " by b.example with SMTP id 42");
+    assert_eq!(lines[7], "-".repeat(78));
+    assert_eq!(lines[8], pad("To: Joe Smith", "joe@x"));
+    assert_eq!(lines[10], pad("Cc: grp", "a@b"));
+    assert_eq!(lines[12], "-".repeat(78));
+    assert_eq!(lines[13], "X-Spam-Score: 5.0");
+    assert_eq!(&lines[14..], ["", "body line", "last"]);
+    // odd bytes as \ooo, a nonblank terminator printed as it is, no header at all
+    let r = t.run("822print", &[], b"Subject: a\xe9\0\nX: 1\nbody\n");
+    let p = plain(&r.stdout);
+    assert!(p.starts_with(&pad("Subject:", "a\\351\\000")), "{p}");
+    assert!(p.ends_with("X: 1\nbody\n"), "{p}");
+    let r = t.run("822print", &[], b"");
+    assert_eq!(r.code, 0);
+    assert!(plain(&r.stdout).starts_with(&format!("Subject:{}\nDate:\n", " ".repeat(70))));
 }
