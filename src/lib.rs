@@ -31,5 +31,6 @@ pub mod launcher;
 pub mod mailstore;
 pub mod ops;
 pub mod passwd;
+pub mod queue;
 pub mod rfc822;
 pub mod sys;

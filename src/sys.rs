@@ -263,3 +263,13 @@ pub fn local_offset_minutes(t: i64) -> i32 {
     }
     (tm.tm_gmtoff / 60) as i32
 }
+
+/// flock(LOCK_EX) on an open file (released when it is closed).
+pub fn lock_exclusive(f: &std::fs::File) -> io::Result<()> {
+    use std::os::unix::io::AsRawFd;
+    // SAFETY: flock on a descriptor we own; no memory is involved.
+    if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) } == -1 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}

@@ -11,6 +11,9 @@ use crate::cli::getopt::{self, OptSpec, Parsed};
 use crate::cli::{AppletError, AppletResult, Out};
 use crate::config::Config;
 
+pub mod qmail_qread;
+pub mod qmail_tcpok;
+pub mod qmail_tcpto;
 pub mod rfc822addr;
 pub mod rfc822body;
 pub mod rfc822bodyfilter;
@@ -103,6 +106,9 @@ pub static TABLE: &[Applet] = &[
     rfc822headerok::APPLET,
     rfc822print::APPLET,
     rfc822received::APPLET,
+    qmail_qread::APPLET,
+    qmail_tcpok::APPLET,
+    qmail_tcpto::APPLET,
     vadddomain::APPLET,
     vadduser::APPLET,
     vdeluser::APPLET,

@@ -58,7 +58,7 @@ pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     era * 146097 + doe - 719468
 }
 
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
+pub fn civil(z: i64) -> (i64, i64, i64) {
     let z = z + 719468;
     let era = z.div_euclid(146097);
     let doe = z - era * 146097;
@@ -148,7 +148,7 @@ pub fn parse(value: &[u8]) -> Option<When> {
 /// `YYYY-MM-DD HH:MM:SS` of `secs` shifted by `offset` minutes.
 pub fn fmt_plain(secs: i64, offset: i32) -> String {
     let t = secs + offset as i64 * 60;
-    let (y, m, d) = civil_from_days(t.div_euclid(86400));
+    let (y, m, d) = civil(t.div_euclid(86400));
     let s = t.rem_euclid(86400);
     format!(
         "{y}-{m:02}-{d:02} {:02}:{:02}:{:02}",

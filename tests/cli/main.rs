@@ -6,5 +6,6 @@ mod common;
 mod config;
 mod launcher;
 mod oracle;
+mod queue;
 mod rfc822;
 mod users;
