@@ -12,6 +12,7 @@ use crate::cli::{AppletError, AppletResult, Out};
 use crate::config::Config;
 
 pub mod qmail_qread;
+pub mod qmail_showctl;
 pub mod qmail_tcpok;
 pub mod qmail_tcpto;
 pub mod rfc822addr;
@@ -107,6 +108,7 @@ pub static TABLE: &[Applet] = &[
     rfc822print::APPLET,
     rfc822received::APPLET,
     qmail_qread::APPLET,
+    qmail_showctl::APPLET,
     qmail_tcpok::APPLET,
     qmail_tcpto::APPLET,
     vadddomain::APPLET,

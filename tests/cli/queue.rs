@@ -242,3 +242,65 @@ fn tcpto_and_tcpok() {
     assert_eq!(code, 111);
     assert!(err.contains("qmail-tcpok: fatal: unable to open"), "{err}");
 }
+
+#[test]
+fn showctl_queues() {
+    let t = QueueTree::new(&["queue1", "queue2", "queue4", "nqueue", "slowq"]);
+    let exe = PathBuf::from(env!("CARGO_BIN_EXE_indimail"));
+    std::os::unix::fs::symlink(&exe, t.dir.path().join("bin/qmail-showctl")).unwrap();
+    // the caller's QUEUE_BASE is ignored (as the original); HOME/.defaultqueue counts
+    let home = t.dir.path().join("home");
+    fs::create_dir_all(home.join(".defaultqueue")).unwrap();
+    fs::write(
+        home.join(".defaultqueue/QUEUE_BASE"),
+        format!("{}\n", t.base().display()),
+    )
+    .unwrap();
+    fs::write(home.join(".defaultqueue/BIGTODO"), "0\n").unwrap();
+    let run = |args: &[&str]| {
+        let o = Command::new(t.dir.path().join("bin/qmail-showctl"))
+            .args(args)
+            .env_clear()
+            .env("HOME", &home)
+            .env("QUEUE_BASE", "/nonexistent")
+            .env("CONTROLDIR", t.dir.path().join("control"))
+            .output()
+            .unwrap();
+        (
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+            o.status.code().unwrap_or(-1),
+        )
+    };
+    let (out, err, code) = run(&["-q"]);
+    assert_eq!(code, 0, "{err}");
+    let b = t.base();
+    let b = b.display();
+    assert_eq!(
+        out,
+        format!(
+            "--------------------- begin show queues ----------------------
+subdirectory split      : 151
+big todo / big intd     : No
+indimail-mta  queue base: {b}
+
+main  queue directories
+queue 001 {b}/queue1
+queue 002 {b}/queue2
+
+extra queue directories
+slowq  {b}/slowq
+nqueue {b}/nqueue
+
+"
+        )
+    );
+    assert_eq!(run(&["-z"]).2, 100);
+    fs::write(home.join(".defaultqueue/QUEUE_BASE"), "/nonexistent/q\n").unwrap();
+    let (_, err, code) = run(&["-q"]);
+    assert_eq!(code, 111);
+    assert!(
+        err.contains("qmail-showctl: fatal: unable to switch to /nonexistent/q"),
+        "{err}"
+    );
+}
