@@ -10,6 +10,8 @@ Layers, from the bottom up (nothing below depends on what is above it):
 * [`passwd`] — crypt(3)-compatible password hashing.
 * [`assign`], [`control`] — qmail's `users/assign` + `users/cdb` and control files.
 * [`mailstore`] — home-directory hashing, Maildirs, Maildir++ quota.
+* [`rfc822`] — a streaming message/header model (fields, unfolding, addresses, dates) for the `822*` tools.
+* [`queue`] — qmail's multiple queues: layout, `defaultqueue` envdirs, message listing.
 * [`db`] — the MySQL access layer: connection, on-demand schema, typed queries.
 * [`address`], [`domain`] — address rules, domain lookup and per-domain settings.
 * [`ops`] — operations shared by several commands (add/delete a user ...),
@@ -33,4 +35,6 @@ pub mod launcher;
 pub mod mailstore;
 pub mod ops;
 pub mod passwd;
+pub mod queue;
+pub mod rfc822;
 pub mod sys;

@@ -292,3 +292,45 @@ pub fn stop_on_sigusr1() {
 pub fn stop_requested() -> bool {
     STOP.load(std::sync::atomic::Ordering::SeqCst)
 }
+
+/// The current offset of fd 0 (fails when stdin is a pipe or terminal).
+pub fn stdin_offset() -> io::Result<u64> {
+    // SAFETY: lseek on fd 0 only moves the offset; no memory is involved.
+    let r = unsafe { libc::lseek(0, 0, libc::SEEK_CUR) };
+    if r < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(r as u64)
+}
+
+/// Move fd 0 to the absolute offset `pos`.
+pub fn stdin_seek(pos: u64) -> io::Result<()> {
+    // SAFETY: as above.
+    let r = unsafe { libc::lseek(0, pos as libc::off_t, libc::SEEK_SET) };
+    if r < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// The local zone's offset from UTC at `t`, in minutes east.
+pub fn local_offset_minutes(t: i64) -> i32 {
+    // SAFETY: `tm` is plain old data; zeroed is a valid value for localtime_r to fill.
+    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    let tt = t as libc::time_t;
+    // SAFETY: both pointers refer to live locals of the right types.
+    if unsafe { libc::localtime_r(&tt, &mut tm).is_null() } {
+        return 0;
+    }
+    (tm.tm_gmtoff / 60) as i32
+}
+
+/// flock(LOCK_EX) on an open file (released when it is closed).
+pub fn lock_exclusive(f: &std::fs::File) -> io::Result<()> {
+    use std::os::unix::io::AsRawFd;
+    // SAFETY: flock on a descriptor we own; no memory is involved.
+    if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) } == -1 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}

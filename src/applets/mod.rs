@@ -12,6 +12,22 @@ use crate::cli::{AppletError, AppletResult, Out};
 use crate::config::Config;
 
 pub mod indiversion;
+pub mod qmail_qread;
+pub mod qmail_showctl;
+pub mod qmail_tcpok;
+pub mod qmail_tcpto;
+pub mod rfc822addr;
+pub mod rfc822body;
+pub mod rfc822bodyfilter;
+pub mod rfc822date;
+pub mod rfc822field;
+pub mod rfc822fields;
+pub mod rfc822header;
+pub mod rfc822headerfilter;
+pub mod rfc822headerok;
+pub mod rfc822print;
+pub mod rfc822received;
+pub mod rfc822util;
 pub mod vacation;
 pub mod vaddaliasdomain;
 pub mod vadddomain;
@@ -99,7 +115,22 @@ impl Applet {
 
 /// Every applet, sorted by name.
 pub static TABLE: &[Applet] = &[
+    rfc822addr::APPLET,
+    rfc822body::APPLET,
+    rfc822bodyfilter::APPLET,
+    rfc822date::APPLET,
+    rfc822field::APPLET,
+    rfc822fields::APPLET,
+    rfc822header::APPLET,
+    rfc822headerfilter::APPLET,
+    rfc822headerok::APPLET,
+    rfc822print::APPLET,
+    rfc822received::APPLET,
     indiversion::APPLET,
+    qmail_qread::APPLET,
+    qmail_showctl::APPLET,
+    qmail_tcpok::APPLET,
+    qmail_tcpto::APPLET,
     vacation::APPLET,
     vaddaliasdomain::APPLET,
     vadddomain::APPLET,

@@ -14,4 +14,6 @@ mod limits;
 mod moduser;
 mod oldusers;
 mod oracle;
+mod queue;
+mod rfc822;
 mod users;

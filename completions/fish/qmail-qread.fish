@@ -1,0 +1,7 @@
+complete -c qmail-qread -s c -d 'print counts per queue and in total'
+complete -c qmail-qread -s a -d 'local, remote and todo (and -i when qscheduler runs)'
+complete -c qmail-qread -s l -d 'list the local channel'
+complete -c qmail-qread -s r -d 'list the remote channel'
+complete -c qmail-qread -s s -d 'silent: no per-message listing'
+complete -c qmail-qread -s t -d 'also list todo/'
+complete -c qmail-qread -s i -d 'show per-queue concurrency and load'
