@@ -12,15 +12,7 @@ fn state(env: &TestEnv) -> Vec<String> {
 
 #[track_caller]
 fn refused(env: &TestEnv, applet: &str, args: &[&str], code: i32, stderr: &str) {
-    let before = state(env);
-    let r = env.run(applet, args);
-    assert_eq!(r.code, code, "{applet} {args:?}: {r:?}");
-    assert!(
-        r.stderr.contains(stderr),
-        "{applet} {args:?}: stderr {:?} lacks {stderr:?}",
-        r.stderr
-    );
-    assert_eq!(state(env), before, "{applet} {args:?} changed something");
+    crate::common::assert_refused(env, state, applet, args, code, stderr);
 }
 
 fn members(env: &TestEnv) -> Vec<String> {

@@ -20,15 +20,7 @@ fn all_rows(env: &TestEnv) -> Vec<String> {
 
 #[track_caller]
 fn refused(env: &TestEnv, args: &[&str], code: i32, stderr: &str) {
-    let before = all_rows(env);
-    let r = env.run("vlimit", args);
-    assert_eq!(r.code, code, "vlimit {args:?}: {r:?}");
-    assert!(
-        r.stderr.contains(stderr),
-        "vlimit {args:?}: stderr {:?} lacks {stderr:?}",
-        r.stderr
-    );
-    assert_eq!(all_rows(env), before, "vlimit {args:?} changed something");
+    crate::common::assert_refused(env, all_rows, "vlimit", args, code, stderr);
 }
 
 #[test]

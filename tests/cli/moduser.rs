@@ -62,15 +62,7 @@ fn walk(dir: &Path, acc: &mut Vec<String>) {
 
 #[track_caller]
 fn refused(env: &TestEnv, applet: &str, args: &[&str], code: i32, stderr: &str) {
-    let before = snapshot(env);
-    let r = env.run(applet, args);
-    assert_eq!(r.code, code, "{applet} {args:?}: {r:?}");
-    assert!(
-        r.stderr.contains(stderr),
-        "{applet} {args:?}: stderr {:?} lacks {stderr:?}",
-        r.stderr
-    );
-    assert_eq!(snapshot(env), before, "{applet} {args:?} changed something");
+    crate::common::assert_refused(env, snapshot, applet, args, code, stderr);
 }
 
 fn setup() -> TestEnv {

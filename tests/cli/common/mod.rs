@@ -417,3 +417,26 @@ impl Drop for TestEnv {
         }
     }
 }
+
+/// Run `applet args` and check that it is refused: exit `code`, a message
+/// containing `stderr`, and `state` (what the caller snapshots: rows, files)
+/// the same afterwards.
+#[track_caller]
+pub fn assert_refused<S: PartialEq + std::fmt::Debug>(
+    env: &TestEnv,
+    state: impl Fn(&TestEnv) -> S,
+    applet: &str,
+    args: &[&str],
+    code: i32,
+    stderr: &str,
+) {
+    let before = state(env);
+    let r = env.run(applet, args);
+    assert_eq!(r.code, code, "{applet} {args:?}: {r:?}");
+    assert!(
+        r.stderr.contains(stderr),
+        "{applet} {args:?}: stderr {:?} lacks {stderr:?}",
+        r.stderr
+    );
+    assert_eq!(state(env), before, "{applet} {args:?} changed something");
+}
