@@ -184,6 +184,30 @@ pub fn reject_uppercase(prog: &str, email: &str) -> Result<(), AppletError> {
     Ok(())
 }
 
+/// The password for a new or changed account: operand number `index`, else a
+/// random one of `random` characters, else from stdin with `--password-stdin`,
+/// else asked for (see [`crate::cli::obtain_password`]). The flag says whether it was generated.
+pub fn new_password(
+    prog: &str,
+    p: &Parsed,
+    index: usize,
+    random: Option<usize>,
+    who: &str,
+) -> Result<(String, bool), AppletError> {
+    if let Some(pw) = p.operands.get(index) {
+        return Ok((pw.clone(), false));
+    }
+    if let Some(n) = random {
+        return Ok((crate::passwd::random_password(n), true));
+    }
+    let source = if p.has("password-stdin") {
+        crate::cli::PasswordSource::StdinLine
+    } else {
+        crate::cli::PasswordSource::Prompt
+    };
+    Ok((crate::cli::obtain_password(prog, who, source)?, false))
+}
+
 /// Parse an applet's arguments; a getopt error becomes the original's
 /// `<prog>: illegal option -- X` line followed by `usage_error(prog)`.
 pub fn parse_args(

@@ -3,13 +3,13 @@
 use std::path::PathBuf;
 
 use super::vadduser::hash_option;
-use super::{parse_args, Applet, Ctx};
+use super::{new_password, parse_args, Applet, Ctx};
 use crate::cli::getopt::OptSpec;
-use crate::cli::{obtain_password, AppletError, AppletResult, PasswordSource};
+use crate::cli::{AppletError, AppletResult};
 use crate::db::Db;
 use crate::ops::domain::{self, NewDomain};
 use crate::ops::user::Password;
-use crate::{fail, hooks, passwd, sys};
+use crate::{fail, hooks, sys};
 
 const USAGE: &str = "usage: vaddomain [options] virtual_domain [postmaster password]
 options
@@ -216,18 +216,7 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
         })?),
         None => None,
     };
-    let clear = if let Some(pw) = p.operands.get(1) {
-        pw.clone()
-    } else if let Some(n) = random {
-        passwd::random_password(n)
-    } else {
-        let source = if p.has("password-stdin") {
-            PasswordSource::StdinLine
-        } else {
-            PasswordSource::Prompt
-        };
-        obtain_password("vadddomain", &format!("postmaster@{name}"), source)?
-    };
+    let (clear, _) = new_password("vadddomain", &p, 1, random, &format!("postmaster@{name}"))?;
     let base_path = p
         .value("B")
         .map(PathBuf::from)

@@ -2,16 +2,16 @@
 
 use std::path::PathBuf;
 
-use super::{check_password_method, parse_args, reject_uppercase, Applet, Ctx};
+use super::{check_password_method, new_password, parse_args, reject_uppercase, Applet, Ctx};
 use crate::address::split_email;
 use crate::cli::getopt::OptSpec;
-use crate::cli::{obtain_password, AppletError, AppletResult, PasswordSource};
+use crate::cli::{AppletError, AppletResult};
 use crate::config::first_line;
 use crate::db::Db;
 use crate::domain;
 use crate::mailstore::quota;
 use crate::ops::user::{self, NewUser, Password};
-use crate::passwd::{self, HashMethod};
+use crate::passwd::HashMethod;
 use crate::{fail, hooks, sys};
 
 const USAGE: &str = "usage: vadduser [options] email_address [password]
@@ -170,24 +170,17 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
         );
     }
 
-    let password = if let Some(pw) = p.operands.get(1) {
-        pw.clone()
-    } else if let Some(n) = random_len {
-        passwd::random_password(n)
-    } else {
-        let source = if p.has("password-stdin") {
-            PasswordSource::StdinLine
+    let (password, _) = new_password("vadduser", &p, 1, random_len, email).map_err(|e| {
+        if e.code == 1 {
+            usage(
+                1,
+                "Please input password
+",
+            )
         } else {
-            PasswordSource::Prompt
-        };
-        obtain_password("vadduser", email, source).map_err(|e| {
-            if e.code == 1 {
-                usage(1, "Please input password\n")
-            } else {
-                e
-            }
-        })?
-    };
+            e
+        }
+    })?;
     if password.is_empty() {
         return Err(usage(1, "Please input password\n"));
     }

@@ -1,15 +1,15 @@
 //! vgroup: create mail groups and manage their members.
 
-use super::{check_password_method, parse_args, reject_uppercase, Applet, Ctx};
+use super::{check_password_method, new_password, parse_args, reject_uppercase, Applet, Ctx};
 use crate::address::split_email;
 use crate::applets::vadduser::hash_option;
 use crate::cli::getopt::OptSpec;
-use crate::cli::{obtain_password, AppletError, AppletResult, PasswordSource};
+use crate::cli::{AppletError, AppletResult};
 use crate::db::{users, valias, Db};
 use crate::mailstore::quota;
 use crate::ops::group;
 use crate::ops::user::{self, NewUser, Password};
-use crate::{domain, fail, passwd, sys};
+use crate::{domain, fail, sys};
 
 const USAGE: &str = "usage1: vgroup -a [-cqvVhmI] groupAddress [password]
 usage2: vgroup    [-iduovV]  groupAddress
@@ -202,18 +202,7 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
             Ok(0)
         }
         Mode::Add => {
-            let password = if let Some(pw) = p.operands.get(1) {
-                pw.clone()
-            } else if let Some(n) = random_len {
-                passwd::random_password(n)
-            } else {
-                let source = if p.has("password-stdin") {
-                    PasswordSource::StdinLine
-                } else {
-                    PasswordSource::Prompt
-                };
-                obtain_password("vgroup", group_addr, source)?
-            };
+            let (password, _) = new_password("vgroup", &p, 1, random_len, group_addr)?;
             if password.is_empty() {
                 fail!(1, "vgroup: warning: empty password refused");
             }

@@ -1,13 +1,13 @@
 //! vpasswd: change a user's password.
 
 use super::vadduser::hash_option;
-use super::{check_password_method, parse_args, reject_uppercase, Applet, Ctx};
+use super::{check_password_method, new_password, parse_args, reject_uppercase, Applet, Ctx};
 use crate::address::split_email;
 use crate::cli::getopt::OptSpec;
-use crate::cli::{obtain_password, AppletError, AppletResult, PasswordSource};
+use crate::cli::{AppletError, AppletResult};
 use crate::db::{users, Db};
 use crate::ops::user::{self, Password};
-use crate::{domain, fail, hooks, passwd};
+use crate::{domain, fail, hooks};
 
 const USAGE: &str = "usage: vpasswd [options] email_address [password]
 options: -v (verbose)
@@ -81,21 +81,11 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
     if row.gid & NO_PASSWD_CHNG != 0 {
         fail!(255, "ipasswd: User not allowed to change password");
     }
-    let clear = if let Some(pw) = p.operands.get(1) {
-        pw.clone()
-    } else if let Some(r) = p.value("r") {
-        let n = r.parse::<usize>().unwrap_or(8).max(1);
-        let pw = passwd::random_password(n);
-        eprintln!("Generated random passwd [{pw}]");
-        pw
-    } else {
-        let source = if p.has("password-stdin") {
-            PasswordSource::StdinLine
-        } else {
-            PasswordSource::Prompt
-        };
-        obtain_password("vpasswd", email, source)?
-    };
+    let random = p.value("r").map(|r| r.parse::<usize>().unwrap_or(8).max(1));
+    let (clear, generated) = new_password("vpasswd", &p, 1, random, email)?;
+    if generated {
+        eprintln!("Generated random passwd [{clear}]");
+    }
     let password = if p.has("e") && hash_opt.is_none() {
         Password::Encrypted(clear)
     } else {
