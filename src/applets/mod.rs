@@ -30,6 +30,7 @@ pub mod vgroup;
 pub mod vlimit;
 pub mod vmoddomain;
 pub mod vmoduser;
+pub mod vmoveuser;
 pub mod vmoveuserdir;
 pub mod vpasswd;
 pub mod vrenamedomain;
@@ -118,6 +119,7 @@ pub static TABLE: &[Applet] = &[
     vlimit::APPLET,
     vmoddomain::APPLET,
     vmoduser::APPLET,
+    vmoveuser::APPLET,
     vmoveuserdir::APPLET,
     vpasswd::APPLET,
     vrenamedomain::APPLET,

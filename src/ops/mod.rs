@@ -13,6 +13,7 @@ pub mod filter;
 pub mod group;
 pub mod limits;
 pub mod moduser;
+pub mod moveuser;
 pub mod oldusers;
 pub mod renamedomain;
 pub mod user;

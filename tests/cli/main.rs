@@ -12,6 +12,7 @@ mod groups;
 mod launcher;
 mod limits;
 mod moduser;
+mod moveuser;
 mod oldusers;
 mod oracle;
 mod users;
