@@ -19,6 +19,7 @@ pub mod vadduser;
 pub mod valias;
 pub mod vatrn;
 pub mod vbulk;
+pub mod vbulletin;
 pub mod vcalias;
 pub mod vcaliasrev;
 pub mod vcfilter;
@@ -108,6 +109,7 @@ pub static TABLE: &[Applet] = &[
     valias::APPLET,
     vatrn::APPLET,
     vbulk::APPLET,
+    vbulletin::APPLET,
     vcalias::APPLET,
     vcaliasrev::APPLET,
     vcfilter::APPLET,

@@ -4,6 +4,7 @@
 pub mod aliasdomain;
 pub mod autoturn;
 pub mod bulk;
+pub mod bulletin;
 pub mod calias;
 pub mod deldomain;
 pub mod domain;

@@ -3,6 +3,7 @@
 //! so CI links once.
 
 mod bulk;
+mod bulletin;
 mod common;
 mod config;
 mod docs;
