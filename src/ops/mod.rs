@@ -20,3 +20,4 @@ pub mod renamedomain;
 pub mod user;
 pub mod userinfo;
 pub mod vacation;
+pub mod vacation_reply;

@@ -17,3 +17,4 @@ mod moveuser;
 mod oldusers;
 mod oracle;
 mod users;
+mod vacation;
