@@ -342,3 +342,47 @@ pub fn instant_bulletin(
     }
     res
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subscribers_of_one_domain() {
+        let list: Vec<String> = [
+            "Alice@Example.com",
+            "bob",
+            "x@other.org",
+            "alice@example.com",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let mut warnings = Vec::new();
+        let got = subscribers("example.com", &list, &mut |w| warnings.push(w.to_string()));
+        assert_eq!(got, vec!["alice@example.com", "bob@example.com"]);
+        assert_eq!(
+            warnings,
+            vec!["Skipping email [x@other.org] - does not belong to example.com"]
+        );
+    }
+
+    #[test]
+    fn maildir_names_are_unique_per_sequence() {
+        let (a, b) = (maildir_name(0), maildir_name(1));
+        assert_ne!(a, b);
+        assert!(!a.contains('/'));
+        let parts: Vec<&str> = a.splitn(3, '.').collect();
+        assert!(parts[0].parse::<u64>().is_ok(), "{a}");
+        assert!(parts[1].starts_with('M') && parts[1].contains('P'), "{a}");
+    }
+
+    #[test]
+    fn list_files_skip_comments_and_blanks() {
+        let t = tempfile::tempdir().unwrap();
+        let p = t.path().join("l");
+        std::fs::write(&p, "# c\n\n  a@b  # x\nc\n").unwrap();
+        assert_eq!(read_list(&p).unwrap(), vec!["a@b", "c"]);
+        assert_eq!(read_list(&t.path().join("none")).unwrap_err().code, 111);
+    }
+}

@@ -58,6 +58,23 @@ fn is_leftover(target: &Path, old: &str) -> bool {
     std::fs::read_to_string(target.join(MARKER)).is_ok_and(|s| s.trim_end() == old)
 }
 
+/// A run killed after its commit left the marker in the (complete, real) home
+/// and the old home in place: remove both now.
+fn finish_interrupted(user: &str, domain: &str, home: &str) {
+    let marker = Path::new(home).join(MARKER);
+    let Ok(from) = std::fs::read_to_string(&marker) else {
+        return;
+    };
+    let from = from.trim_end();
+    if !from.is_empty() && from != home && !sys::path_missing(Path::new(from)) {
+        if let Err(e) = remove::remove_home(Path::new(from), user, domain, &mut |_| {}) {
+            eprintln!("vmoveuser: warning: {from}: old home not removed: {e}");
+            return;
+        }
+    }
+    let _ = std::fs::remove_file(&marker);
+}
+
 /// Move `user@domain`'s home to `new_dir` and point its row there. Returns the old directory.
 pub fn move_user(
     db: &mut Db,
@@ -83,6 +100,7 @@ pub fn move_user(
     };
     let old = row.dir.clone();
     if new_dir == old {
+        finish_interrupted(&row.name, &domain.name, &old);
         return Ok(old);
     }
     let old_path = PathBuf::from(&old);

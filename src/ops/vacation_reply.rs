@@ -192,3 +192,56 @@ pub fn send(
     }
     Ok(code)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environment_parsing() {
+        assert_eq!(
+            mailbox("example.com-alice@example.com"),
+            "alice@example.com"
+        );
+        assert_eq!(mailbox("alice@example.com"), "alice@example.com");
+        assert_eq!(
+            reply_to("Return-Path: <carl@remote.test>\n"),
+            "carl@remote.test"
+        );
+        assert_eq!(
+            reply_to("Return-Path:   carl@remote.test"),
+            "carl@remote.test"
+        );
+        assert_eq!(reply_to("Return-Path: <>"), "");
+        assert_eq!(reply_to("short"), "");
+        assert_eq!(refusal(Some("a@b")), None);
+        assert!(refusal(None).is_some());
+        assert!(refusal(Some("#@[]")).unwrap().contains("double bounce"));
+        assert!(refusal(Some("")).unwrap().contains("hostname"));
+        assert!(refusal(Some("Mailer-Daemon@x"))
+            .unwrap()
+            .contains("mailer-daemon"));
+        assert!(record_path("/h", "").is_none());
+        assert!(record_path("/h", "a/b@c").is_none());
+        assert!(record_path("/h", "..").is_none());
+        assert_eq!(
+            record_path("/h", "a@b").unwrap(),
+            Path::new("/h/.vacation.dir/a@b")
+        );
+    }
+
+    #[test]
+    fn subject_from_headers_only() {
+        let mut r: &[u8] = b"From: x\nsubject:   hi there\r\n\nSubject: body\n";
+        assert_eq!(subject(&mut r).unwrap().as_deref(), Some("Re: hi there"));
+        let mut r: &[u8] = b"From: x\n\nSubject: body\n";
+        assert_eq!(subject(&mut r).unwrap(), None);
+    }
+
+    #[test]
+    fn reply_text() {
+        let m = String::from_utf8(compose("a@x", "b@y", None, None, Some(b"away"))).unwrap();
+        assert!(m.starts_with("To: b@y\nFrom: a@x\nSubject: Auto Response from a@x\n\naway\n---"));
+        assert!(m.ends_with(&format!("      from a@x\n{RULE}\n")));
+    }
+}

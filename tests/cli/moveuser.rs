@@ -252,6 +252,17 @@ fn vmoveuser_killed_during_copy_keeps_mail_in_one_complete_place() {
         1,
         "no staging copy left"
     );
+    // a crash after the commit, before the old home was deleted: the row
+    // names the new (complete) home, which still has the marker; the next run
+    // for the same target finishes the job
+    std::fs::create_dir_all(Path::new(&old).join("Maildir/cur")).unwrap();
+    std::fs::write(Path::new(&old).join("Maildir/cur/dup"), "x").unwrap();
+    std::fs::write(new.join(".vmoveuser.from"), format!("{old}\n")).unwrap();
+    let r = env.run("vmoveuser", &["alice@example.com", &new_s]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(!Path::new(&old).exists());
+    assert!(!new.join(".vmoveuser.from").exists());
+    assert_eq!(tree(&new), before);
 }
 
 #[test]
