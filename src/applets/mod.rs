@@ -35,6 +35,7 @@ pub mod vadduser;
 pub mod valias;
 pub mod vatrn;
 pub mod vbulk;
+pub mod vbulletin;
 pub mod vcalias;
 pub mod vcaliasrev;
 pub mod vcfilter;
@@ -46,6 +47,7 @@ pub mod vgroup;
 pub mod vlimit;
 pub mod vmoddomain;
 pub mod vmoduser;
+pub mod vmoveuser;
 pub mod vmoveuserdir;
 pub mod vpasswd;
 pub mod vrenamedomain;
@@ -138,6 +140,7 @@ pub static TABLE: &[Applet] = &[
     valias::APPLET,
     vatrn::APPLET,
     vbulk::APPLET,
+    vbulletin::APPLET,
     vcalias::APPLET,
     vcaliasrev::APPLET,
     vcfilter::APPLET,
@@ -149,6 +152,7 @@ pub static TABLE: &[Applet] = &[
     vlimit::APPLET,
     vmoddomain::APPLET,
     vmoduser::APPLET,
+    vmoveuser::APPLET,
     vmoveuserdir::APPLET,
     vpasswd::APPLET,
     vrenamedomain::APPLET,

@@ -7,6 +7,7 @@ use crate::address::split_email;
 use crate::cli::{AppletError, AppletResult};
 use crate::db::{users, Db};
 use crate::ops::vacation;
+use crate::ops::vacation_reply as reply;
 use crate::{domain, fail};
 
 const USAGE: &str = "usage: vacation | vacation email_addr vacation_mesg_file
@@ -28,10 +29,7 @@ pub const APPLET: Applet = Applet {
 
 fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
     match args.len() {
-        0 => fail!(
-            100,
-            "vacation: delivery mode not supported yet (run as: vacation email_addr vacation_mesg_file)"
-        ),
+        0 => return deliver(ctx),
         2 => {}
         _ => fail!(100, "vacation: warning: {USAGE}"),
     }
@@ -88,4 +86,62 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
         msg.display()
     ));
     Ok(0)
+}
+
+/// Delivery mode (no arguments): answer the message on stdin once per sender and day.
+fn deliver(ctx: &mut Ctx) -> AppletResult {
+    let Some(recipient) = std::env::var("RECIPIENT").ok() else {
+        eprintln!("vacation: No RECIPIENT in environment");
+        return Ok(0);
+    };
+    let cfg = ctx.cfg.clone();
+    let mailbox = reply::mailbox(&recipient).to_string();
+    let (user, dname) = split_email(&cfg, &mailbox);
+    let real = domain::real_domain(&cfg, &dname)
+        .map_err(|e| AppletError::new(111, format!("vacation: {e}")))?
+        .unwrap_or(dname);
+    let mut db = Db::open(&cfg)?;
+    let Some((row, _)) = users::get(&mut db, &user, &real)? else {
+        fail!(100, "vacation: no such user {user}@{real}");
+    };
+    drop(db);
+    let sender = std::env::var("SENDER").ok();
+    if let Some(why) = reply::refusal(sender.as_deref()) {
+        eprintln!("{why}");
+        return Ok(0);
+    }
+    let Some(rpline) = std::env::var("RPLINE").ok() else {
+        eprintln!("vacation: No RPLINE in environment");
+        return Ok(0);
+    };
+    let to = reply::reply_to(&rpline);
+    let Some(record) = reply::record_path(&row.dir, &to) else {
+        eprintln!("vacation: Return-Path [{to}] cannot be answered");
+        return Ok(0);
+    };
+    let subject = reply::subject(&mut std::io::stdin().lock())
+        .map_err(|e| AppletError::new(111, format!("vacation: read-email: {e}")))?;
+    if reply::recently_answered(&record) {
+        return Ok(0);
+    }
+    let msg = vacation::msg_file(&row.dir);
+    let body = match std::fs::read(&msg) {
+        Ok(b) => Some(b),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => fail!(
+            111,
+            "vacation: open: {}: {}",
+            msg.display(),
+            crate::mailstore::remove::error_text(&e)
+        ),
+    };
+    let charset = std::env::var("CHARSET").ok();
+    let text = reply::compose(
+        &mailbox,
+        &to,
+        subject.as_deref(),
+        charset.as_deref(),
+        body.as_deref(),
+    );
+    reply::send(&cfg.prefix, &mailbox, &to, &text, &record)
 }

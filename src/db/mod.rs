@@ -17,6 +17,7 @@ The one MySQL/MariaDB access layer every applet uses.
 */
 
 pub mod bulk;
+pub mod bulletin;
 pub mod dircontrol;
 pub mod domains;
 pub mod lastauth;

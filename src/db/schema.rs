@@ -69,6 +69,10 @@ const ATRN_MAP_LAYOUT: &str =
 timestamp TIMESTAMP DEFAULT CURRENT_TIMESTAMP on update CURRENT_TIMESTAMP NOT NULL, \
 unique index atrnmap (pw_name, pw_domain, domain_list)";
 
+const BULKMAIL_LAYOUT: &str = "emailid char(107) not null, filename char(64) not null, \
+zztimestamp TIMESTAMP DEFAULT CURRENT_TIMESTAMP on update CURRENT_TIMESTAMP not null, \
+primary key(emailid, filename)";
+
 /// The layout of a table by name; `dir_control<prefix>` tables share one layout.
 pub fn layout(table: &str) -> Option<&'static str> {
     Some(match table {
@@ -82,6 +86,7 @@ pub fn layout(table: &str) -> Option<&'static str> {
         "mgmtaccess" => MGMTACCESS_LAYOUT,
         "vpriv" => VPRIV_LAYOUT,
         "atrn_map" => ATRN_MAP_LAYOUT,
+        "bulkmail" => BULKMAIL_LAYOUT,
         t if t.starts_with("dir_control") => DIR_CONTROL_LAYOUT,
         t if t == super::users::active_table() || t == super::users::inactive_table() => {
             USER_LAYOUT

@@ -179,6 +179,18 @@ fn copy_attrs(src_meta: &fs::Metadata, dst: &Path) -> io::Result<()> {
 }
 
 fn copy_tree(from: &Path, to: &Path) -> Result<(), MailstoreError> {
+    copy_tree_observed(from, to, &mut |_| {})
+}
+
+/// Copy a tree like the cross-filesystem branch of [`move_dir`] (modes, owners,
+/// symlinks, timestamps, every file and directory fsync-ed), calling `copied`
+/// with each source path once it is copied. `to` must not exist; on failure the
+/// partial copy is left for the caller to remove.
+pub fn copy_tree_observed(
+    from: &Path,
+    to: &Path,
+    copied: &mut dyn FnMut(&Path),
+) -> Result<(), MailstoreError> {
     let meta = fs::symlink_metadata(from).map_err(|e| MailstoreError::io("lstat", from, e))?;
     let ft = meta.file_type();
     if ft.is_symlink() {
@@ -190,7 +202,7 @@ fn copy_tree(from: &Path, to: &Path) -> Result<(), MailstoreError> {
         fs::create_dir(to).map_err(|e| MailstoreError::io("mkdir", to, e))?;
         for ent in fs::read_dir(from).map_err(|e| MailstoreError::io("opendir", from, e))? {
             let ent = ent.map_err(|e| MailstoreError::io("readdir", from, e))?;
-            copy_tree(&ent.path(), &to.join(ent.file_name()))?;
+            copy_tree_observed(&ent.path(), &to.join(ent.file_name()), copied)?;
         }
         // attributes last, so that a read-only source directory can still be filled
         copy_attrs(&meta, to).map_err(|e| MailstoreError::io("chmod", to, e))?;
@@ -216,7 +228,13 @@ fn copy_tree(from: &Path, to: &Path) -> Result<(), MailstoreError> {
             io::Error::new(io::ErrorKind::Unsupported, "special file"),
         ));
     }
+    copied(from);
     Ok(())
+}
+
+/// Remove a tree (or file) without output; a missing path is success.
+pub fn remove_tree(p: &Path) -> io::Result<()> {
+    remove_tree_quiet(p).map_err(|(_, e)| e)
 }
 
 fn remove_tree_quiet(p: &Path) -> Result<(), (PathBuf, io::Error)> {

@@ -4,6 +4,7 @@
 pub mod aliasdomain;
 pub mod autoturn;
 pub mod bulk;
+pub mod bulletin;
 pub mod calias;
 pub mod deldomain;
 pub mod domain;
@@ -13,8 +14,10 @@ pub mod filter;
 pub mod group;
 pub mod limits;
 pub mod moduser;
+pub mod moveuser;
 pub mod oldusers;
 pub mod renamedomain;
 pub mod user;
 pub mod userinfo;
 pub mod vacation;
+pub mod vacation_reply;

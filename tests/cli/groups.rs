@@ -305,7 +305,7 @@ fn vacation_bad_input_is_refused_and_changes_nothing() {
     };
     let before = listing();
     let cases: &[(&[&str], i32, &str)] = &[
-        (&[], 100, "vacation: delivery mode not supported yet"),
+        (&[], 0, "vacation: No RECIPIENT in environment"),
         (
             &["alice@example.com"],
             100,

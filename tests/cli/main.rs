@@ -3,6 +3,7 @@
 //! so CI links once.
 
 mod bulk;
+mod bulletin;
 mod common;
 mod config;
 mod docs;
@@ -12,8 +13,10 @@ mod groups;
 mod launcher;
 mod limits;
 mod moduser;
+mod moveuser;
 mod oldusers;
 mod oracle;
 mod queue;
 mod rfc822;
 mod users;
+mod vacation;
