@@ -10,6 +10,10 @@ pub type Page = (
 );
 
 pub static PAGES: &[Page] = &[
+    ("vbulletin", &["Delivers a prepared message to every user of one or more domains, or to one address: as a copy (the default), a hard link or a symbolic link in each Maildir's new/ folder. With -a or -S the message is instead kept in the domain's bulk_mail directory and handed to the users (all, or those listed) when they next log in. Users without a Maildir are skipped and counted."],
+     &[("vbulletin -f notice.eml example.com", "Put notice.eml into every mailbox of example.com."), ("vbulletin -n -f notice.eml -e staff.txt example.com", "Show who would get it, leaving out the addresses in staff.txt.")]),
+    ("vmoveuser", &["Moves a user's home directory, with its mail, to a new directory and records the new place. Within one filesystem the directory is renamed; across filesystems it is copied, synced and recorded before the old copy is removed, so the mail is always complete in exactly one place, even if the command is killed half-way (running it again finishes the move)."],
+     &[("vmoveuser alice@example.com /mail2/A2E/example.com/alice", "Move Alice to the new disk.")]),
     ("822addr", &["Reads a message on standard input and prints, one per line, the addresses found in the given header fields (To and Cc when none are named), with comments and display names removed."],
      &[("822addr From < msg", "The sender's address."), ("822addr To Cc Bcc < msg", "Every recipient named in the header.")]),
     ("822body", &["Copies the body of a message (everything after the first empty line) from standard input to standard output, without keeping it in memory."],
