@@ -18,6 +18,7 @@ The one MySQL/MariaDB access layer every applet uses.
 
 pub mod dircontrol;
 pub mod lastauth;
+pub mod limitrow;
 pub mod schema;
 pub mod users;
 pub mod valias;
