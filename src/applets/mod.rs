@@ -11,6 +11,7 @@ use crate::cli::getopt::{self, OptSpec, Parsed};
 use crate::cli::{AppletError, AppletResult, Out};
 use crate::config::Config;
 
+pub mod inquerytest;
 pub mod vadddomain;
 pub mod vadduser;
 pub mod vdeluser;
@@ -80,6 +81,7 @@ impl Applet {
 
 /// Every applet, sorted by name.
 pub static TABLE: &[Applet] = &[
+    inquerytest::APPLET,
     vadddomain::APPLET,
     vadduser::APPLET,
     vdeluser::APPLET,
