@@ -27,6 +27,7 @@ pub mod control;
 pub mod db;
 pub mod domain;
 pub mod hooks;
+pub mod inlookup;
 pub mod inquery;
 pub mod launcher;
 pub mod mailstore;

@@ -269,3 +269,37 @@ pub fn poll_readable(fd: std::os::unix::io::RawFd, timeout_ms: i32) -> io::Resul
 pub fn getpid() -> u32 {
     std::process::id()
 }
+
+static PENDING_SIGNALS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+extern "C" fn note_signal(sig: libc::c_int) {
+    if (0..64).contains(&sig) {
+        PENDING_SIGNALS.fetch_or(1u64 << sig, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// Record `signals` in a pending set (see [`take_signals`]) instead of their default
+/// action. Blocking calls are interrupted (no SA_RESTART) so that a loop can react.
+pub fn catch_signals(signals: &[i32]) -> io::Result<()> {
+    for &sig in signals {
+        // SAFETY: sigaction is plain data; zeroed is a valid initial value.
+        let mut sa: libc::sigaction = unsafe { std::mem::zeroed() };
+        sa.sa_sigaction = note_signal as extern "C" fn(libc::c_int) as usize;
+        sa.sa_flags = 0;
+        // SAFETY: `sa.sa_mask` is a live sigset_t; the handler only does an atomic OR,
+        // which is async-signal-safe; the pointers are valid for the call.
+        let rc = unsafe {
+            libc::sigemptyset(&mut sa.sa_mask);
+            libc::sigaction(sig, &sa, std::ptr::null_mut())
+        };
+        if rc != 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    Ok(())
+}
+
+/// The signals caught since the last call (bit `1 << signo`), clearing them.
+pub fn take_signals() -> u64 {
+    PENDING_SIGNALS.swap(0, std::sync::atomic::Ordering::SeqCst)
+}

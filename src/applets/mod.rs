@@ -11,6 +11,7 @@ use crate::cli::getopt::{self, OptSpec, Parsed};
 use crate::cli::{AppletError, AppletResult, Out};
 use crate::config::Config;
 
+pub mod inlookup;
 pub mod inquerytest;
 pub mod vadddomain;
 pub mod vadduser;
@@ -81,6 +82,7 @@ impl Applet {
 
 /// Every applet, sorted by name.
 pub static TABLE: &[Applet] = &[
+    inlookup::APPLET,
     inquerytest::APPLET,
     vadddomain::APPLET,
     vadduser::APPLET,

@@ -34,7 +34,7 @@ pub fn query_name(qtype: u8) -> Option<&'static str> {
         PWD_QUERY => "Password Query",
         HOST_QUERY => "Host Query",
         ALIAS_QUERY => "Alias Query",
-        LIMIT_QUERY => "Limit Query",
+        LIMIT_QUERY => "Domain Limits Query",
         DOMAIN_QUERY => "Domain Query",
         _ => return None,
     })

@@ -4,6 +4,7 @@
 
 mod common;
 mod config;
+mod inlookup;
 mod launcher;
 mod oracle;
 mod users;
