@@ -331,6 +331,33 @@ fn inlookup_survives_malformed_frames_and_hostile_reply_paths() {
         "symlink must not be unlinked"
     );
     assert_eq!(std::fs::read_to_string(&outside).unwrap(), "keep");
+    // an unknown type through a good reply FIFO gets the error reply R = -1
+    let rf = replies.join("probe");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&rf)
+        .status()
+        .unwrap()
+        .success());
+    let mut r = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(&rf)
+        .unwrap();
+    open_writer(&fifo)
+        .unwrap()
+        .write_all(&frame(8, "alice@example.com", rf.to_str().unwrap()))
+        .unwrap();
+    let mut got: Vec<u8> = Vec::new();
+    let t0 = Instant::now();
+    while got.len() < 4 && t0.elapsed() < Duration::from_secs(5) {
+        let mut b = [0u8; 16];
+        match std::io::Read::read(&mut r, &mut b) {
+            Ok(n) => got.extend(&b[..n]),
+            Err(_) => std::thread::sleep(Duration::from_millis(10)),
+        }
+    }
+    assert_eq!(got, (-1i32).to_ne_bytes());
+    assert!(!rf.exists(), "reply FIFO unlinked by the server");
     // still serving, in step
     let out = env
         .cmd("inquerytest")
