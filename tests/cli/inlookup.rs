@@ -373,3 +373,27 @@ fn inlookup_survives_malformed_frames_and_hostile_reply_paths() {
     let (code, _log) = server.stop();
     assert_eq!(code, Some(0));
 }
+
+#[test]
+fn inquerytest_without_query_cache_asks_mysql_directly() {
+    let env = setup();
+    let r = env.run("inquerytest", &["-q", "1", "alice@example.com"]);
+    assert_eq!(r.ok(), "alice@example.com has all services enabled\n");
+    let r = env.run("inquerytest", &["-q", "3", "ina@example.com"]);
+    assert!(r.ok().ends_with("Table    : indibak\n"), "{r:?}");
+    let r = env.run(
+        "inquerytest",
+        &["-q", "2", "alice@example.com", "192.0.2.7"],
+    );
+    assert_eq!(r.ok(), "alice@example.com is authenticated on 192.0.2.7\n");
+    // with QUERY_CACHE set and no server, the FIFO exchange fails cleanly
+    let env = env
+        .env("QUERY_CACHE", "1")
+        .env("INFIFO", "/nonexistent-dir/infifo");
+    let r = env.run("inquerytest", &["-q", "1", "alice@example.com"]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(
+        r.stderr.starts_with("alice@example.com: No such user: "),
+        "{r:?}"
+    );
+}
