@@ -303,3 +303,13 @@ pub fn catch_signals(signals: &[i32]) -> io::Result<()> {
 pub fn take_signals() -> u64 {
     PENDING_SIGNALS.swap(0, std::sync::atomic::Ordering::SeqCst)
 }
+
+/// `kill(pid, sig)`.
+pub fn kill(pid: u32, sig: i32) -> io::Result<()> {
+    // SAFETY: kill has no memory-safety preconditions; a stale pid only yields ESRCH.
+    let rc = unsafe { libc::kill(pid as libc::pid_t, sig) };
+    if rc != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}

@@ -53,14 +53,16 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
             _ => return Err(usage()),
         }
     }
-    if instances > 1 {
-        return Err(AppletError::new(
-            111,
-            "inlookup: multiple instances (-i N > 1) are not supported yet; run one inlookup per FIFO",
-        ));
-    }
     let name = fifo.unwrap_or_else(|| env_or("INFIFO", "infifo"));
     let (path, _) = base_infifo(Some(&name));
+    if instances > 1 {
+        ctx.out.flush();
+        return Ok(crate::inlookup::supervise::supervise(
+            &path,
+            instances as usize,
+            verbose,
+        ));
+    }
     let mut reply_dir = env_or("FIFOTMPDIR", "/tmp/");
     if reply_dir.is_empty() {
         reply_dir = "/tmp/".into();

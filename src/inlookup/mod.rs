@@ -5,6 +5,8 @@
 //! `O_NOFOLLOW`; request lengths are validated and oversized bodies drained so the stream
 //! stays in step; unknown query types get the error reply; the cache has a TTL and a bound.
 
+pub mod supervise;
+
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Write};
@@ -267,6 +269,9 @@ impl Server {
             }
         };
         let mut debug = std::env::var_os("DEBUG").is_some();
+        // an instance of `inlookup -i N` stops when its parent is gone (reparented)
+        let supervised = std::env::var_os(supervise::CHILD_ENV).is_some();
+        let first_ppid = std::os::unix::process::parent_id();
         loop {
             let sigs = crate::sys::take_signals();
             if sigs & (1 << libc::SIGTERM) != 0 {
@@ -308,6 +313,14 @@ impl Server {
                     self.fifo.display(),
                     u8::from(debug)
                 ));
+            }
+            if supervised && std::os::unix::process::parent_id() != first_ppid {
+                log(&format!(
+                    "{pid} INFIFO {}, parent died, exiting",
+                    self.fifo.display()
+                ));
+                let _ = std::fs::remove_file(&self.fifo);
+                return 0;
             }
             // wake up at least once a second to notice signals that raced the wait
             match crate::sys::poll_readable(fifo.as_raw_fd(), 1000) {

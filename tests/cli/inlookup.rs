@@ -397,3 +397,89 @@ fn inquerytest_without_query_cache_asks_mysql_directly() {
         "{r:?}"
     );
 }
+
+#[test]
+fn inlookup_instances_are_selected_and_stopped() {
+    let env = setup();
+    let run = env.path("run");
+    let replies = env.path("run/reply");
+    std::fs::create_dir_all(&replies).unwrap();
+    let base = run.join("infifo");
+    let mut parent = env
+        .cmd("inlookup")
+        .args(["-i", "2", "-f", base.to_str().unwrap()])
+        .env("FIFOTMPDIR", &replies)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let guard = scopeguard(parent.id());
+    let t0 = Instant::now();
+    for k in 1..=2 {
+        let f = run.join(format!("infifo.{k}"));
+        while open_writer(&f).is_err() {
+            assert!(
+                t0.elapsed() < Duration::from_secs(10),
+                "instance {k} not ready"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+    // a relative INFIFO picks one of the numbered FIFOs
+    for _ in 0..2 {
+        let out = env
+            .cmd("inquerytest")
+            .args(["-q", "7", "example.com"])
+            .env("QUERY_CACHE", "")
+            .env("INFIFO", "infifo")
+            .env("INFIFODIR", &run)
+            .env("FIFOTMPDIR", &replies)
+            .output()
+            .unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            "example.com: Real Domain is example.com\n",
+            "{out:?}"
+        );
+    }
+    let (code, log) = {
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &parent.id().to_string()])
+            .status();
+        let t0 = Instant::now();
+        while parent.try_wait().unwrap().is_none() && t0.elapsed() < Duration::from_secs(15) {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = parent.kill();
+        let out = parent.wait_with_output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    drop(guard);
+    assert_eq!(code, Some(1), "{log}");
+    assert!(log.contains("InLookup[1] PPID"), "{log}");
+    assert!(log.contains("InLookup[2] PPID"), "{log}");
+    for k in 1..=2 {
+        assert!(
+            !run.join(format!("infifo.{k}")).exists(),
+            "infifo.{k} left behind: {log}"
+        );
+    }
+}
+
+/// Kills the supervisor on drop if the test failed early; its instances then notice
+/// that they were orphaned and exit.
+struct Guard(u32);
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", &self.0.to_string()])
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+fn scopeguard(pid: u32) -> Guard {
+    Guard(pid)
+}
