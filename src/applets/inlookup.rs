@@ -53,6 +53,16 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
             _ => return Err(usage()),
         }
     }
+    if std::env::var_os("TCPREMOTEIP").is_some() {
+        // one-shot under tcpserver: the request on fd 0, the reply on fd 1
+        ctx.out.flush();
+        let code = crate::inlookup::serve_stream(
+            &ctx.cfg,
+            &mut std::io::stdin().lock(),
+            &mut std::io::stdout().lock(),
+        );
+        return Ok(code);
+    }
     let name = fifo.unwrap_or_else(|| env_or("INFIFO", "infifo"));
     let (path, _) = base_infifo(Some(&name));
     if instances > 1 {

@@ -13,6 +13,7 @@ use crate::config::Config;
 
 pub mod inlookup;
 pub mod inquerytest;
+pub mod tcplookup;
 pub mod vadddomain;
 pub mod vadduser;
 pub mod vdeluser;
@@ -84,6 +85,7 @@ impl Applet {
 pub static TABLE: &[Applet] = &[
     inlookup::APPLET,
     inquerytest::APPLET,
+    tcplookup::APPLET,
     vadddomain::APPLET,
     vadduser::APPLET,
     vdeluser::APPLET,

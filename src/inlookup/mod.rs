@@ -522,3 +522,50 @@ mod tests {
         assert!(c.is_empty());
     }
 }
+
+/// One request on a byte stream (inlookup under tcpserver, `TCPREMOTEIP` set): read the
+/// frame from `input` (body limit 1024), answer it from MySQL without a cache, write the
+/// reply to `output`. Malformed frames get no reply; unknown types get the error reply.
+pub fn serve_stream(cfg: &Config, input: &mut dyn Read, output: &mut dyn Write) -> i32 {
+    let mut word = [0u8; 4];
+    if input.read_exact(&mut word).is_err() {
+        log("InLookup: aborted read from client");
+        return 111;
+    }
+    let n = i32::from_ne_bytes(word);
+    let Ok(len) = check_request_len(n, crate::inquery::codec::TCP_MAX_BODY) else {
+        log(&format!(
+            "InLookup: bytes {n}, limit {}: invalid request length",
+            crate::inquery::codec::TCP_MAX_BODY
+        ));
+        return 111;
+    };
+    let mut body = vec![0u8; len];
+    if input.read_exact(&mut body).is_err() {
+        log("InLookup: aborted read from client");
+        return 111;
+    }
+    let Ok(req) = Request::decode_body(&body) else {
+        log(&format!("InLookup: malformed request of {len} bytes"));
+        return 111;
+    };
+    let reply = if valid_type(req.qtype) {
+        let server = Server {
+            cfg: cfg.clone(),
+            fifo: PathBuf::new(),
+            reply_dir: PathBuf::new(),
+            verbose: false,
+        };
+        server.compute(&mut None, &req)
+    } else {
+        Reply::Error
+    };
+    if output
+        .write_all(&reply.encode())
+        .and_then(|_| output.flush())
+        .is_err()
+    {
+        return 111;
+    }
+    0
+}

@@ -483,3 +483,69 @@ impl Drop for Guard {
 fn scopeguard(pid: u32) -> Guard {
     Guard(pid)
 }
+
+fn run_bytes(mut cmd: std::process::Command, input: &[u8]) -> (Vec<u8>, i32) {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    let out = child.wait_with_output().unwrap();
+    (out.stdout, out.status.code().unwrap_or(-1))
+}
+
+#[test]
+fn tcp_variants_speak_the_fifo_reply_format() {
+    let env = setup();
+    // inlookup under tcpserver: one request on fd 0, the reply on fd 1
+    let mut c = env.cmd("inlookup");
+    c.env("TCPREMOTEIP", "192.0.2.1");
+    let (out, code) = run_bytes(c, &frame(4, "alice@example.com", "socket"));
+    assert_eq!(code, 0);
+    assert_eq!(
+        out,
+        [&25i32.to_ne_bytes()[..], b"example.com:127.0.0.1:25\0"].concat()
+    );
+    let mut c = env.cmd("inlookup");
+    c.env("TCPREMOTEIP", "192.0.2.1");
+    let (out, _) = run_bytes(c, &frame(9, "alice@example.com", "socket"));
+    assert_eq!(out, (-1i32).to_ne_bytes());
+    let mut c = env.cmd("inlookup");
+    c.env("TCPREMOTEIP", "192.0.2.1");
+    let mut big = 2000i32.to_ne_bytes().to_vec();
+    big.extend(vec![b'x'; 2000]);
+    let (out, code) = run_bytes(c, &big);
+    assert!(out.is_empty());
+    assert_eq!(code, 111);
+    // tcplookup relays to the FIFO server
+    let run = env.path("run");
+    let replies = env.path("run/reply");
+    std::fs::create_dir_all(&replies).unwrap();
+    let fifo = run.join("infifo");
+    let server = ServerProc::start(&env, &fifo, &replies);
+    let mut c = env.cmd("tcplookup");
+    c.env("INFIFO", &fifo).env("FIFOTMPDIR", &replies);
+    let (out, code) = run_bytes(c, &frame(1, "ina@example.com", "socket"));
+    assert_eq!(code, 0);
+    assert_eq!(out, 2i32.to_ne_bytes());
+    let mut c = env.cmd("tcplookup");
+    c.env("INFIFO", &fifo).env("FIFOTMPDIR", &replies);
+    let (out, _) = run_bytes(c, &frame(3, "nosuch@example.com", "socket"));
+    assert_eq!(
+        out,
+        [
+            &41i32.to_ne_bytes()[..],
+            b"PWSTRUCT=No such user nosuch@example.com\0"
+        ]
+        .concat()
+    );
+    let (code, _) = server.stop();
+    assert_eq!(code, Some(0));
+    let r = env.run("tcplookup", &["-x"]);
+    assert_eq!(
+        (r.code, r.stderr.as_str()),
+        (100, "usage: tcplookup [-v]\n")
+    );
+}
