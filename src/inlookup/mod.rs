@@ -500,29 +500,6 @@ fn answer_error(qtype: u8) -> Reply {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cache_ttl_bound_and_flush() {
-        let mut c = Cache::new(2, Duration::from_millis(50));
-        c.put(USER_QUERY, b"a", &Reply::Status(0));
-        c.put(USER_QUERY, b"b", &Reply::Status(-1)); // errors are not cached
-        c.put(LIMIT_QUERY, b"c", &Reply::Status(0)); // type not cached
-        c.put(PWD_QUERY, b"d", &Reply::NoSuchUser(b"d".to_vec()));
-        assert_eq!(c.len(), 1);
-        c.put(ALIAS_QUERY, b"a", &Reply::Aliases(vec![]));
-        c.put(HOST_QUERY, b"a", &Reply::Host(b"h".to_vec()));
-        assert_eq!(c.len(), 2);
-        assert_eq!(c.get(USER_QUERY, b"a"), Some(Reply::Status(0)));
-        std::thread::sleep(Duration::from_millis(60));
-        assert_eq!(c.get(USER_QUERY, b"a"), None);
-        c.clear();
-        assert!(c.is_empty());
-    }
-}
-
 /// One request on a byte stream (inlookup under tcpserver, `TCPREMOTEIP` set): read the
 /// frame from `input` (body limit 1024), answer it from MySQL without a cache, write the
 /// reply to `output`. Malformed frames get no reply; unknown types get the error reply.
@@ -568,4 +545,27 @@ pub fn serve_stream(cfg: &Config, input: &mut dyn Read, output: &mut dyn Write) 
         return 111;
     }
     0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cache_ttl_bound_and_flush() {
+        let mut c = Cache::new(2, Duration::from_millis(50));
+        c.put(USER_QUERY, b"a", &Reply::Status(0));
+        c.put(USER_QUERY, b"b", &Reply::Status(-1)); // errors are not cached
+        c.put(LIMIT_QUERY, b"c", &Reply::Status(0)); // type not cached
+        c.put(PWD_QUERY, b"d", &Reply::NoSuchUser(b"d".to_vec()));
+        assert_eq!(c.len(), 1);
+        c.put(ALIAS_QUERY, b"a", &Reply::Aliases(vec![]));
+        c.put(HOST_QUERY, b"a", &Reply::Host(b"h".to_vec()));
+        assert_eq!(c.len(), 2);
+        assert_eq!(c.get(USER_QUERY, b"a"), Some(Reply::Status(0)));
+        std::thread::sleep(Duration::from_millis(60));
+        assert_eq!(c.get(USER_QUERY, b"a"), None);
+        c.clear();
+        assert!(c.is_empty());
+    }
 }
