@@ -14,6 +14,7 @@ Layers, from the bottom up (nothing below depends on what is above it):
 * [`address`], [`domain`] — address rules, domain lookup and per-domain settings.
 * [`ops`] — operations shared by several commands (add/delete a user ...),
   each all-or-nothing across database and file system.
+* [`inquery`], [`inlookup`] — the lookup service: wire format, client, server.
 * [`hooks`] — post-handle hooks.
 * [`cli`], [`applets`], [`launcher`] — argument parsing, the applet table, dispatch.
 */

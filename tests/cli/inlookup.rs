@@ -123,14 +123,7 @@ fn setup() -> TestEnv {
 
 /// (argv after `-i <fifo>`, stdout, stderr, exit) of the oracle transcript, by case number.
 fn oracle_case(n: u32) -> (String, String, i32) {
-    // shared/ sits beside the clone (CI) or beside the worktrees' parent (developer machines)
-    let shared = [
-        crate::common::shared(),
-        crate::common::repo().join("../../shared"),
-    ]
-    .into_iter()
-    .find(|p| p.join("oracle").is_dir())
-    .expect("shared/oracle");
+    let shared = crate::common::shared();
     let text = std::fs::read_to_string(shared.join("oracle/transcript-inquerytest.txt")).unwrap();
     let head = format!("################ [{n}] $ ");
     let start = text.find(&head).unwrap();

@@ -207,7 +207,12 @@ pub fn repo() -> PathBuf {
 }
 
 pub fn shared() -> PathBuf {
-    repo().join("../shared")
+    // beside the clone (CI), or beside the parent of a git worktree (developer machines)
+    let beside = repo().join("../shared");
+    if beside.is_dir() {
+        return beside;
+    }
+    repo().join("../../shared")
 }
 
 /// A relocated IndiMail installation with its own database.
