@@ -289,6 +289,9 @@ impl Server {
                 let _ = std::fs::remove_file(&self.fifo);
                 return 0;
             }
+            if sigs & (1 << libc::SIGUSR1) != 0 {
+                self.dump_stats(&stats, cache.as_ref().map_or(0, Cache::len), start);
+            }
             if sigs & (1 << libc::SIGHUP) != 0 {
                 log(&format!(
                     "{pid} INFIFO {}, Got Hangup, Reconfiguring",
@@ -302,9 +305,6 @@ impl Server {
             if sigs & (1 << libc::SIGINT) != 0 {
                 log(&format!("{pid} INFIFO {}, closing db", self.fifo.display()));
                 db = None;
-            }
-            if sigs & (1 << libc::SIGUSR1) != 0 {
-                self.dump_stats(&stats, cache.as_ref().map_or(0, Cache::len), start);
             }
             if sigs & (1 << libc::SIGUSR2) != 0 {
                 debug = !debug;

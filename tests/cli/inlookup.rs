@@ -542,3 +542,53 @@ fn tcp_variants_speak_the_fifo_reply_format() {
         (100, "usage: tcplookup [-v]\n")
     );
 }
+
+#[test]
+fn inlookup_cache_serves_until_hup_and_counts_in_stats() {
+    let env = setup()
+        .env("USE_BTREE", "1")
+        .env("INLOOKUP_CACHE_TTL", "600");
+    let run = env.path("run");
+    let replies = env.path("run/reply");
+    std::fs::create_dir_all(&replies).unwrap();
+    let fifo = run.join("infifo");
+    let server = ServerProc::start(&env, &fifo, &replies);
+    let ask = || {
+        let out = env
+            .cmd("inquerytest")
+            .args(["-q", "1", "-i", fifo.to_str().unwrap(), "over@example.com"])
+            .env("FIFOTMPDIR", &replies)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert_eq!(
+        ask(),
+        "over@example.com is Overquota on this domain (#5.2.2)\n"
+    );
+    env.db()
+        .query_drop("UPDATE indimail SET pw_gid = 0 WHERE pw_name = 'over'")
+        .unwrap();
+    // cached
+    assert_eq!(
+        ask(),
+        "over@example.com is Overquota on this domain (#5.2.2)\n"
+    );
+    let pid = server.child.id().to_string();
+    let _ = std::process::Command::new("kill")
+        .args(["-USR1", &pid])
+        .status();
+    let _ = std::process::Command::new("kill")
+        .args(["-HUP", &pid])
+        .status();
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(ask(), "over@example.com has all services enabled\n");
+    let (code, log) = server.stop();
+    assert_eq!(code, Some(0));
+    assert!(log.contains(", cache hit"), "{log}");
+    assert!(log.contains("Got Hangup, Reconfiguring"), "{log}");
+    assert!(
+        log.contains("User:Relay:Password:Limit:Alias:Host:Domain 2 0 0 0 0 0 0 Cached Nodes 1"),
+        "{log}"
+    );
+}
