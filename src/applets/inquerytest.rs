@@ -69,7 +69,25 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
     } else {
         None
     };
+    // a named FIFO that does not exist: run a private inlookup on it for this query
+    let private = match infifo.filter(|f| !f.is_empty()) {
+        Some(f) => {
+            let path = crate::inquery::client::base_infifo(Some(f)).0;
+            if crate::sys::path_missing(&path) {
+                eprintln!("Creating FIFO {}", path.display());
+                Some(start_private(&path)?)
+            } else {
+                None
+            }
+        }
+        None => None,
+    };
     let result = inquery(&ctx.cfg, qtype, email, ip, infifo, log);
+    if let Some((mut child, path)) = private {
+        let _ = crate::sys::kill(child.id(), libc::SIGTERM);
+        let _ = child.wait();
+        let _ = std::fs::remove_file(&path);
+    }
     ctx.out.put(&String::from_utf8_lossy(&verbose_log));
     let reply = match result {
         Ok(Answer::Found(r)) => r,
@@ -97,6 +115,47 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
     print_reply(&mut ctx.out, qtype, email, ip, &reply);
     ctx.out.flush();
     Ok(0)
+}
+
+/// Start `inlookup -f <path>` and wait until it has the FIFO open.
+fn start_private(
+    path: &std::path::Path,
+) -> Result<(std::process::Child, std::path::PathBuf), AppletError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    use std::os::unix::process::CommandExt;
+    let fail = |e: std::io::Error| AppletError::new(111, format!("inquerytest: inlookup: {e}"));
+    let exe = std::env::current_exe().map_err(fail)?;
+    let mut child = std::process::Command::new(exe)
+        .arg0("inlookup")
+        .arg("-f")
+        .arg(path)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map_err(fail)?;
+    let t0 = std::time::Instant::now();
+    loop {
+        let ready = std::fs::OpenOptions::new()
+            .write(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(path)
+            .is_ok();
+        if ready {
+            return Ok((child, path.to_path_buf()));
+        }
+        if let Ok(Some(_)) = child.try_wait() {
+            let _ = std::fs::remove_file(path);
+            return Err(AppletError::new(1, "inquerytest: InLookup died"));
+        }
+        if t0.elapsed() > std::time::Duration::from_secs(10) {
+            let _ = child.kill();
+            let _ = child.wait();
+            let _ = std::fs::remove_file(path);
+            return Err(AppletError::new(1, "inquerytest: InLookup died"));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
 }
 
 fn print_reply(out: &mut Out, qtype: u8, email: &str, ip: &str, reply: &Reply) {

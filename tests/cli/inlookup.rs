@@ -592,3 +592,28 @@ fn inlookup_cache_serves_until_hup_and_counts_in_stats() {
         "{log}"
     );
 }
+
+#[test]
+fn inquerytest_starts_a_private_inlookup_on_a_missing_fifo() {
+    let env = setup();
+    let replies = env.path("run/reply");
+    std::fs::create_dir_all(&replies).unwrap();
+    let fifo = env.path("run/private");
+    let out = env
+        .cmd("inquerytest")
+        .args(["-q", "1", "-i", fifo.to_str().unwrap(), "ina@example.com"])
+        .env("FIFOTMPDIR", &replies)
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "ina@example.com is Inactive on this domain (#5.2.1)\n"
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with(&format!("Creating FIFO {}\n", fifo.display())),
+        "{err}"
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert!(!fifo.exists(), "private FIFO removed");
+}
