@@ -313,3 +313,12 @@ pub fn kill(pid: u32, sig: i32) -> io::Result<()> {
     }
     Ok(())
 }
+
+/// Run `f` on an inherited descriptor (e.g. ucspi-tcp's fds 6 and 7) without closing it.
+pub fn with_fd<T>(fd: std::os::unix::io::RawFd, f: impl FnOnce(&mut std::fs::File) -> T) -> T {
+    use std::os::unix::io::FromRawFd;
+    // SAFETY: the File is wrapped in ManuallyDrop, so the descriptor (owned by whoever
+    // gave it to us) is never closed here; an invalid fd only makes I/O return EBADF.
+    let mut file = std::mem::ManuallyDrop::new(unsafe { std::fs::File::from_raw_fd(fd) });
+    f(&mut file)
+}

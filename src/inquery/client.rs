@@ -236,13 +236,41 @@ pub fn inquery(
     if !valid_type(qtype) {
         return Err(InqueryError::InvalidType(qtype));
     }
-    let reply =
-        if std::env::var_os("QUERY_CACHE").is_some() || infifo.is_some_and(|f| !f.is_empty()) {
-            let path = select_infifo(infifo);
-            fifo_query(cfg, &path, qtype, email, ip, log)?
-        } else {
-            let mut db = Db::open(cfg).map_err(|e| io::Error::other(e.to_string()))?;
-            answer(cfg, &mut db, qtype, email, ip)
-        };
+    let tcp = std::env::var_os("TCPCLIENT").is_some() && std::env::var_os("TCPREMOTEIP").is_some();
+    let reply = if tcp {
+        tcp_query(qtype, email, ip)?
+    } else if std::env::var_os("QUERY_CACHE").is_some() || infifo.is_some_and(|f| !f.is_empty()) {
+        let path = select_infifo(infifo);
+        fifo_query(cfg, &path, qtype, email, ip, log)?
+    } else {
+        let mut db = Db::open(cfg).map_err(|e| io::Error::other(e.to_string()))?;
+        answer(cfg, &mut db, qtype, email, ip)
+    };
     interpret(qtype, reply)
+}
+
+/// Reply size limit of the TCP client mode.
+pub const TCP_PIPE_BUF: usize = 8192;
+
+/// `TCPCLIENT` mode (under ucspi-tcp's tcpclient): the request (reply path `socket`) is
+/// written to fd 7 and the reply read from fd 6.
+pub fn tcp_query(qtype: u8, email: &str, ip: &str) -> Result<Reply, InqueryError> {
+    let frame =
+        Request::new(qtype, email.as_bytes(), b"socket", ip.as_bytes()).encode(TCP_PIPE_BUF)?;
+    crate::sys::with_fd(7, |w| w.write_all(&frame))?;
+    crate::sys::with_fd(6, |r| -> Result<Reply, InqueryError> {
+        let mut word = [0u8; 4];
+        r.read_exact(&mut word)?;
+        let n = i32::from_ne_bytes(word);
+        let mut all = word.to_vec();
+        if qtype >= PWD_QUERY && n > 0 {
+            if n as usize > TCP_PIPE_BUF {
+                return Err(io::Error::from_raw_os_error(libc::EMSGSIZE).into());
+            }
+            let mut payload = vec![0u8; n as usize];
+            r.read_exact(&mut payload)?;
+            all.extend(payload);
+        }
+        Ok(Reply::decode(qtype, &all)?)
+    })
 }

@@ -617,3 +617,41 @@ fn inquerytest_starts_a_private_inlookup_on_a_missing_fifo() {
     assert_eq!(out.status.code(), Some(0));
     assert!(!fifo.exists(), "private FIFO removed");
 }
+
+#[test]
+fn inquerytest_under_tcpclient_uses_fds_6_and_7() {
+    let env = TestEnv::new();
+    let reply = env.path("reply.bin");
+    let request = env.path("request.bin");
+    std::fs::write(&reply, 2i32.to_ne_bytes()).unwrap();
+    let template = env.cmd("inquerytest");
+    let mut sh = std::process::Command::new("/bin/sh");
+    sh.env_clear();
+    for (k, v) in template.get_envs() {
+        if let Some(v) = v {
+            sh.env(k, v);
+        }
+    }
+    let out = sh
+        .args([
+            "-c",
+            &format!(
+                "exec inquerytest -q 1 ina@example.com 6<{} 7>{}",
+                reply.display(),
+                request.display()
+            ),
+        ])
+        .env("TCPCLIENT", "1")
+        .env("TCPREMOTEIP", "192.0.2.9")
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "ina@example.com is Inactive on this domain (#5.2.1)\n",
+        "{out:?}"
+    );
+    assert_eq!(
+        std::fs::read(&request).unwrap(),
+        frame(1, "ina@example.com", "socket")
+    );
+}
