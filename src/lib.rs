@@ -16,6 +16,7 @@ Layers, from the bottom up (nothing below depends on what is above it):
 * [`address`], [`domain`] — address rules, domain lookup and per-domain settings.
 * [`ops`] — operations shared by several commands (add/delete a user ...),
   each all-or-nothing across database and file system.
+* [`inquery`], [`inlookup`] — the lookup service: wire format, client, server.
 * [`hooks`] — post-handle hooks.
 * [`cli`], [`applets`], [`launcher`] — argument parsing, the applet table, dispatch.
 * [`docgen`] — man pages and shell completions generated from the applet table.
@@ -31,6 +32,8 @@ pub mod db;
 pub mod docgen;
 pub mod domain;
 pub mod hooks;
+pub mod inlookup;
+pub mod inquery;
 pub mod launcher;
 pub mod mailstore;
 pub mod ops;

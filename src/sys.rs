@@ -334,3 +334,94 @@ pub fn lock_exclusive(f: &std::fs::File) -> io::Result<()> {
     }
     Ok(())
 }
+
+/// `mkfifo(path, mode)`; fails with `AlreadyExists` if anything is there (never follows a link).
+pub fn mkfifo(path: &Path, mode: u32) -> io::Result<()> {
+    let c = CString::new(path.as_os_str().as_bytes())
+        .map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
+    // SAFETY: `c` is a valid NUL-terminated string that outlives the call.
+    let rc = unsafe { libc::mkfifo(c.as_ptr(), mode as libc::mode_t) };
+    if rc != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// Wait until `fd` is readable (or hung up); `Ok(false)` on timeout.
+pub fn poll_readable(fd: std::os::unix::io::RawFd, timeout_ms: i32) -> io::Result<bool> {
+    let mut p = libc::pollfd {
+        fd,
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    loop {
+        // SAFETY: `p` is one live pollfd and the count passed is 1.
+        let rc = unsafe { libc::poll(&mut p, 1, timeout_ms) };
+        if rc < 0 {
+            let e = io::Error::last_os_error();
+            if e.kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(e);
+        }
+        return Ok(rc > 0);
+    }
+}
+
+/// The process id.
+pub fn getpid() -> u32 {
+    std::process::id()
+}
+
+static PENDING_SIGNALS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+extern "C" fn note_signal(sig: libc::c_int) {
+    if (0..64).contains(&sig) {
+        PENDING_SIGNALS.fetch_or(1u64 << sig, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// Record `signals` in a pending set (see [`take_signals`]) instead of their default
+/// action. Blocking calls are interrupted (no SA_RESTART) so that a loop can react.
+pub fn catch_signals(signals: &[i32]) -> io::Result<()> {
+    for &sig in signals {
+        // SAFETY: sigaction is plain data; zeroed is a valid initial value.
+        let mut sa: libc::sigaction = unsafe { std::mem::zeroed() };
+        sa.sa_sigaction = note_signal as extern "C" fn(libc::c_int) as usize;
+        sa.sa_flags = 0;
+        // SAFETY: `sa.sa_mask` is a live sigset_t; the handler only does an atomic OR,
+        // which is async-signal-safe; the pointers are valid for the call.
+        let rc = unsafe {
+            libc::sigemptyset(&mut sa.sa_mask);
+            libc::sigaction(sig, &sa, std::ptr::null_mut())
+        };
+        if rc != 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    Ok(())
+}
+
+/// The signals caught since the last call (bit `1 << signo`), clearing them.
+pub fn take_signals() -> u64 {
+    PENDING_SIGNALS.swap(0, std::sync::atomic::Ordering::SeqCst)
+}
+
+/// `kill(pid, sig)`.
+pub fn kill(pid: u32, sig: i32) -> io::Result<()> {
+    // SAFETY: kill has no memory-safety preconditions; a stale pid only yields ESRCH.
+    let rc = unsafe { libc::kill(pid as libc::pid_t, sig) };
+    if rc != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// Run `f` on an inherited descriptor (e.g. ucspi-tcp's fds 6 and 7) without closing it.
+pub fn with_fd<T>(fd: std::os::unix::io::RawFd, f: impl FnOnce(&mut std::fs::File) -> T) -> T {
+    use std::os::unix::io::FromRawFd;
+    // SAFETY: the File is wrapped in ManuallyDrop, so the descriptor (owned by whoever
+    // gave it to us) is never closed here; an invalid fd only makes I/O return EBADF.
+    let mut file = std::mem::ManuallyDrop::new(unsafe { std::fs::File::from_raw_fd(fd) });
+    f(&mut file)
+}

@@ -12,6 +12,8 @@ use crate::cli::{AppletError, AppletResult, Out};
 use crate::config::Config;
 
 pub mod indiversion;
+pub mod inlookup;
+pub mod inquerytest;
 pub mod qmail_qread;
 pub mod qmail_showctl;
 pub mod qmail_tcpok;
@@ -28,6 +30,7 @@ pub mod rfc822headerok;
 pub mod rfc822print;
 pub mod rfc822received;
 pub mod rfc822util;
+pub mod tcplookup;
 pub mod vacation;
 pub mod vaddaliasdomain;
 pub mod vadddomain;
@@ -129,10 +132,13 @@ pub static TABLE: &[Applet] = &[
     rfc822print::APPLET,
     rfc822received::APPLET,
     indiversion::APPLET,
+    inlookup::APPLET,
+    inquerytest::APPLET,
     qmail_qread::APPLET,
     qmail_showctl::APPLET,
     qmail_tcpok::APPLET,
     qmail_tcpto::APPLET,
+    tcplookup::APPLET,
     vacation::APPLET,
     vaddaliasdomain::APPLET,
     vadddomain::APPLET,

@@ -10,6 +10,12 @@ pub type Page = (
 );
 
 pub static PAGES: &[Page] = &[
+    ("inlookup", &["The query service of IndiMail's authentication path: it answers user, password, relay, host, alias, limit and domain questions that clients (qmail-smtpd, authentication modules, inquerytest) write to its FIFO, from MySQL and a cache. Replies go back through a FIFO the client names, which must lie in the reply directory. With -i N it runs N instances and restarts any that dies. HUP empties the cache, USR1 logs statistics, TERM stops it."],
+     &[("inlookup -i 5", "Serve five FIFOs infifo.1 ... infifo.5 under INFIFODIR."), ("svc -h /service/inlookup.infifo", "Make a supervised inlookup forget its cache.")]),
+    ("inquerytest", &["Asks inlookup (or, without a running server, the database directly) one question and prints the answer: -q selects the query type (1 user, 2 relay, 3 password, 4 host, 5 alias, 6 limits, 7 domain)."],
+     &[("inquerytest -q 3 -i infifo alice@example.com", "The password record inlookup holds for Alice."), ("inquerytest -q 2 -i infifo alice@example.com 192.0.2.7", "May Alice relay from that address?")]),
+    ("tcplookup", &["Relays one inlookup question arriving over TCP (run under tcpserver) to the local FIFO server and copies the reply back, so hosts without the FIFO can query it."],
+     &[("tcpserver 127.0.0.1 4001 tcplookup", "Offer inlookup's answers on port 4001 of the loopback interface.")]),
     ("vbulletin", &["Delivers a prepared message to every user of one or more domains, or to one address: as a copy (the default), a hard link or a symbolic link in each Maildir's new/ folder. With -a or -S the message is instead kept in the domain's bulk_mail directory and handed to the users (all, or those listed) when they next log in. Users without a Maildir are skipped and counted."],
      &[("vbulletin -f notice.eml example.com", "Put notice.eml into every mailbox of example.com."), ("vbulletin -n -f notice.eml -e staff.txt example.com", "Show who would get it, leaving out the addresses in staff.txt.")]),
     ("vmoveuser", &["Moves a user's home directory, with its mail, to a new directory and records the new place. Within one filesystem the directory is renamed; across filesystems it is copied, synced and recorded before the old copy is removed, so the mail is always complete in exactly one place, even if the command is killed half-way (running it again finishes the move)."],

@@ -10,6 +10,7 @@ mod docs;
 mod domains;
 mod filters;
 mod groups;
+mod inlookup;
 mod launcher;
 mod limits;
 mod moduser;

@@ -1,0 +1,1 @@
+complete -c tcplookup -s v -d 'log each query on stderr'

@@ -1,0 +1,182 @@
+//! Answers to the seven query types, computed from MySQL (bound parameters only, via `db`).
+//! Used by the inlookup server and by `inquery()` when `QUERY_CACHE` is unset.
+
+use super::codec::{
+    PwRecord, Reply, VLimits, ALIAS_QUERY, DOMAIN_QUERY, HOST_QUERY, LIMIT_QUERY, PWD_QUERY,
+    RELAY_QUERY, USER_QUERY,
+};
+use crate::config::{default_domain, first_line, Config};
+use crate::db::{lastauth, limitrow, users, valias, Db, DbResult};
+
+/// `BOUNCE_MAIL` flag in pw_gid: the mailbox is over quota.
+pub const BOUNCE_MAIL: i64 = 0x10;
+
+/// User status codes of USER_QUERY.
+pub const USER_OK: i32 = 0;
+pub const USER_ABSENT: i32 = 1;
+pub const USER_INACTIVE: i32 = 2;
+pub const USER_OVERQUOTA: i32 = 3;
+pub const USER_ALIAS: i32 = 4;
+
+/// `user@domain` → (lower-cased user, lower-cased domain); no `@` → the default domain.
+fn split(cfg: &Config, email: &str) -> (String, Option<String>) {
+    match email.split_once('@') {
+        Some((u, d)) => (u.to_lowercase(), Some(d.to_lowercase())),
+        None => (
+            email.to_lowercase(),
+            default_domain(cfg).map(|d| d.to_lowercase()),
+        ),
+    }
+}
+
+/// The real domain of an alias domain; the domain itself when it is real or unknown.
+pub fn real_domain(cfg: &Config, domain: &str) -> String {
+    match crate::domain::real_domain(cfg, domain) {
+        Ok(Some(r)) => r,
+        _ => domain.to_string(),
+    }
+}
+
+/// Answer one query. Unknown types get the error reply (the original sent nothing).
+pub fn answer(cfg: &Config, db: &mut Db, qtype: u8, email: &str, ip: &str) -> Reply {
+    let r = match qtype {
+        USER_QUERY => user_status(cfg, db, email).map(Reply::Status),
+        RELAY_QUERY => lastauth::relay_allowed(db, email, ip).map(|b| Reply::Status(i32::from(b))),
+        PWD_QUERY => password(cfg, db, email),
+        HOST_QUERY => host(cfg, db, email),
+        ALIAS_QUERY => aliases(cfg, db, email),
+        LIMIT_QUERY => limits(cfg, db, email),
+        DOMAIN_QUERY => Ok(Reply::Domain(real_domain(cfg, email).into_bytes())),
+        _ => Ok(Reply::Error),
+    };
+    match r {
+        Ok(reply) => reply,
+        // a database failure: -1 for the status types, R=0 for the password query, -1 otherwise
+        Err(_) => match qtype {
+            USER_QUERY | RELAY_QUERY => Reply::Status(-1),
+            PWD_QUERY => Reply::Zero,
+            _ => Reply::Error,
+        },
+    }
+}
+
+fn user_status(cfg: &Config, db: &mut Db, email: &str) -> DbResult<i32> {
+    let (user, Some(domain)) = split(cfg, email) else {
+        return Ok(USER_ABSENT);
+    };
+    let real = real_domain(cfg, &domain);
+    Ok(match users::get(db, &user, &real)? {
+        Some((_, users::Status::Inactive)) => USER_INACTIVE,
+        Some((row, _)) if row.gid & BOUNCE_MAIL != 0 => USER_OVERQUOTA,
+        Some(_) => USER_OK,
+        None if !valias::lines(db, &user, &real)?.is_empty() => USER_ALIAS,
+        None => USER_ABSENT,
+    })
+}
+
+fn password(cfg: &Config, db: &mut Db, email: &str) -> DbResult<Reply> {
+    let not_found = || Reply::NoSuchUser(email.as_bytes().to_vec());
+    let (user, Some(domain)) = split(cfg, email) else {
+        return Ok(not_found());
+    };
+    let real = real_domain(cfg, &domain);
+    Ok(match users::get(db, &user, &real)? {
+        Some((row, status)) => Reply::Password(PwRecord {
+            passwd: row.display_passwd().into_bytes(),
+            name: row.name.into_bytes(),
+            // the domain as asked (the original prints the alias domain, not the real one)
+            domain: domain.into_bytes(),
+            uid: row.uid as u32,
+            gid: row.gid as u32,
+            gecos: row.gecos.into_bytes(),
+            dir: row.dir.into_bytes(),
+            shell: row.shell.into_bytes(),
+            inactive: i32::from(status == users::Status::Inactive),
+        }),
+        None => not_found(),
+    })
+}
+
+/// SMTP route of a mailbox: `domain:host:port`. Without a cluster definition the host is
+/// the first line of `control/localiphost` (default 127.0.0.1) and the port 25.
+fn host(cfg: &Config, db: &mut Db, email: &str) -> DbResult<Reply> {
+    let (user, Some(domain)) = split(cfg, email) else {
+        return Ok(Reply::Zero);
+    };
+    let real = real_domain(cfg, &domain);
+    if users::get(db, &user, &real)?.is_none() {
+        return Ok(Reply::Zero);
+    }
+    let host = first_line(&cfg.control("localiphost"))
+        .ok()
+        .flatten()
+        .map(|l| l.trim().to_string())
+        .filter(|l| !l.is_empty())
+        .unwrap_or_else(|| "127.0.0.1".to_string());
+    Ok(Reply::Host(format!("{domain}:{host}:25").into_bytes()))
+}
+
+fn aliases(cfg: &Config, db: &mut Db, email: &str) -> DbResult<Reply> {
+    let (user, Some(domain)) = split(cfg, email) else {
+        return Ok(Reply::Aliases(Vec::new()));
+    };
+    let real = real_domain(cfg, &domain);
+    let lines = valias::lines(db, &user, &real)?;
+    Ok(Reply::Aliases(
+        lines.into_iter().map(String::into_bytes).collect(),
+    ))
+}
+
+fn to_vlimits(row: &limitrow::LimitRow, limit_type: i16) -> VLimits {
+    let l = row.longs;
+    let u = row.ulongs;
+    let mut v = VLimits {
+        domain_expiry: l[0],
+        passwd_expiry: l[1],
+        maxpopaccounts: l[2],
+        maxaliases: l[3],
+        maxforwards: l[4],
+        maxautoresponders: l[5],
+        maxmailinglists: l[6],
+        diskquota: u[0],
+        maxmsgcount: u[1],
+        defaultquota: u[2],
+        defaultmaxmsgcount: u[3],
+        limit_type,
+        ..VLimits::default()
+    };
+    for (d, s) in v.disable.iter_mut().zip(row.disable) {
+        *d = s as i16;
+    }
+    let p = row.perm;
+    let ml = p[4];
+    v.perm = [
+        p[0] as i16,
+        p[1] as i16,
+        p[2] as i16,
+        p[3] as i16,
+        (ml & 7) as i16,
+        ((ml >> 3) & 7) as i16,
+        ((ml >> 6) & 7) as i16,
+        p[5] as i16,
+        p[6] as i16,
+    ];
+    v
+}
+
+fn limits(cfg: &Config, db: &mut Db, key: &str) -> DbResult<Reply> {
+    let Some((_, domain)) = key.split_once('@') else {
+        return Ok(match limitrow::get(db, key)? {
+            Some(row) => Reply::Limits(to_vlimits(&row, 1)),
+            None => Reply::Zero,
+        });
+    };
+    if let Some(row) = limitrow::get(db, key)? {
+        return Ok(Reply::Limits(to_vlimits(&row, 2)));
+    }
+    let real = real_domain(cfg, domain);
+    Ok(Reply::Limits(match limitrow::get(db, &real)? {
+        Some(row) => to_vlimits(&row, 1),
+        None => VLimits::unlimited(),
+    }))
+}
