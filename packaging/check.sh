@@ -23,7 +23,12 @@ while read -r name dir setuid section; do
 		done
 	done
 done < <("$bin" --list-table)
-grep -qx /usr/share/man/man7/indimail.7.gz "$debl" || { echo "missing indimail(7)" >&2; missing=1; }
+for want in /usr/share/man/man7/indimail.7.gz /usr/lib/systemd/system/indimail-inlookup.service \
+	/usr/share/indimail-rs/service/inlookup/run; do
+	for list in "$debl" "$rpml"; do
+		grep -qx "$want" "$list" || { echo "missing in $(basename "$list"): $want" >&2; missing=1; }
+	done
+done
 [ "$missing" -eq 0 ]
 
 # Install into a throwaway root; maintainer scripts run outside a chroot with DPKG_ROOT set.

@@ -35,3 +35,6 @@ cp "$repo"/completions/bash/* "$root/usr/share/bash-completion/completions/"
 cp "$repo"/completions/zsh/* "$root/usr/share/zsh/vendor-completions/"
 cp "$repo"/completions/fish/* "$root/usr/share/fish/vendor_completions.d/"
 cp "$repo/README.md" "$repo/docs/COMPAT.md" "$root/usr/share/doc/indimail-rs/"
+# Service definitions: installed, never enabled by the package.
+install -D -m 0644 "$repo/packaging/service/indimail-inlookup.service" "$root/usr/lib/systemd/system/indimail-inlookup.service"
+install -D -m 0755 "$repo/packaging/service/inlookup/run" "$root/usr/share/indimail-rs/service/inlookup/run"
