@@ -42,31 +42,3 @@ pub fn active_since(db: &mut Db, domain: &str, since: i64) -> DbResult<HashSet<S
     )?;
     Ok(rows.into_iter().collect())
 }
-
-/// Move a user's row from one table to the other (`insert ... select`, then delete).
-/// Returns false when the row is not in `from`. Both tables must exist.
-pub fn move_user(
-    db: &mut Db,
-    user: &str,
-    domain: &str,
-    from: Status,
-    to: Status,
-) -> DbResult<bool> {
-    let (f, t) = (from.table(), to.table());
-    check_identifier(&f)?;
-    check_identifier(&t)?;
-    let n = db.exec(
-        &t,
-        &format!("INSERT INTO {t} SELECT * FROM {f} WHERE pw_name = :u AND pw_domain = :d"),
-        params! {"u" => user, "d" => domain},
-    )?;
-    if n == 0 {
-        return Ok(false);
-    }
-    db.exec(
-        &f,
-        &format!("DELETE FROM {f} WHERE pw_name = :u AND pw_domain = :d"),
-        params! {"u" => user, "d" => domain},
-    )?;
-    Ok(true)
-}

@@ -128,7 +128,7 @@ pub fn inactivate(db: &mut Db, domain: &Domain, row: &UserRow) -> Result<(), App
     let aside = home.with_file_name(format!(".{}.inactivating.{}", row.name, std::process::id()));
     let home_exists = !sys::path_missing(&home);
     db.transaction(|db| -> Result<(), AppletError> {
-        if !oldusers::move_user(db, &row.name, &row.domain, Status::Active, Status::Inactive)? {
+        if !crate::db::users::move_row(db, &row.name, &row.domain, Status::Active)? {
             return Err(AppletError::new(1, format!("{email}: not an active user")));
         }
         lastauth::record(
