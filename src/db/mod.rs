@@ -21,7 +21,6 @@ pub mod bulletin;
 pub mod dircontrol;
 pub mod domains;
 pub mod lastauth;
-pub mod limitrow;
 pub mod oldusers;
 pub mod schema;
 pub mod users;

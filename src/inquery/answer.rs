@@ -6,7 +6,7 @@ use super::codec::{
     RELAY_QUERY, USER_QUERY,
 };
 use crate::config::{default_domain, first_line, Config};
-use crate::db::{lastauth, limitrow, users, valias, Db, DbResult};
+use crate::db::{lastauth, users, valias, vlimits, Db, DbResult};
 
 /// `BOUNCE_MAIL` flag in pw_gid: the mailbox is over quota.
 pub const BOUNCE_MAIL: i64 = 0x10;
@@ -127,55 +127,61 @@ fn aliases(cfg: &Config, db: &mut Db, email: &str) -> DbResult<Reply> {
     ))
 }
 
-fn to_vlimits(row: &limitrow::LimitRow, limit_type: i16) -> VLimits {
-    let l = row.longs;
-    let u = row.ulongs;
+fn to_vlimits(row: &vlimits::Limits, limit_type: i16) -> VLimits {
     let mut v = VLimits {
-        domain_expiry: l[0],
-        passwd_expiry: l[1],
-        maxpopaccounts: l[2],
-        maxaliases: l[3],
-        maxforwards: l[4],
-        maxautoresponders: l[5],
-        maxmailinglists: l[6],
-        diskquota: u[0],
-        maxmsgcount: u[1],
-        defaultquota: u[2],
-        defaultmaxmsgcount: u[3],
+        domain_expiry: row.domain_expiry,
+        passwd_expiry: row.passwd_expiry,
+        maxpopaccounts: row.maxpopaccounts,
+        maxaliases: row.maxaliases,
+        maxforwards: row.maxforwards,
+        maxautoresponders: row.maxautoresponders,
+        maxmailinglists: row.maxmailinglists,
+        diskquota: row.diskquota,
+        maxmsgcount: row.maxmsgcount,
+        defaultquota: row.defaultquota as u64,
+        defaultmaxmsgcount: row.defaultmaxmsgcount,
         limit_type,
         ..VLimits::default()
     };
-    for (d, s) in v.disable.iter_mut().zip(row.disable) {
+    let disable = [
+        row.disable_pop,
+        row.disable_imap,
+        row.disable_dialup,
+        row.disable_passwordchanging,
+        row.disable_webmail,
+        row.disable_relay,
+        row.disable_smtp,
+    ];
+    for (d, s) in v.disable.iter_mut().zip(disable) {
         *d = s as i16;
     }
-    let p = row.perm;
-    let ml = p[4];
     v.perm = [
-        p[0] as i16,
-        p[1] as i16,
-        p[2] as i16,
-        p[3] as i16,
-        (ml & 7) as i16,
-        ((ml >> 3) & 7) as i16,
-        ((ml >> 6) & 7) as i16,
-        p[5] as i16,
-        p[6] as i16,
-    ];
+        row.perm_account,
+        row.perm_alias,
+        row.perm_forward,
+        row.perm_autoresponder,
+        row.perm_maillist,
+        row.perm_maillist_users,
+        row.perm_maillist_moderators,
+        row.perm_quota,
+        row.perm_defaultquota,
+    ]
+    .map(|p| p as i16);
     v
 }
 
 fn limits(cfg: &Config, db: &mut Db, key: &str) -> DbResult<Reply> {
     let Some((_, domain)) = key.split_once('@') else {
-        return Ok(match limitrow::get(db, key)? {
+        return Ok(match vlimits::get(db, key)? {
             Some(row) => Reply::Limits(to_vlimits(&row, 1)),
             None => Reply::Zero,
         });
     };
-    if let Some(row) = limitrow::get(db, key)? {
+    if let Some(row) = vlimits::get(db, key)? {
         return Ok(Reply::Limits(to_vlimits(&row, 2)));
     }
     let real = real_domain(cfg, domain);
-    Ok(Reply::Limits(match limitrow::get(db, &real)? {
+    Ok(Reply::Limits(match vlimits::get(db, &real)? {
         Some(row) => to_vlimits(&row, 1),
         None => VLimits::unlimited(),
     }))
