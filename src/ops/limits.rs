@@ -91,24 +91,17 @@ fn count(label: &str, v: i64) -> String {
     }
 }
 
+/// `ALLOW_<what>` or `DENY_<what>` for one permission bit.
+fn allow_deny(m: i32, bit: i32, what: &str) -> String {
+    format!("{}_{what}", if m & bit != 0 { "DENY" } else { "ALLOW" })
+}
+
 fn perm3(label: &str, m: i32) -> String {
     format!(
         "  {label}: {:>12} {:>12} {:>12}\n",
-        if m & DENY_CREATE != 0 {
-            "DENY_CREATE"
-        } else {
-            "ALLOW_CREATE"
-        },
-        if m & DENY_MODIFY != 0 {
-            "DENY_MODIFY"
-        } else {
-            "ALLOW_MODIFY"
-        },
-        if m & DENY_DELETE != 0 {
-            "DENY_DELETE"
-        } else {
-            "ALLOW_DELETE"
-        }
+        allow_deny(m, DENY_CREATE, "CREATE"),
+        allow_deny(m, DENY_MODIFY, "MODIFY"),
+        allow_deny(m, DENY_DELETE, "DELETE")
     )
 }
 
@@ -149,16 +142,8 @@ pub fn report(l: &Limits, user_row: bool) -> String {
         let m = l.perm_defaultquota;
         s += &format!(
             "  default quota         : {:>12} {:>12}\n",
-            if m & DENY_CREATE != 0 {
-                "DENY_CREATE"
-            } else {
-                "ALLOW_CREATE"
-            },
-            if m & DENY_MODIFY != 0 {
-                "DENY_MODIFY"
-            } else {
-                "ALLOW_MODIFY"
-            }
+            allow_deny(m, DENY_CREATE, "CREATE"),
+            allow_deny(m, DENY_MODIFY, "MODIFY")
         );
     }
     s
