@@ -1,7 +1,7 @@
 //! vcfilter: list, add, change and remove the mail filter rules of an address.
 
-use super::{parse_args, Applet, Ctx};
-use crate::address::{has_uppercase, split_email, RFC_IDS};
+use super::{parse_args, reject_uppercase, Applet, Ctx};
+use crate::address::{split_email, RFC_IDS};
 use crate::cli::getopt::OptSpec;
 use crate::cli::{AppletError, AppletResult};
 use crate::db::vfilter::{self, FilterRow};
@@ -161,12 +161,7 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
     let Some(emailid) = p.operands.first().cloned() else {
         return Err(with_usage("vcfilter: must supply emailid"));
     };
-    if has_uppercase(&emailid) {
-        fail!(
-            100,
-            "vcfilter: warning: email [{emailid}] has an uppercase character"
-        );
-    }
+    reject_uppercase("vcfilter", &emailid)?;
     if !emailid.starts_with("prefilt")
         && !emailid.starts_with("postfilt")
         && RFC_IDS.iter().any(|id| emailid.starts_with(id))

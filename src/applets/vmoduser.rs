@@ -1,7 +1,7 @@
 //! vmoduser: change a user's flags, comment, quota, password or state.
 
-use super::{parse_args, Applet, Ctx};
-use crate::address::{has_uppercase, split_email};
+use super::{parse_args, reject_uppercase, Applet, Ctx};
+use crate::address::split_email;
 use crate::cli::getopt::OptSpec;
 use crate::cli::{AppletError, AppletResult};
 use crate::db::Db;
@@ -131,12 +131,7 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
     let Some(email) = p.operands.first() else {
         return Err(usage());
     };
-    if has_uppercase(email) {
-        fail!(
-            100,
-            "vmoduser: warning: email [{email}] has an uppercase character"
-        );
-    }
+    reject_uppercase("vmoduser", email)?;
     if email.is_empty() {
         return Err(usage());
     }

@@ -1,7 +1,6 @@
 //! vmoveuserdir: move a user's home directory and update its row.
 
-use super::{Applet, Ctx};
-use crate::address::has_uppercase;
+use super::{reject_uppercase, Applet, Ctx};
 use crate::cli::getopt::OptSpec;
 use crate::cli::{AppletError, AppletResult};
 use crate::db::Db;
@@ -26,12 +25,7 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
         fail!(1, "usage: vmoveuserdir user new_dir");
     }
     let (email, new_dir) = (&args[0], &args[1]);
-    if has_uppercase(email) {
-        fail!(
-            100,
-            "vmoveuserdir: warning: email [{email}] has an uppercase character"
-        );
-    }
+    reject_uppercase("vmoveuserdir", email)?;
     let Some((user, dname)) = email.split_once('@') else {
         fail!(
             1,

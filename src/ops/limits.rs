@@ -12,10 +12,8 @@ pub const DENY_MODIFY: i32 = 0x02;
 pub const DENY_DELETE: i32 = 0x04;
 pub const DENY_ALL: i32 = DENY_CREATE | DENY_MODIFY | DENY_DELETE;
 
-/// Apply a `-g` flag string: every `disable_*` is reset first, then each letter
-/// sets its flag (`toggle`, `-T`, makes the letters clear instead).
-pub fn apply_gid_flags(l: &mut Limits, flags: &str, toggle: bool) -> Result<(), char> {
-    let v = i32::from(!toggle);
+/// Every `disable_*` flag off.
+fn clear_gid_flags(l: &mut Limits) {
     l.disable_dialup = 0;
     l.disable_passwordchanging = 0;
     l.disable_pop = 0;
@@ -23,6 +21,13 @@ pub fn apply_gid_flags(l: &mut Limits, flags: &str, toggle: bool) -> Result<(), 
     l.disable_webmail = 0;
     l.disable_imap = 0;
     l.disable_relay = 0;
+}
+
+/// Apply a `-g` flag string: every `disable_*` is reset first, then each letter
+/// sets its flag (`toggle`, `-T`, makes the letters clear instead).
+pub fn apply_gid_flags(l: &mut Limits, flags: &str, toggle: bool) -> Result<(), char> {
+    let v = i32::from(!toggle);
+    clear_gid_flags(l);
     for c in flags.chars() {
         match c {
             'u' => l.disable_dialup = v,
@@ -32,15 +37,7 @@ pub fn apply_gid_flags(l: &mut Limits, flags: &str, toggle: bool) -> Result<(), 
             'w' => l.disable_webmail = v,
             'i' => l.disable_imap = v,
             'r' => l.disable_relay = v,
-            'x' => {
-                l.disable_dialup = 0;
-                l.disable_passwordchanging = 0;
-                l.disable_pop = 0;
-                l.disable_smtp = 0;
-                l.disable_webmail = 0;
-                l.disable_imap = 0;
-                l.disable_relay = 0;
-            }
+            'x' => clear_gid_flags(l),
             other => return Err(other),
         }
     }
