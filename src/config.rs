@@ -122,11 +122,7 @@ pub fn first_line(path: &Path) -> std::io::Result<Option<String>> {
 /// removed, blank lines skipped; empty when the file is absent.
 pub fn control_lines(path: &Path) -> std::io::Result<Vec<String>> {
     match std::fs::read(path) {
-        Ok(data) => Ok(String::from_utf8_lossy(&data)
-            .lines()
-            .map(|l| l.split('#').next().unwrap_or("").trim().to_string())
-            .filter(|l| !l.is_empty())
-            .collect()),
+        Ok(data) => Ok(crate::control::parse_lines(&data)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
         Err(e) => Err(e),
     }

@@ -298,24 +298,23 @@ fn strip_comment(line: &[u8]) -> String {
 /// Err(NotFound) if the file does not exist.
 pub fn read_lines(path: &Path) -> io::Result<Vec<String>> {
     let data = fs::read(path).map_err(|e| err_at("read", path, e))?;
-    Ok(split_lines(&data)
+    Ok(parse_lines(&data))
+}
+
+/// The meaningful lines of control-file text: comments (`#` to end of line)
+/// and surrounding white space removed, blank lines skipped.
+pub fn parse_lines(data: &[u8]) -> Vec<String> {
+    split_lines(data)
         .into_iter()
         .map(strip_comment)
         .filter(|l| !l.is_empty())
-        .collect())
+        .collect()
 }
 
 /// First line without its trailing newline (an empty file gives `Some("")`);
 /// Ok(None) if the file does not exist.
 pub fn read_first_line(path: &Path) -> io::Result<Option<String>> {
-    match fs::read(path) {
-        Ok(data) => {
-            let end = data.iter().position(|&b| b == b'\n').unwrap_or(data.len());
-            Ok(Some(String::from_utf8_lossy(&data[..end]).into_owned()))
-        }
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(err_at("read", path, e)),
-    }
+    crate::config::first_line(path).map_err(|e| err_at("read", path, e))
 }
 
 /// Does the file contain exactly this line (after comment and white-space

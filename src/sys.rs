@@ -178,12 +178,6 @@ pub fn hostname() -> String {
     let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
     String::from_utf8_lossy(&buf[..end]).into_owned()
 }
-
-/// The path as bytes (for exact comparisons on non-UTF-8 names).
-pub fn path_bytes(p: &Path) -> &[u8] {
-    p.as_os_str().as_bytes()
-}
-
 /// `asctime(localtime(t))`, including its trailing newline.
 pub fn asctime_local(t: i64) -> String {
     // SAFETY: `tm` is plain old data; zeroed is a valid value for localtime_r to fill.

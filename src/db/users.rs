@@ -235,23 +235,6 @@ pub fn set_quota(db: &mut Db, user: &str, domain: &str, quota: &str) -> DbResult
         vec![("q".into(), quota.into())],
     )
 }
-
-/// Number of users of a domain in both tables.
-pub fn count_domain(db: &mut Db, domain: &str) -> DbResult<u64> {
-    let mut n = 0;
-    for status in [Status::Active, Status::Inactive] {
-        let table = status.table();
-        check_identifier(&table)?;
-        let rows: Vec<u64> = db.select(
-            &table,
-            &format!("SELECT COUNT(*) FROM {table} WHERE pw_domain = :d"),
-            params! {"d" => domain},
-        )?;
-        n += rows.first().copied().unwrap_or(0);
-    }
-    Ok(n)
-}
-
 /// `sql_setpw`: write every column of `row` (passwd, uid, gid, gecos, dir,
 /// shell) to the user's row in whichever table holds it; `scram` is written
 /// only when given (`Some(None)` stores NULL). Returns whether a row matched.
