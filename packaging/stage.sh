@@ -22,7 +22,8 @@ install -m 4755 "$bin" "$root/usr/sbin/indimail-suid"
 	bin/0) target=indimail ;;
 	sbin/1) target=indimail-suid ;;
 	sbin/0) target=../bin/indimail ;;
-	*) continue ;; # libexec helpers are not linked into PATH
+	libexec/*) ln -s ../../bin/indimail "$root/usr/libexec/indimail/$name"; continue ;; # helpers, not in PATH
+	*) continue ;;
 	esac
 	ln -s "$target" "$root/usr/$dir/$name"
 done

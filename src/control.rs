@@ -397,6 +397,11 @@ pub fn add_line(path: &Path, line: &str, mode: u32, owner: Option<(u32, u32)>) -
 /// Remove every line equal to `line` (exact). Locked and atomic, keeping owner and
 /// mode. Returns the number removed; Ok(0) if the file is absent.
 pub fn remove_line(path: &Path, line: &str) -> io::Result<usize> {
+    remove_lines(path, line, usize::MAX)
+}
+
+/// [`remove_line`] that removes at most `limit` matching lines (the first ones).
+pub fn remove_lines(path: &Path, line: &str, limit: usize) -> io::Result<usize> {
     check_line(path, line)?;
     if file_attrs(path)?.is_none() {
         return Ok(0);
@@ -407,11 +412,16 @@ pub fn remove_line(path: &Path, line: &str) -> io::Result<usize> {
     };
     let lines = split_lines(&data);
     let before = lines.len();
+    let mut removed = 0;
     let kept: Vec<&[u8]> = lines
         .into_iter()
-        .filter(|l| *l != line.as_bytes())
+        .filter(|l| {
+            let hit = *l == line.as_bytes() && removed < limit;
+            removed += usize::from(hit);
+            !hit
+        })
         .collect();
-    let removed = before - kept.len();
+    debug_assert_eq!(removed, before - kept.len());
     if removed == 0 {
         return Ok(0);
     }
@@ -556,6 +566,10 @@ mod tests {
         );
         assert_eq!(mode_of(&p), 0o600);
         assert_eq!(remove_line(&p, "example").unwrap(), 0);
+        fs::write(&p, "a\nb\na\n").unwrap();
+        assert_eq!(remove_lines(&p, "a", 1).unwrap(), 1);
+        assert_eq!(fs::read_to_string(&p).unwrap(), "b\na\n");
+        fs::write(&p, "example.com.au\nexample.co\n").unwrap();
         assert_eq!(remove_line(&p, "example.co").unwrap(), 1);
         assert_eq!(fs::read_to_string(&p).unwrap(), "example.com.au\n");
         assert_eq!(fs::read_dir(d.path()).unwrap().count(), 1);

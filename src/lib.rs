@@ -25,6 +25,7 @@ Layers, from the bottom up (nothing below depends on what is above it):
 pub mod address;
 pub mod applets;
 pub mod assign;
+pub mod cksum;
 pub mod cli;
 pub mod config;
 pub mod control;

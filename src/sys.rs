@@ -419,3 +419,96 @@ pub fn with_fd<T>(fd: std::os::unix::io::RawFd, f: impl FnOnce(&mut std::fs::Fil
     let mut file = std::mem::ManuallyDrop::new(unsafe { std::fs::File::from_raw_fd(fd) });
     f(&mut file)
 }
+
+/// The user name of `uid` (getpwuid(3)); `None` when there is none.
+pub fn user_name(uid: u32) -> Option<String> {
+    let mut buf = vec![0u8; 16 * 1024];
+    // SAFETY: `passwd` is plain old data; zeroed is a valid initial value.
+    let mut pwd: libc::passwd = unsafe { std::mem::zeroed() };
+    let mut result: *mut libc::passwd = std::ptr::null_mut();
+    // SAFETY: `buf` is writable for its stated length, `pwd`/`result` are live locals.
+    let rc = unsafe {
+        libc::getpwuid_r(
+            uid,
+            &mut pwd,
+            buf.as_mut_ptr() as *mut libc::c_char,
+            buf.len(),
+            &mut result,
+        )
+    };
+    if rc != 0 || result.is_null() {
+        return None;
+    }
+    // SAFETY: on success pw_name points into `buf`, NUL-terminated, and `buf` is alive.
+    Some(
+        unsafe { CStr::from_ptr(pwd.pw_name) }
+            .to_string_lossy()
+            .into_owned(),
+    )
+}
+
+/// The group name of `gid` (getgrgid(3)); `None` when there is none.
+pub fn group_name(gid: u32) -> Option<String> {
+    let mut buf = vec![0u8; 64 * 1024];
+    // SAFETY: `group` is plain old data; zeroed is a valid initial value.
+    let mut grp: libc::group = unsafe { std::mem::zeroed() };
+    let mut result: *mut libc::group = std::ptr::null_mut();
+    // SAFETY: `buf` is writable for its stated length, `grp`/`result` are live locals.
+    let rc = unsafe {
+        libc::getgrgid_r(
+            gid,
+            &mut grp,
+            buf.as_mut_ptr() as *mut libc::c_char,
+            buf.len(),
+            &mut result,
+        )
+    };
+    if rc != 0 || result.is_null() {
+        return None;
+    }
+    // SAFETY: on success gr_name points into `buf`, NUL-terminated, and `buf` is alive.
+    Some(
+        unsafe { CStr::from_ptr(grp.gr_name) }
+            .to_string_lossy()
+            .into_owned(),
+    )
+}
+
+/// The bytes of a C `struct stat` that is all zero except `st_mode`, `st_ino`,
+/// `st_dev`, `st_rdev` and `st_size` (what IndiMail's `crc` checksums for a
+/// file that is not a regular file). The layout is this platform's.
+pub fn stat_image(m: &std::fs::Metadata) -> Vec<u8> {
+    use std::os::unix::fs::MetadataExt;
+    // SAFETY: `stat` is plain old data; all-zero bytes are a valid value.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    st.st_mode = m.mode() as libc::mode_t;
+    st.st_ino = m.ino() as libc::ino_t;
+    st.st_dev = m.dev() as libc::dev_t;
+    st.st_rdev = m.rdev() as libc::dev_t;
+    st.st_size = m.size() as libc::off_t;
+    let size = std::mem::size_of::<libc::stat>();
+    // SAFETY: `st` is a live, fully initialised (zeroed then assigned) value of
+    // `size` bytes; it is only read, as bytes, while borrowed.
+    unsafe { std::slice::from_raw_parts(&st as *const libc::stat as *const u8, size) }.to_vec()
+}
+
+/// The gid of a group name (getgrnam(3)); `None` when there is no such group.
+pub fn group_id(name: &str) -> Option<u32> {
+    let cname = CString::new(name).ok()?;
+    let mut buf = vec![0u8; 64 * 1024];
+    // SAFETY: `group` is plain old data; zeroed is a valid initial value.
+    let mut grp: libc::group = unsafe { std::mem::zeroed() };
+    let mut result: *mut libc::group = std::ptr::null_mut();
+    // SAFETY: `cname` is NUL-terminated, `buf` is writable for its stated length,
+    // `grp`/`result` are live locals.
+    let rc = unsafe {
+        libc::getgrnam_r(
+            cname.as_ptr(),
+            &mut grp,
+            buf.as_mut_ptr() as *mut libc::c_char,
+            buf.len(),
+            &mut result,
+        )
+    };
+    (rc == 0 && !result.is_null()).then_some(grp.gr_gid)
+}

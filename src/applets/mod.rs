@@ -11,13 +11,17 @@ use crate::cli::getopt::{self, OptSpec, Parsed};
 use crate::cli::{AppletError, AppletResult, Out};
 use crate::config::Config;
 
+pub mod crc;
+pub mod execmysql;
 pub mod indiversion;
 pub mod inlookup;
 pub mod inquerytest;
+pub mod printdir;
 pub mod qmail_qread;
 pub mod qmail_showctl;
 pub mod qmail_tcpok;
 pub mod qmail_tcpto;
+pub mod resetquota;
 pub mod rfc822addr;
 pub mod rfc822body;
 pub mod rfc822bodyfilter;
@@ -31,6 +35,7 @@ pub mod rfc822print;
 pub mod rfc822received;
 pub mod rfc822util;
 pub mod tcplookup;
+pub mod updatefile;
 pub mod vacation;
 pub mod vaddaliasdomain;
 pub mod vadddomain;
@@ -131,14 +136,19 @@ pub static TABLE: &[Applet] = &[
     rfc822headerok::APPLET,
     rfc822print::APPLET,
     rfc822received::APPLET,
+    crc::APPLET,
+    execmysql::APPLET,
     indiversion::APPLET,
     inlookup::APPLET,
     inquerytest::APPLET,
+    printdir::APPLET,
     qmail_qread::APPLET,
     qmail_showctl::APPLET,
     qmail_tcpok::APPLET,
     qmail_tcpto::APPLET,
+    resetquota::APPLET,
     tcplookup::APPLET,
+    updatefile::APPLET,
     vacation::APPLET,
     vaddaliasdomain::APPLET,
     vadddomain::APPLET,

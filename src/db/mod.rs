@@ -16,6 +16,7 @@ The one MySQL/MariaDB access layer every applet uses.
   a transaction starts because DDL would commit it implicitly.
 */
 
+pub mod adhoc;
 pub mod bulk;
 pub mod bulletin;
 pub mod dircontrol;

@@ -106,6 +106,12 @@ fn count_dir(dir: &Path, include_trash: bool) -> Usage {
     u
 }
 
+/// Usage of one directory tree exactly as given (`count_dir` on a folder, as
+/// resetquota uses it); env `INCLUDE_TRASH` disables the trash exclusions.
+pub fn count_tree(dir: &Path) -> Usage {
+    count_dir(dir, std::env::var_os("INCLUDE_TRASH").is_some())
+}
+
 /// Normalise a Maildir path like the original: cut anything after `/Maildir/`, drop a trailing `/`.
 fn normalise(maildir: &Path) -> PathBuf {
     let b = maildir.as_os_str().as_bytes();

@@ -182,13 +182,27 @@ pub fn gather(
         .map_err(|e| AppletError::new(111, format!("vdominfo: {e}")))?
         .name()
         .to_string();
-    let per_level = entry.users_per_level();
+    info.dir_controls = dir_controls(db, name, &dir, entry.users_per_level())?;
+    info.users = info.dir_controls.iter().map(|d| d.cur_users).sum();
+    info.vlimits = entry.limits_enabled();
+    info.alias_domains = alias_domains(&dir).map_err(|e| io_err(&dir.join(".aliasdomains"), e))?;
+    Ok(info)
+}
+
+/// The `dir_control` rows of a domain, one per `.filesystems` line, as
+/// print_control reads them (`per_level` 0 shows the default 100).
+pub fn dir_controls(
+    db: &mut Db,
+    name: &str,
+    dir: &Path,
+    per_level: u64,
+) -> Result<Vec<DirControlInfo>, AppletError> {
     let per_level = if per_level == 0 { 100 } else { per_level };
-    let fs = hashdir::read_filesystems(&dir).map_err(|e| io_err(&dir.join(".filesystems"), e))?;
+    let fs = hashdir::read_filesystems(dir).map_err(|e| io_err(&dir.join(".filesystems"), e))?;
+    let mut out = Vec::new();
     for prefix in fs {
         let dc: DirControl = dircontrol::load(db, &prefix, name, false)?;
-        info.users += dc.cur_users;
-        info.dir_controls.push(DirControlInfo {
+        out.push(DirControlInfo {
             name: prefix.replace('_', "/"),
             cur_users: dc.cur_users,
             dir_prefix: dc.the_dir,
@@ -201,9 +215,7 @@ pub fn gather(
             level_mod: dc.level_mod,
         });
     }
-    info.vlimits = entry.limits_enabled();
-    info.alias_domains = alias_domains(&dir).map_err(|e| io_err(&dir.join(".aliasdomains"), e))?;
-    Ok(info)
+    Ok(out)
 }
 
 /// The print_control dump of one table.

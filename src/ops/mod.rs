@@ -12,6 +12,7 @@ pub mod domainfiles;
 pub mod domaininfo;
 pub mod filter;
 pub mod group;
+pub mod guard;
 pub mod limits;
 pub mod moduser;
 pub mod moveuser;

@@ -13,6 +13,7 @@ mod groups;
 mod inlookup;
 mod launcher;
 mod limits;
+mod maint;
 mod moduser;
 mod moveuser;
 mod oldusers;
