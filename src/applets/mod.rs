@@ -47,6 +47,7 @@ pub mod vbulletin;
 pub mod vcalias;
 pub mod vcaliasrev;
 pub mod vcfilter;
+pub mod vconvert;
 pub mod vdeldomain;
 pub mod vdeloldusers;
 pub mod vdeluser;
@@ -160,6 +161,7 @@ pub static TABLE: &[Applet] = &[
     vcalias::APPLET,
     vcaliasrev::APPLET,
     vcfilter::APPLET,
+    vconvert::APPLET,
     vdeldomain::APPLET,
     vdeloldusers::APPLET,
     vdeluser::APPLET,

@@ -28,6 +28,7 @@ pub mod users;
 pub mod valias;
 pub mod vfilter;
 pub mod vlimits;
+pub mod vpopmail;
 
 use std::time::Duration;
 

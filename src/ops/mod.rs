@@ -22,3 +22,4 @@ pub mod user;
 pub mod userinfo;
 pub mod vacation;
 pub mod vacation_reply;
+pub mod vpopmail;

@@ -22,3 +22,4 @@ mod queue;
 mod rfc822;
 mod users;
 mod vacation;
+mod vconvert;
