@@ -512,3 +512,9 @@ pub fn group_id(name: &str) -> Option<u32> {
     };
     (rc == 0 && !result.is_null()).then_some(grp.gr_gid)
 }
+
+/// Set the process umask; returns the previous one.
+pub fn set_umask(mask: u32) -> u32 {
+    // SAFETY: umask has no preconditions and cannot fail.
+    unsafe { libc::umask(mask as libc::mode_t) as u32 }
+}

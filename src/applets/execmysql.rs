@@ -34,17 +34,15 @@ fn usage() -> AppletError {
     AppletError::new(1, USAGE)
 }
 
-/// The connection for `domain` on mail store `host`: the local database when
-/// the domain is ours and `host` names this machine.
+/// The connection for `domain` on mail store `host`: a local server record
+/// (see [`crate::ops::serverinfo`]) with that domain and mdahost.
 fn locate(cfg: &crate::config::Config, domain: &str, host: &str) -> Option<ConnSpec> {
-    crate::domain::lookup(cfg, domain).ok().flatten()?;
-    let spec = ConnSpec::local(cfg).ok()?;
-    let local_ip = crate::ops::domaininfo::local_ip(cfg);
-    let ours = host == "localhost"
-        || host == spec.host
-        || local_ip.as_deref() == Some(host)
-        || crate::sys::hostname() == host;
-    ours.then_some(spec)
+    let records = crate::ops::serverinfo::local_records(cfg).ok()?;
+    records
+        .iter()
+        .any(|r| r.domain == domain && r.mdahost == host)
+        .then(|| ConnSpec::local(cfg).ok())
+        .flatten()
 }
 
 fn print_sets(ctx: &mut Ctx, sets: &[adhoc::ResultSet], verbose: bool) {

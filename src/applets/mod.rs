@@ -11,11 +11,13 @@ use crate::cli::getopt::{self, OptSpec, Parsed};
 use crate::cli::{AppletError, AppletResult, Out};
 use crate::config::Config;
 
+pub mod clearopensmtp;
 pub mod crc;
 pub mod execmysql;
 pub mod indiversion;
 pub mod inlookup;
 pub mod inquerytest;
+pub mod ipchange;
 pub mod printdir;
 pub mod qmail_qread;
 pub mod qmail_showctl;
@@ -61,6 +63,7 @@ pub mod vmoveuserdir;
 pub mod vpasswd;
 pub mod vrenamedomain;
 pub mod vrenameuser;
+pub mod vserverinfo;
 pub mod vsetuserquota;
 pub mod vuserinfo;
 
@@ -137,11 +140,13 @@ pub static TABLE: &[Applet] = &[
     rfc822headerok::APPLET,
     rfc822print::APPLET,
     rfc822received::APPLET,
+    clearopensmtp::APPLET,
     crc::APPLET,
     execmysql::APPLET,
     indiversion::APPLET,
     inlookup::APPLET,
     inquerytest::APPLET,
+    ipchange::APPLET,
     printdir::APPLET,
     qmail_qread::APPLET,
     qmail_showctl::APPLET,
@@ -175,6 +180,7 @@ pub static TABLE: &[Applet] = &[
     vpasswd::APPLET,
     vrenamedomain::APPLET,
     vrenameuser::APPLET,
+    vserverinfo::APPLET,
     vsetuserquota::APPLET,
     vuserinfo::APPLET,
 ];

@@ -91,6 +91,7 @@ pub fn layout(table: &str) -> Option<&'static str> {
         t if t == super::users::active_table() || t == super::users::inactive_table() => {
             USER_LAYOUT
         }
+        t if t == super::relay::table() => RELAY_LAYOUT,
         _ => return None,
     })
 }

@@ -299,3 +299,202 @@ fn execmysql_runs_sql_for_root_only() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("you must be root"));
     assert_eq!(env.rows("select count(*) from indimail"), ["1"]);
 }
+
+fn relay_rows(env: &TestEnv) -> Vec<String> {
+    env.rows("SELECT email, ipaddr FROM relay ORDER BY ipaddr")
+}
+
+#[test]
+fn clearopensmtp_expires_relay_entries_and_rebuilds_the_rules() {
+    let env = TestEnv::new()
+        .env("TMPDIR", "/nonexistent-placeholder")
+        .env("TCPRULES_PROG", "")
+        .env("TCP_FILE", "");
+    let tmp = env.path("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    std::fs::create_dir_all(env.path("etc/tcp")).unwrap();
+    let tcp = env.path("etc/tcp/tcp.smtp");
+    std::fs::write(&tcp, "# local\n127.:allow,RELAYCLIENT=\"\"\n\n:allow\n").unwrap();
+    // a stand-in for ucspi-tcp's tcprules (not installed here): keeps its input as the "cdb"
+    let prog = env.path("tcprules");
+    std::fs::write(&prog, "#!/bin/sh\ncat > \"$2\" && mv \"$2\" \"$1\"\n").unwrap();
+    std::fs::set_permissions(&prog, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let env = env
+        .env("TMPDIR", tmp.to_str().unwrap())
+        .env("TCPRULES_PROG", prog.to_str().unwrap())
+        .env("TCP_FILE", tcp.to_str().unwrap());
+    // the table is made on first use
+    env.run("clearopensmtp", &["-s"]).ok();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let mut db = env.db();
+    use mysql::prelude::Queryable;
+    db.exec_drop(
+        "INSERT INTO relay VALUES ('old@x.test', '192.0.2.1', ?), ('new@x.test', '192.0.2.2', ?)",
+        (now - 7200, now - 60),
+    )
+    .unwrap();
+    // -t: only the rules, from both entries
+    env.run("clearopensmtp", &["-t"]).ok();
+    assert_eq!(relay_rows(&env).len(), 2);
+    let cdb = env.path("etc/tcp/tcp.smtp.cdb");
+    assert_eq!(
+        std::fs::read_to_string(&cdb).unwrap(),
+        "192.0.2.1:allow,RELAYCLIENT=\"\"\n192.0.2.2:allow,RELAYCLIENT=\"\"\n127.:allow,RELAYCLIENT=\"\"\n:allow\n"
+    );
+    assert_eq!(
+        std::os::unix::fs::MetadataExt::uid(&std::fs::metadata(&cdb).unwrap()),
+        999
+    );
+    // default: expire (60 minutes) and rebuild
+    env.run("clearopensmtp", &[]).ok();
+    assert_eq!(relay_rows(&env), ["new@x.test\t192.0.2.2"]);
+    assert!(!std::fs::read_to_string(&cdb).unwrap().contains("192.0.2.1"));
+    assert!(!tmp.join("clearopensmtp.PID").exists());
+    // RELAY_CLEAR_MINUTES
+    let r = env
+        .cmd("clearopensmtp")
+        .arg("-s")
+        .env("RELAY_CLEAR_MINUTES", "0")
+        .output()
+        .unwrap();
+    assert!(r.status.success());
+    assert!(relay_rows(&env).is_empty());
+    // a clustered site (mcdinfo) keeps its rules: the cdb is not rebuilt
+    std::fs::remove_file(&cdb).unwrap();
+    std::fs::write(env.path("etc/control/mcdinfo"), "").unwrap();
+    env.run("clearopensmtp", &["-t"]).ok();
+    assert!(!cdb.exists());
+    // a failing tcprules is reported, exit 1
+    std::fs::remove_file(env.path("etc/control/mcdinfo")).unwrap();
+    std::fs::write(&prog, "#!/bin/sh\nexit 3\n").unwrap();
+    let r = env.run("clearopensmtp", &["-t"]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(r.stderr.contains("update_rules: "), "{r:?}");
+    let r = env.run("clearopensmtp", &["-x"]);
+    assert_eq!(r.code, 100);
+    assert!(r.stderr.contains("(relay)"), "{r:?}");
+}
+
+#[test]
+fn ipchange_replaces_addresses() {
+    let env = TestEnv::new();
+    env.run("clearopensmtp", &["-s"]).ok();
+    let mut db = env.db();
+    use mysql::prelude::Queryable;
+    db.query_drop(
+        "INSERT INTO relay VALUES ('a@x.test', '10.0.0.1', 1), ('b@x.test', '10.0.0.1', 1), ('c@x.test', '10.0.0.3', 1)",
+    )
+    .unwrap();
+    let r = env.run(
+        "ipchange",
+        &[
+            "-v", "-o", "10.0.0.1", "-n", "10.0.0.2", "-c", "ipaddr", "relay",
+        ],
+    );
+    assert_eq!(r.ok(), "2 rows affected\n");
+    assert_eq!(
+        env.rows("SELECT count(*) FROM relay WHERE ipaddr='10.0.0.2'"),
+        ["2"]
+    );
+    let r = env.run(
+        "ipchange",
+        &["-o", "10.0.0.1", "-n", "10.0.0.2", "-c", "ipaddr", "relay"],
+    );
+    assert_eq!((r.code, r.stdout.as_str()), (1, ""));
+    let r = env.run("ipchange", &["-o", "10.0.0.1", "-n", "10.0.0.2", "relay"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.starts_with("ipchange: warning: usage: ipchange"),
+        "{r:?}"
+    );
+    let r = env.run(
+        "ipchange",
+        &["-o", "1", "-n", "2", "-c", "ipaddr", "relay;drop"],
+    );
+    assert_eq!(r.code, 255, "{r:?}");
+    assert!(r.stderr.contains("ipchange: mysql_query [update low_priority relay;drop set ipaddr=\"2\" where ipaddr=\"1\"]"), "{r:?}");
+    // -m: the master database (not clustered: refused; with host.master: used)
+    let r = env.run(
+        "ipchange",
+        &[
+            "-m", "-o", "10.0.0.3", "-n", "10.0.0.4", "-c", "ipaddr", "relay",
+        ],
+    );
+    assert_eq!(
+        (r.code, r.stderr.trim()),
+        (255, "ipchange: failed to open master db")
+    );
+    std::fs::write(
+        env.path("etc/control/host.master"),
+        format!("{}\n", env.server.host),
+    )
+    .unwrap();
+    let r = env.run(
+        "ipchange",
+        &[
+            "-m", "-o", "10.0.0.3", "-n", "10.0.0.4", "-c", "ipaddr", "relay",
+        ],
+    );
+    r.ok();
+    assert_eq!(
+        env.rows("SELECT email FROM relay WHERE ipaddr='10.0.0.4'"),
+        ["c@x.test"]
+    );
+}
+
+#[test]
+fn vserverinfo_shows_the_local_server_records() {
+    let env = TestEnv::new().with_domain("example.com");
+    std::fs::write(env.path("etc/control/hostip"), "192.0.2.5\n").unwrap();
+    let host = env.server.host.split(':').next().unwrap().to_string();
+    let r = env.run("vserverinfo", &["-D", "example.com", "-M", "192.0.2.5"]);
+    let out = r.ok();
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 6, "{out}");
+    assert_eq!(lines[0], format!("server  : {host}"));
+    assert_eq!(lines[1], "mdahost : 192.0.2.5");
+    assert!(lines[2].starts_with("user    : "));
+    assert!(lines[3].starts_with("password: "));
+    assert!(
+        lines[4].starts_with("password: ") && lines[4][10..].parse::<u16>().is_ok(),
+        "{out}"
+    );
+    assert_eq!(lines[5], format!("password: {}", env.database));
+    let r = env.run(
+        "vserverinfo",
+        &["-m", "-d", "-D", "example.com", "-S", &host],
+    );
+    assert_eq!(
+        r.ok(),
+        format!(
+            "Record  : 001\nmdahost : 192.0.2.5\npassword: {}\n",
+            env.database
+        )
+    );
+    let r = env.run("vserverinfo", &["-D", "example.com", "-M", "192.0.2.9"]);
+    assert_eq!(r.code, 1);
+    assert_eq!(
+        r.stderr.trim(),
+        "vserverinfo: could not locate server info for example.com"
+    );
+    let r = env.run("vserverinfo", &["postmaster@example.com"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr
+            .contains("vserverinfo: example.com: not a distributed domain"),
+        "{r:?}"
+    );
+    let r = env.run("vserverinfo", &["-D", "Example.com", "-M", "x"]);
+    assert_eq!(r.code, 100);
+    let r = env.run("vserverinfo", &[]);
+    assert_eq!(
+        (r.code, r.stderr.trim()),
+        (
+            1,
+            "usage: vserserverinfo [-upPsmd] [-D domain -M host | -S server] | [email]"
+        )
+    );
+}
