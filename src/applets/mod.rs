@@ -36,6 +36,7 @@ pub mod rfc822headerok;
 pub mod rfc822print;
 pub mod rfc822received;
 pub mod rfc822util;
+pub mod svctool;
 pub mod tcplookup;
 pub mod updatefile;
 pub mod vacation;
@@ -153,6 +154,7 @@ pub static TABLE: &[Applet] = &[
     qmail_tcpok::APPLET,
     qmail_tcpto::APPLET,
     resetquota::APPLET,
+    svctool::APPLET,
     tcplookup::APPLET,
     updatefile::APPLET,
     vacation::APPLET,

@@ -20,6 +20,7 @@ pub mod oldusers;
 pub mod relay;
 pub mod renamedomain;
 pub mod serverinfo;
+pub mod services;
 pub mod user;
 pub mod userinfo;
 pub mod vacation;

@@ -498,3 +498,126 @@ fn vserverinfo_shows_the_local_server_records() {
         )
     );
 }
+
+#[test]
+fn svctool_creates_services_and_host_mysql() {
+    let env = TestEnv::new();
+    let sd = env.path("service");
+    let sds = format!("--servicedir={}", sd.display());
+    // host.mysql and the tcp rule sources, only when absent
+    std::fs::remove_file(env.path("etc/control/host.mysql")).ok();
+    let r = env.run(
+        "svctool",
+        &[
+            "--config=indimail",
+            "--mysqlhost=db.test",
+            "--mysqluser=u",
+            "--mysqlpass=p",
+            "--mysqlport=3307",
+        ],
+    );
+    assert!(r.ok().contains("host.mysql"), "{r:?}");
+    let hm = env.path("etc/control/host.mysql");
+    assert_eq!(std::fs::read_to_string(&hm).unwrap(), "db.test:u:p:3307\n");
+    let m = std::fs::metadata(&hm).unwrap();
+    assert_eq!(m.permissions().mode() & 0o7777, 0o640);
+    assert_eq!(std::os::unix::fs::MetadataExt::uid(&m), 999);
+    assert_eq!(
+        env.read("etc/tcp/tcp.pop3"),
+        "127.:allow,POP3CLIENT=\"\"\n::1:allow,POP3CLIENT=\"\"\n"
+    );
+    let r = env.run("svctool", &["--config=indimail", "--mysqlsocket=/x.sock"]);
+    assert_eq!(r.ok(), "");
+    assert_eq!(std::fs::read_to_string(&hm).unwrap(), "db.test:u:p:3307\n");
+
+    // inlookup
+    let r = env.run(
+        "svctool",
+        &[
+            "--inlookup=infifo",
+            &sds,
+            "--threads=3",
+            "--activeDays=2",
+            "--down",
+        ],
+    );
+    r.ok();
+    let svc = sd.join("inlookup.infifo");
+    let var = |n: &str| std::fs::read_to_string(svc.join("variables").join(n)).unwrap();
+    assert_eq!(var("INFIFO"), "infifo\n");
+    assert_eq!(var("INFIFODIR"), "/run/indimail/inlookup\n");
+    assert_eq!(var("THREAD_COUNT"), "3\n");
+    assert_eq!(var("CACHE_COUNT"), "172800\n");
+    assert_eq!(var("QUERY_CACHE"), "");
+    assert!(svc.join("down").exists());
+    for script in ["run", "log/run"] {
+        let p = svc.join(script);
+        assert_eq!(
+            std::fs::metadata(&p).unwrap().permissions().mode() & 0o111,
+            0o111
+        );
+        let st = Command::new("sh").arg("-n").arg(&p).status().unwrap();
+        assert!(st.success(), "{script} is not valid sh");
+    }
+    let run = std::fs::read_to_string(svc.join("run")).unwrap();
+    assert!(
+        run.contains("/sbin/inlookup \\\n  -i \\$THREAD_COUNT -c \\$CACHE_COUNT\""),
+        "{run}"
+    );
+    // --nooverwrite keeps an existing service
+    std::fs::write(svc.join("variables/THREAD_COUNT"), "9\n").unwrap();
+    let r = env.run("svctool", &["--inlookup=infifo", &sds, "--nooverwrite"]);
+    assert!(r.ok().starts_with("kept "));
+    assert_eq!(var("THREAD_COUNT"), "9\n");
+
+    // indisrvr
+    env.run(
+        "svctool",
+        &[
+            "--indisrvr=4000",
+            &sds,
+            "--localip=127.0.0.1",
+            "--mysqlhost=db.test",
+        ],
+    )
+    .ok();
+    let svc = sd.join("indisrvr.4000");
+    assert_eq!(
+        std::fs::read_to_string(svc.join("variables/PORT")).unwrap(),
+        "4000\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(svc.join("variables/LOCALIP")).unwrap(),
+        "127.0.0.1\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(svc.join("variables/CNTRL_HOST")).unwrap(),
+        "db.test\n"
+    );
+    assert!(!svc.join("down").exists());
+    assert!(Command::new("sh")
+        .arg("-n")
+        .arg(svc.join("run"))
+        .status()
+        .unwrap()
+        .success());
+
+    // errors
+    assert_eq!(env.run("svctool", &[]).code, 100);
+    let r = env.run("svctool", &["--inlookup=infifo"]);
+    assert_eq!(
+        (r.code, r.stderr.trim()),
+        (100, "svctool: --servicedir is required")
+    );
+    let r = env.run("svctool", &["--config=qmail"]);
+    assert_eq!(r.code, 100);
+    let o = env
+        .cmd("svctool")
+        .args(["--inlookup=x", &sds])
+        .uid(999)
+        .gid(995)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(100));
+    assert!(!sd.join("inlookup.x").exists());
+}
