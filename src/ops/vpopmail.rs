@@ -57,6 +57,8 @@ pub struct Account {
     pub dir: PathBuf,
     /// vpopmail's quota field (`NOQUOTA`, `<bytes>S[,<n>C]`, ...).
     pub quota: String,
+    /// vpopmail's `pw_gid` flags.
+    pub flags: i64,
     /// Where it was read: `<file>:<line>` or `mysql:<table>`.
     pub origin: String,
 }
@@ -105,6 +107,7 @@ pub fn parse_vpasswd(text: &str, domain: &str, file: &Path) -> (Vec<Account>, Ve
             gecos: f[4].to_string(),
             dir: PathBuf::from(f[5]),
             quota: f[6].to_string(),
+            flags: f[3].trim().parse().unwrap_or(0),
             clear: f.get(7).unwrap_or(&"").to_string(),
             origin,
         });
@@ -219,6 +222,7 @@ pub fn load(source: &Source, only: &[String]) -> Result<Loaded, AppletError> {
                         gecos: r.gecos,
                         dir: PathBuf::from(r.dir),
                         quota: r.shell,
+                        flags: r.gid,
                     });
             }
         }
@@ -254,6 +258,45 @@ pub fn convert_quota(q: &str) -> (Option<String>, Option<String>) {
             )),
         ),
     }
+}
+
+/// vpopmail's `pw_gid` flags as IndiMail's (the same names, partly other
+/// bits); the second value names the flags IndiMail does not have.
+pub fn convert_flags(v: i64) -> (i64, Vec<&'static str>) {
+    // (vpopmail bit, IndiMail bit, name)
+    const MAP: [(i64, i64, &str); 19] = [
+        (0x01, 0x01, "NO_PASSWD_CHNG"),
+        (0x02, 0x02, "NO_POP"),
+        (0x04, 0x04, "NO_WEBMAIL"),
+        (0x08, 0x08, "NO_IMAP"),
+        (0x10, 0x10, "BOUNCE_MAIL"),
+        (0x20, 0x20, "NO_RELAY"),
+        (0x40, 0x40, "NO_DIALUP"),
+        (0x80, 0x200, "V_USER0"),
+        (0x100, 0x400, "V_USER1"),
+        (0x200, 0x800, "V_USER2"),
+        (0x400, 0x1000, "V_USER3"),
+        (0x800, 0x100, "NO_SMTP"),
+        (0x1000, 0x80, "QA_ADMIN"),
+        (0x2000, 0x2000, "V_OVERRIDE"),
+        (0x4000, 0, "NO_SPAMASSASSIN"),
+        (0x8000, 0, "DELETE_SPAM"),
+        (0x10000, 0, "SA_ADMIN"),
+        (0x20000, 0, "SA_EXPERT"),
+        (0x40000, 0, "NO_MAILDROP"),
+    ];
+    let mut out = 0;
+    let mut dropped = Vec::new();
+    for (from, to, name) in MAP {
+        if v & from != 0 {
+            if to == 0 {
+                dropped.push(name);
+            } else {
+                out |= to;
+            }
+        }
+    }
+    (out, dropped)
 }
 
 /// Check every account before anything is written; the problems found.
@@ -393,6 +436,14 @@ pub fn convert(
             if let (_, Some(note)) = convert_quota(&a.quota) {
                 r.notes.push(format!("{}@{domain}: {note}", a.name));
             }
+            let (_, dropped) = convert_flags(a.flags);
+            if !dropped.is_empty() {
+                r.notes.push(format!(
+                    "{}@{domain}: vpopmail flags without an IndiMail equivalent dropped: {}",
+                    a.name,
+                    dropped.join(" ")
+                ));
+            }
         }
         let exists = crate::domain::lookup(cfg, domain)
             .map_err(|e| AppletError::new(111, format!("vconvert: {e}")))?
@@ -469,6 +520,18 @@ pub fn convert(
             let result = bulk::provision(cfg, db, &plan, &bopts, &mut |n| progress.inc(n as u64));
             progress.finish();
             result.map_err(|e| AppletError::new(e.code, format!("vconvert: {}", e.message)))?;
+            // the accounts just added get their flags
+            for p in &plan.users {
+                let a = index[p.line - 1];
+                let (flags, _) = convert_flags(a.flags);
+                if flags == 0 {
+                    continue;
+                }
+                if let Some((mut row, _)) = users::get(db, &a.name, &a.domain)? {
+                    row.gid = flags;
+                    users::set_row(db, &row, None)?;
+                }
+            }
         }
     }
     // 3. mail
@@ -633,6 +696,20 @@ mod tests {
         assert_eq!(a[1].clear, "");
         assert_eq!(a[1].quota, "5242880S");
         assert_eq!(bad, vec!["vpasswd:5: expected 7 or 8 fields, found 2"]);
+    }
+
+    #[test]
+    fn flags() {
+        assert_eq!(convert_flags(0), (0, vec![]));
+        assert_eq!(convert_flags(0x02 | 0x08), (0x0a, vec![]));
+        assert_eq!(
+            convert_flags(0x800 | 0x1000 | 0x80),
+            (0x100 | 0x80 | 0x200, vec![])
+        );
+        assert_eq!(
+            convert_flags(0x4000 | 0x20),
+            (0x20, vec!["NO_SPAMASSASSIN"])
+        );
     }
 
     #[test]

@@ -35,8 +35,14 @@ fn vpasswd_line(
     } else {
         hash_with_setting(pw.as_bytes(), setting).unwrap()
     };
+    // vpopmail flags: bob NO_POP|NO_SMTP, carol NO_SPAMASSASSIN (no IndiMail equivalent)
+    let gid = match u {
+        "bob" => 0x802,
+        "carol" => 0x4000,
+        _ => 0,
+    };
     format!(
-        "{u}:{hash}:1:0:{u} gecos:{}:{q}:{pw}\n",
+        "{u}:{hash}:1:{gid}:{u} gecos:{}:{q}:{pw}\n",
         domain_dir.join(u).display()
     )
 }
@@ -201,9 +207,15 @@ fn vconvert_migrates_vpasswd_files_with_passwords_and_mail() {
     assert!(bob[0].starts_with(&hash_with_setting(b"bobpw12", "ab").unwrap()));
     assert!(bob[0].ends_with("\t10485760"), "{}", bob[0]);
     assert_eq!(
-        env.rows("SELECT pw_shell FROM indimail WHERE pw_name='carol'"),
-        ["5242880S,1000C"]
+        env.rows("SELECT pw_shell, pw_gid FROM indimail WHERE pw_name='carol'"),
+        ["5242880S,1000C\t0"]
     );
+    // NO_POP stays 0x02, vpopmail's NO_SMTP 0x800 is IndiMail's 0x100
+    assert_eq!(
+        env.rows("SELECT pw_gid FROM indimail WHERE pw_name='bob'"),
+        ["258"]
+    );
+    assert!(out.contains("note: carol@example.org: vpopmail flags without an IndiMail equivalent dropped: NO_SPAMASSASSIN"), "{out}");
     assert_eq!(
         env.rows("SELECT pw_shell FROM indimail WHERE pw_name='erin'"),
         ["5242880S,100C"]
