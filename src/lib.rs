@@ -9,6 +9,7 @@ Layers, from the bottom up (nothing below depends on what is above it):
 * [`config`], [`sys`] — paths and environment, the few Unix calls std lacks.
 * [`passwd`] — crypt(3)-compatible password hashing.
 * [`assign`], [`control`] — qmail's `users/assign` + `users/cdb` and control files.
+* [`cksum`] — the POSIX cksum CRC (`crc`).
 * [`mailstore`] — home-directory hashing, Maildirs, Maildir++ quota.
 * [`rfc822`] — a streaming message/header model (fields, unfolding, addresses, dates) for the `822*` tools.
 * [`queue`] — qmail's multiple queues: layout, `defaultqueue` envdirs, message listing.
