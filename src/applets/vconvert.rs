@@ -144,7 +144,22 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
         batch_size,
     };
     let mut bar = Bar(None);
-    let reports = vpopmail::convert(&cfg, &mut db, &loaded, &opts, &mut bar)?;
+    let mut reports = vpopmail::convert(&cfg, &mut db, &loaded, &opts, &mut bar)?;
+    drop(db);
+    // the domains made here get vadddomain's post-handle hook (so services
+    // learn about them), once the accounts and the mail are in
+    if !dry_run {
+        ctx.out.flush();
+        for r in reports.iter_mut().filter(|r| r.created) {
+            match crate::hooks::post_handle(&cfg, "vadddomain", std::slice::from_ref(&r.domain)) {
+                Ok(0) => {}
+                Ok(c) => r
+                    .notes
+                    .push(format!("vadddomain post-handle hook exited with {c}")),
+                Err(e) => r.notes.push(e),
+            }
+        }
+    }
     let would = if dry_run { "would be " } else { "" };
     let (mut users, mut added, mut files, mut bytes) = (0, 0, 0, 0);
     for r in &reports {

@@ -12,7 +12,8 @@ The conversion, in order:
    them.
 2. **Domains** missing in IndiMail are created as `vadddomain` would (owner the
    indimail user); their postmaster gets the vpopmail postmaster's password
-   hash, so it keeps its password.
+   hash, so it keeps its password. (The applet runs vadddomain's post-handle
+   hook for them at the very end.)
 3. **Accounts** are added through the bulk path of `vbulk` ([`crate::ops::bulk`]):
    the vpopmail crypt(3) hash (`$1$` MD5, DES, `$5$`/`$6$` SHA) is stored as
    it is, so every user keeps the old password; an account with only a clear

@@ -133,6 +133,16 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
 #[test]
 fn vconvert_migrates_vpasswd_files_with_passwords_and_mail() {
     let env = TestEnv::new();
+    // vadddomain's post-handle hook, run for each domain created
+    let hook = env.path("hook.sh");
+    let hooklog = env.path("hook.log");
+    std::fs::write(
+        &hook,
+        format!("#!/bin/sh\necho \"$@\" >> {}\n", hooklog.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let env = env.env("POST_HANDLE", hook.to_str().unwrap());
     let vdir = sample_vpopmail(&env);
     let v = vdir.to_str().unwrap();
 
@@ -171,6 +181,10 @@ fn vconvert_migrates_vpasswd_files_with_passwords_and_mail() {
         "{out}"
     );
 
+    assert_eq!(
+        std::fs::read_to_string(&hooklog).unwrap(),
+        "example.org\nsecond.test\n"
+    );
     // every account authenticates with its old password
     let mut all: Vec<(&str, &str, &str)> = EXAMPLE_ORG
         .iter()
@@ -267,6 +281,10 @@ fn vconvert_migrates_vpasswd_files_with_passwords_and_mail() {
         "{out}"
     );
     assert_eq!(files_under(&home.join("Maildir")).len(), msgs.len());
+    assert_eq!(
+        std::fs::read_to_string(&hooklog).unwrap(),
+        "example.org\nsecond.test\n"
+    );
 }
 
 #[test]
