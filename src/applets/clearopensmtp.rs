@@ -51,7 +51,7 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
         Some('s') => (true, false),
         _ => (true, true),
     };
-    let _lock = crate::cli::single_instance("clearopensmtp")?;
+    let (lock, lock_path) = crate::cli::single_instance("clearopensmtp")?;
     let cfg = ctx.cfg.clone();
     let mut status = 0;
     if clear {
@@ -73,5 +73,7 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
             status = 1;
         }
     }
+    let _ = std::fs::remove_file(&lock_path);
+    drop(lock);
     Ok(status)
 }

@@ -141,7 +141,7 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
         fail!(1, "vdeloldusers: {dname}: No such domain");
     }
     // One instance at a time (the original's /tmp/vdeloldusers.PID).
-    let lock = crate::cli::single_instance("vdeloldusers")?;
+    let (lock, lock_path) = crate::cli::single_instance("vdeloldusers")?;
     sys::stop_on_sigusr1();
 
     let result = Db::open(&cfg)
@@ -161,6 +161,7 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
                 },
             )
         });
+    let _ = std::fs::remove_file(&lock_path);
     drop(lock);
     result.map(|()| 0)
 }
