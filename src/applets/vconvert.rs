@@ -171,6 +171,9 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
             "{} accounts: {} {would}added, {} already present (kept)",
             r.accounts, r.added, r.existed
         ));
+        if r.aliases > 0 {
+            line.push_str(&format!(", {} aliases {would}added", r.aliases));
+        }
         if opts.copy_mail {
             line.push_str(&format!(
                 ", {} mailboxes: {} files ({}) {would}copied",

@@ -62,3 +62,14 @@ pub fn accounts(db: &mut Db, table: &str, domain: Option<&str>) -> DbResult<Vec<
     };
     Ok(rows.into_iter().map(row).collect())
 }
+
+/// The rows of vpopmail's `valias` table (alias, domain, line), ordered; a
+/// missing table (vpopmail built without valias) reads as none.
+pub fn valias_rows(db: &mut Db, table: &str) -> DbResult<Vec<(String, String, String)>> {
+    let t = check_identifier(table)?;
+    db.select(
+        t,
+        &format!("SELECT alias, domain, valias_line FROM {t} ORDER BY domain, alias, valias_line"),
+        (),
+    )
+}

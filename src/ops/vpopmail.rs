@@ -176,7 +176,28 @@ pub struct Loaded {
     pub accounts: BTreeMap<String, Vec<Account>>,
     /// (alias, real domain)
     pub aliases: Vec<(String, String)>,
+    /// Per domain: its `.qmail-<alias>` files (not `.qmail-default`).
+    pub qmail_files: BTreeMap<String, Vec<PathBuf>>,
+    /// Per domain: (alias, line) rows of vpopmail's `valias` table.
+    pub valias: BTreeMap<String, Vec<(String, String)>>,
+    /// The vpopmail directory (file source): alias lines still naming it are reported.
+    pub root: Option<PathBuf>,
     pub bad: Vec<String>,
+}
+
+/// The `.qmail-<alias>` files of a vpopmail domain directory, sorted
+/// (`.qmail-default` is vpopmail's own delivery and is left out).
+fn qmail_files(dir: &Path) -> io::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for e in fs::read_dir(dir)? {
+        let e = e?;
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with(".qmail-") && name != ".qmail-default" && e.file_type()?.is_file() {
+            out.push(e.path());
+        }
+    }
+    out.sort();
+    Ok(out)
 }
 
 /// Read the source, restricted to `only` when it is not empty.
@@ -185,6 +206,7 @@ pub fn load(source: &Source, only: &[String]) -> Result<Loaded, AppletError> {
     let mut l = Loaded::default();
     match source {
         Source::Files(vdir) => {
+            l.root = Some(vdir.clone());
             let found = discover(vdir).map_err(|e| {
                 AppletError::new(
                     111,
@@ -202,6 +224,10 @@ pub fn load(source: &Source, only: &[String]) -> Result<Loaded, AppletError> {
                 })?;
                 let (accts, bad) = parse_vpasswd(&text, &d.name, &file);
                 l.bad.extend(bad);
+                let files = qmail_files(&d.dir).map_err(|e| {
+                    AppletError::new(111, format!("vconvert: {}: {e}", d.dir.display()))
+                })?;
+                l.qmail_files.insert(d.name.clone(), files);
                 l.accounts.entry(d.name).or_default().extend(accts);
             }
         }
@@ -210,6 +236,13 @@ pub fn load(source: &Source, only: &[String]) -> Result<Loaded, AppletError> {
                 .map_err(|e| AppletError::new(111, format!("vconvert: {e}")))?;
             let rows = vdb::accounts(&mut db, table, None)
                 .map_err(|e| AppletError::new(111, format!("vconvert: {e}")))?;
+            for (alias, domain, line) in vdb::valias_rows(&mut db, "valias")
+                .map_err(|e| AppletError::new(111, format!("vconvert: {e}")))?
+                .into_iter()
+                .filter(|r| wanted(&r.1))
+            {
+                l.valias.entry(domain).or_default().push((alias, line));
+            }
             for r in rows.into_iter().filter(|r| wanted(&r.domain)) {
                 l.accounts
                     .entry(r.domain.clone())
@@ -351,6 +384,8 @@ pub struct DomainReport {
     pub mailboxes: usize,
     pub files: u64,
     pub bytes: u64,
+    /// `.qmail-<alias>` files copied and valias rows added.
+    pub aliases: usize,
     pub notes: Vec<String>,
 }
 
@@ -582,6 +617,7 @@ pub fn convert(
         }
         progress.finish();
     }
+    convert_aliases(cfg, db, loaded, opts, &mut reports)?;
     for (alias, real) in &loaded.aliases {
         let r = reports.entry(real.clone()).or_default();
         r.domain = real.clone();
@@ -590,6 +626,117 @@ pub fn convert(
         ));
     }
     Ok(reports.into_values().collect())
+}
+
+/// Rewrite the vpopmail homes named in an alias line to the new IndiMail homes.
+fn rewrite(line: &str, homes: &[(String, String)]) -> String {
+    let mut out = line.to_string();
+    for (old, new) in homes {
+        out = out.replace(old.as_str(), new.as_str());
+    }
+    out
+}
+
+/// Domain aliases: each `.qmail-<alias>` file is copied into the IndiMail
+/// domain directory (an existing file is kept), each valias row added (an
+/// identical row is skipped); paths of migrated homes are rewritten to the new
+/// homes, and lines still naming the vpopmail tree are reported.
+fn convert_aliases(
+    cfg: &Config,
+    db: &mut Db,
+    loaded: &Loaded,
+    opts: &ConvertOptions,
+    reports: &mut BTreeMap<String, DomainReport>,
+) -> Result<(), AppletError> {
+    let domains: std::collections::BTreeSet<&String> = loaded
+        .qmail_files
+        .keys()
+        .chain(loaded.valias.keys())
+        .collect();
+    for domain in domains {
+        let files = loaded
+            .qmail_files
+            .get(domain)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        let rows = loaded.valias.get(domain).map(Vec::as_slice).unwrap_or(&[]);
+        if files.is_empty() && rows.is_empty() {
+            continue;
+        }
+        let r = reports.entry(domain.clone()).or_default();
+        r.domain = domain.clone();
+        let dom = crate::domain::lookup(cfg, domain)
+            .map_err(|e| AppletError::new(111, format!("vconvert: {e}")))?;
+        if dom.is_none() && !loaded.accounts.contains_key(domain) {
+            r.notes.push(format!(
+                "{} aliases skipped: the domain has no accounts to convert and is not in IndiMail",
+                files.len() + rows.len()
+            ));
+            continue;
+        }
+        if opts.dry_run {
+            r.aliases += files.len() + rows.len();
+            continue;
+        }
+        let Some(dom) = dom else {
+            continue;
+        };
+        // old home → new home, with a trailing slash so that `/alice` does not match `/alice2`
+        let mut homes = Vec::new();
+        for a in loaded
+            .accounts
+            .get(domain)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+        {
+            if let Some((row, _)) = users::get(db, &a.name, domain)? {
+                let old = a.dir.display().to_string();
+                homes.push((
+                    format!("{}/", old.trim_end_matches('/')),
+                    format!("{}/", row.dir),
+                ));
+            }
+        }
+        let vpop_root = loaded.root.as_ref().map(|p| p.display().to_string());
+        let check = |line: &str, what: &str, r: &mut DomainReport| {
+            if let Some(root) = &vpop_root {
+                if line.contains(root.as_str()) {
+                    r.notes
+                        .push(format!("{what}: still names the vpopmail tree: {line}"));
+                }
+            }
+        };
+        for f in files {
+            let name = f.file_name().unwrap_or_default();
+            let target = dom.dir.join(name);
+            if target.exists() {
+                r.notes.push(format!("{}: exists, kept", target.display()));
+                continue;
+            }
+            let text = fs::read_to_string(f)
+                .map_err(|e| AppletError::new(111, format!("vconvert: {}: {e}", f.display())))?;
+            let mut out = String::new();
+            for line in text.lines() {
+                let l = rewrite(line, &homes);
+                check(&l, &target.display().to_string(), r);
+                out.push_str(&l);
+                out.push('\n');
+            }
+            crate::control::write_atomic(&target, out.as_bytes(), 0o600, dom.owner())
+                .map_err(|e| AppletError::new(111, format!("vconvert: {e}")))?;
+            r.aliases += 1;
+        }
+        for (alias, line) in rows {
+            let l = rewrite(line, &homes);
+            check(&l, &format!("valias {alias}@{domain}"), r);
+            if crate::db::valias::exists(db, alias, domain, &l)? {
+                continue;
+            }
+            crate::db::valias::insert(db, alias, domain, &l)?;
+            r.aliases += 1;
+        }
+    }
+    Ok(())
 }
 
 /// Files and bytes under a directory (regular files only).

@@ -104,6 +104,20 @@ fn sample_vpopmail(env: &TestEnv) -> PathBuf {
     )
     .unwrap();
     std::os::unix::fs::symlink(&org, vdir.join("domains/alias.test")).unwrap();
+    // domain aliases: a forward to alice's Maildir and an address; vpopmail's own .qmail-default
+    std::fs::write(
+        org.join(".qmail-info"),
+        format!(
+            "{}/Maildir/\n&bob@example.org\n",
+            org.join("alice").display()
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        org.join(".qmail-default"),
+        "| /home/vpopmail/bin/vdelivermail '' bounce-no-mailbox\n",
+    )
+    .unwrap();
     vdir
 }
 
@@ -151,7 +165,7 @@ fn vconvert_migrates_vpasswd_files_with_passwords_and_mail() {
     let r = env.run("vconvert", &["--dry-run", "-d", v]);
     let out = r.ok();
     assert!(
-        out.contains("example.org: domain would be created, 5 accounts: 4 would be added, 1 already present (kept), 5 mailboxes: 6 files"),
+        out.contains("example.org: domain would be created, 5 accounts: 4 would be added, 1 already present (kept), 1 aliases would be added, 5 mailboxes: 6 files"),
         "{out}"
     );
     assert!(
@@ -171,7 +185,7 @@ fn vconvert_migrates_vpasswd_files_with_passwords_and_mail() {
     // the migration
     let r = env.run("vconvert", &["-d", v]);
     let out = r.ok().to_string();
-    assert!(out.contains("example.org: domain created, 5 accounts: 4 added, 1 already present (kept), 5 mailboxes: 6 files"), "{out}");
+    assert!(out.contains("example.org: domain created, 5 accounts: 4 added, 1 already present (kept), 1 aliases added, 5 mailboxes: 6 files"), "{out}");
     assert!(
         out.contains("second.test: domain created, 1 accounts: 1 added"),
         "{out}"
@@ -272,6 +286,19 @@ fn vconvert_migrates_vpasswd_files_with_passwords_and_mail() {
     assert!(vdir
         .join("domains/example.org/alice/Maildir/new/1700000001.2.host,S=12")
         .exists());
+    // the alias file, its path rewritten to alice's new home; .qmail-default is IndiMail's own
+    let ddir = env.domaindir().join("domains/example.org");
+    assert_eq!(
+        std::fs::read_to_string(ddir.join(".qmail-info")).unwrap(),
+        format!("{}/Maildir/\n&bob@example.org\n", home.display())
+    );
+    assert_eq!(
+        std::fs::metadata(ddir.join(".qmail-info")).unwrap().uid(),
+        999
+    );
+    assert!(!std::fs::read_to_string(ddir.join(".qmail-default"))
+        .unwrap()
+        .contains("vpopmail"));
 
     // a second run adds and copies nothing
     let r = env.run("vconvert", &["-d", v, "example.org"]);
@@ -280,6 +307,7 @@ fn vconvert_migrates_vpasswd_files_with_passwords_and_mail() {
         out.contains("5 accounts: 0 added, 5 already present (kept), 5 mailboxes: 0 files"),
         "{out}"
     );
+    assert!(out.contains(".qmail-info: exists, kept"), "{out}");
     assert_eq!(files_under(&home.join("Maildir")).len(), msgs.len());
     assert_eq!(
         std::fs::read_to_string(&hooklog).unwrap(),
@@ -363,13 +391,39 @@ fn vconvert_reads_the_vpopmail_mysql_table() {
         )
         .unwrap();
     }
+    c.query_drop(
+        "CREATE TABLE valias (alias char(32) not null, domain char(64) not null, \
+         valias_line text not null, index (alias, domain))",
+    )
+    .unwrap();
+    c.exec_drop(
+        "INSERT INTO valias VALUES ('sales', 'mysql.test', '&frank@mysql.test'), \
+         ('sales', 'mysql.test', ?), ('other', 'elsewhere.test', '&x@y')",
+        (format!("{}/Maildir/", maildirs.join("gina").display()),),
+    )
+    .unwrap();
     let r = env.run("vconvert", &["-m", &env.server.host, "-D", &vdb]);
     let out = r.ok();
     assert!(
         out.contains(
-            "mysql.test: 3 accounts: 3 added, 0 already present (kept), 3 mailboxes: 3 files"
+            "mysql.test: 3 accounts: 3 added, 0 already present (kept), 2 aliases added, 3 mailboxes: 3 files"
         ),
         "{out}"
+    );
+    assert!(
+        out.contains("elsewhere.test: 0 accounts: 0 added, 0 already present (kept), 0 mailboxes: 0 files (0 bytes) copied\n  note: 1 aliases skipped"),
+        "{out}"
+    );
+    assert!(env
+        .rows("SELECT alias FROM valias WHERE domain='elsewhere.test'")
+        .is_empty());
+    let gina = env.rows("SELECT pw_dir FROM indimail WHERE pw_name='gina'");
+    assert_eq!(
+        env.rows("SELECT valias_line FROM valias WHERE alias='sales' ORDER BY valias_line"),
+        vec![
+            "&frank@mysql.test".to_string(),
+            format!("{}/Maildir/", gina[0])
+        ]
     );
     for (u, pw, _) in users {
         let rows = env.rows(&format!(
