@@ -26,6 +26,11 @@ The conversion, in order:
    duplicates or truncates a message. `maildirsize` is then recalculated for
    the IndiMail quota. The vpopmail tree is never changed: remove it when the
    migration is checked.
+5. **Aliases**: the domain's `.qmail-<alias>` files (not vpopmail's own
+   `.qmail-default`) are copied into the IndiMail domain directory and the
+   rows of vpopmail's `valias` table (MySQL source) added to IndiMail's, with
+   the paths of migrated homes rewritten to the new homes; an existing file or
+   identical row is kept, lines still naming the vpopmail tree are reported.
 */
 
 use std::collections::BTreeMap;
