@@ -23,7 +23,7 @@ pub const APPLET: Applet = Applet {
     name: "execmysql",
     section: 8,
     setuid: false,
-    dir: "bin",
+    dir: "sbin",
     summary: "run SQL statements or the mysql client on the IndiMail database",
     synopsis: "[-v] [-d domain host] [statement ...]",
     options: OPTIONS,

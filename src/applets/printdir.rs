@@ -13,7 +13,7 @@ const OPTIONS: &[OptSpec] = &[];
 pub const APPLET: Applet = Applet {
     name: "printdir",
     section: 1,
-    setuid: false,
+    setuid: true,
     dir: "bin",
     summary: "show the directory-hashing state of a domain",
     synopsis: "domain_name",

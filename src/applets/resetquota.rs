@@ -32,7 +32,7 @@ pub const APPLET: Applet = Applet {
     name: "resetquota",
     section: 8,
     setuid: false,
-    dir: "bin",
+    dir: "sbin",
     summary: "recalculate the maildirsize quota file of Maildir folders",
     synopsis: "[-v] [-u user] [-g group] [-p perm] [-q quota_spec] directory...",
     options: OPTIONS,
