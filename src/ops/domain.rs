@@ -201,13 +201,21 @@ fn add_rcpthost(
 /// Our qmail-newmrh: `morercpthosts.cdb` with one key per domain.
 pub fn compile_morercpthosts(cfg: &Config) -> Result<(), AppletError> {
     let src = cfg.control("morercpthosts");
-    let lines = control::read_lines(&src).unwrap_or_default();
-    let entries: Vec<(Vec<u8>, Vec<u8>)> = lines
-        .iter()
-        .map(|l| (l.to_lowercase().into_bytes(), Vec::new()))
-        .collect();
     let dst = cfg.control("morercpthosts.cdb");
-    assign::cdb::write_cdb_atomic(&dst, &entries, 0o644)
+    let data = std::fs::read(&src).unwrap_or_default();
+    let mut w = assign::cdb::CdbWriter::with_capacity(data.len() + data.len() / 2);
+    let mut key = String::new();
+    let mut result = Ok(());
+    control::for_each_line(&data, |l| {
+        if result.is_ok() {
+            key.clear();
+            key.push_str(l);
+            key.make_ascii_lowercase();
+            result = w.try_add(key.as_bytes(), b"");
+        }
+    });
+    result
+        .and_then(|()| control::write_atomic(&dst, &w.finish(), 0o644, None))
         .map_err(|e| io_fail("qmail-newmrh", &dst, e))
 }
 
