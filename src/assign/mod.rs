@@ -161,6 +161,8 @@ fn for_each_record(
     let mut wildchars: Vec<u8> = Vec::new();
     let mut key: Vec<u8> = Vec::with_capacity(256);
     let mut value: Vec<u8> = Vec::with_capacity(256);
+    // One scan for NUL over the whole text; lines are checked only if it has one.
+    let has_nul = memchr::memchr(0, data).is_some();
     let mut rest = data;
     let mut lineno = 0;
     loop {
@@ -183,7 +185,7 @@ fn for_each_record(
         if !terminated {
             return Err(bad(lineno, "missing final \".\" line"));
         }
-        if memchr::memchr(0, line).is_some() {
+        if has_nul && memchr::memchr(0, line).is_some() {
             return Err(bad(lineno, "NUL byte"));
         }
         let i = match memchr::memchr(b':', line) {
@@ -203,12 +205,22 @@ fn for_each_record(
         }
         // value: rest of the line *including* its newline, first six ':' -> NUL,
         // truncated at the sixth.
-        let tail = &line[i + 1..];
-        let Some(cut) = memchr::memchr_iter(b':', tail).nth(5) else {
-            return Err(bad(lineno, "fewer than 7 ':'-separated fields"));
-        };
         value.clear();
-        value.extend(tail[..cut].iter().map(|&b| if b == b':' { 0 } else { b }));
+        let mut colons = 0;
+        for &b in &line[i + 1..] {
+            if b == b':' {
+                colons += 1;
+                if colons == 6 {
+                    break;
+                }
+                value.push(0);
+            } else {
+                value.push(b);
+            }
+        }
+        if colons < 6 {
+            return Err(bad(lineno, "fewer than 7 ':'-separated fields"));
+        }
         f(&key, &value)?;
     }
     f(&[], &wildchars)
