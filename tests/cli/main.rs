@@ -17,6 +17,7 @@ mod moduser;
 mod moveuser;
 mod oldusers;
 mod oracle;
+mod plugins;
 mod queue;
 mod rfc822;
 mod users;
