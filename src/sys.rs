@@ -615,3 +615,24 @@ pub fn access_readable(path: &Path) -> io::Result<()> {
     }
     Ok(())
 }
+
+/// The gid of group `name`, None if there is no such group (or the lookup failed).
+pub fn getgrnam_gid(name: &str) -> Option<u32> {
+    let cname = CString::new(name).ok()?;
+    // SAFETY: group is plain data; zeroed is a valid initial value.
+    let mut grp: libc::group = unsafe { std::mem::zeroed() };
+    let mut buf = vec![0 as libc::c_char; 16384];
+    let mut result: *mut libc::group = std::ptr::null_mut();
+    // SAFETY: every pointer is valid for the call and `buf.len()` is its true size;
+    // the strings getgrnam_r stores point into `buf`, which we do not read.
+    let rc = unsafe {
+        libc::getgrnam_r(
+            cname.as_ptr(),
+            &mut grp,
+            buf.as_mut_ptr(),
+            buf.len(),
+            &mut result,
+        )
+    };
+    (rc == 0 && !result.is_null()).then_some(grp.gr_gid)
+}

@@ -20,5 +20,6 @@ mod oracle;
 mod plugins;
 mod queue;
 mod rfc822;
+mod showctl;
 mod users;
 mod vacation;
