@@ -82,6 +82,7 @@ static int data(const char *local, const char *ip, const char *host, const char 
 static PLUGIN p = { mail, rcpt, data };
 PLUGIN *plugin_init(void) { return &p; }
 PLUGIN *null_init(void) { return NULL; }
+PLUGIN *crash_init(void) { return (PLUGIN *) (long) *(volatile int *) 0; }
 "#;
 
 struct Plugins {
@@ -373,6 +374,13 @@ fn load_failures() {
     assert_eq!(
         (err.as_str(), code),
         ("plugtest: function null_init failed\n", 1)
+    );
+    // An entry point that crashes.
+    let (out, err, code) = t.run(&[("SMTP_PLUGIN_SYMB", "crash_init")], &args);
+    assert_eq!((out, code), (format!("plugin 0: {so}\n"), 1));
+    assert_eq!(
+        err,
+        format!("plugtest: loading plugin 0 ({so}): crashed: killed by signal 11 (SIGSEGV, segmentation fault)\n")
     );
     // PLUGINDIR must be absolute.
     let (out, err, code) = t.run(&[("PLUGINDIR", "plugins")], &args);
