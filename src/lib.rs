@@ -11,6 +11,7 @@ Layers, from the bottom up (nothing below depends on what is above it):
 * [`assign`], [`control`] — qmail's `users/assign` + `users/cdb` and control files.
 * [`mailstore`] — home-directory hashing, Maildirs, Maildir++ quota.
 * [`rfc822`] — a streaming message/header model (fields, unfolding, addresses, dates) for the `822*` tools.
+* [`plugin`] — qmail-smtpd SMTP plugins: discovery and running their hooks in a child process.
 * [`queue`] — qmail's multiple queues: layout, `defaultqueue` envdirs, message listing.
 * [`db`] — the MySQL access layer: connection, on-demand schema, typed queries.
 * [`address`], [`domain`] — address rules, domain lookup and per-domain settings.
@@ -38,6 +39,7 @@ pub mod launcher;
 pub mod mailstore;
 pub mod ops;
 pub mod passwd;
+pub mod plugin;
 pub mod queue;
 pub mod rfc822;
 pub mod sys;

@@ -14,6 +14,7 @@ use crate::config::Config;
 pub mod indiversion;
 pub mod inlookup;
 pub mod inquerytest;
+pub mod plugtest;
 pub mod qmail_qread;
 pub mod qmail_showctl;
 pub mod qmail_tcpok;
@@ -134,6 +135,7 @@ pub static TABLE: &[Applet] = &[
     indiversion::APPLET,
     inlookup::APPLET,
     inquerytest::APPLET,
+    plugtest::APPLET,
     qmail_qread::APPLET,
     qmail_showctl::APPLET,
     qmail_tcpok::APPLET,
