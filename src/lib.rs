@@ -26,6 +26,7 @@ pub mod address;
 pub mod applets;
 pub mod assign;
 pub mod cli;
+pub mod cluster;
 pub mod config;
 pub mod control;
 pub mod db;

@@ -11,6 +11,8 @@ use crate::cli::getopt::{self, OptSpec, Parsed};
 use crate::cli::{AppletError, AppletResult, Out};
 use crate::config::Config;
 
+pub mod dbinfo;
+pub mod hostcntrl;
 pub mod indiversion;
 pub mod inlookup;
 pub mod inquerytest;
@@ -47,6 +49,8 @@ pub mod vdeloldusers;
 pub mod vdeluser;
 pub mod vdominfo;
 pub mod vgroup;
+pub mod vhostid;
+pub mod vipmap;
 pub mod vlimit;
 pub mod vmoddomain;
 pub mod vmoduser;
@@ -56,6 +60,7 @@ pub mod vpasswd;
 pub mod vrenamedomain;
 pub mod vrenameuser;
 pub mod vsetuserquota;
+pub mod vsmtp;
 pub mod vuserinfo;
 
 /// What an applet needs at run time.
@@ -131,6 +136,8 @@ pub static TABLE: &[Applet] = &[
     rfc822headerok::APPLET,
     rfc822print::APPLET,
     rfc822received::APPLET,
+    dbinfo::APPLET,
+    hostcntrl::APPLET,
     indiversion::APPLET,
     inlookup::APPLET,
     inquerytest::APPLET,
@@ -155,6 +162,8 @@ pub static TABLE: &[Applet] = &[
     vdeluser::APPLET,
     vdominfo::APPLET,
     vgroup::APPLET,
+    vhostid::APPLET,
+    vipmap::APPLET,
     vlimit::APPLET,
     vmoddomain::APPLET,
     vmoduser::APPLET,
@@ -164,6 +173,7 @@ pub static TABLE: &[Applet] = &[
     vrenamedomain::APPLET,
     vrenameuser::APPLET,
     vsetuserquota::APPLET,
+    vsmtp::APPLET,
     vuserinfo::APPLET,
 ];
 

@@ -10,6 +10,10 @@ pub type Page = (
 );
 
 pub static PAGES: &[Page] = &[
+    ("dbinfo", &["Lists and edits the records of a clustered site that say which MySQL server holds the users of a domain on which mail store. The records live in the master database's dbinfo table and in the mcdinfo file; whichever of the two was changed last is copied to the other whenever a command reads them. Changes are made under a lock and the file is always replaced by a complete new copy, so two administrators working at the same time cannot corrupt it. A mail store that still has users of the domain (hostcntrl) cannot be removed."],
+     &[("dbinfo -i -c -d example.com -S 10.0.0.5 -p 3306 -o 0 -D indimail -U indimail -P secret -m 10.0.0.20 mcdinfo", "Users of example.com on the mail store 10.0.0.20 are kept in the MySQL server 10.0.0.5; the domain is distributed."), ("dbinfo -s -l", "One line per record, including the automatic records of local domains.")]),
+    ("hostcntrl", &["Shows and edits the hostcntrl table of the central control database: for every user of a distributed domain, the host id of the mail store that holds the mailbox. vadduser and vdeluser keep it up to date; this command is for repairs."],
+     &[("hostcntrl -s alice@example.com", "On which host does Alice live?"), ("hostcntrl -m mail2 alice@example.com", "Record that Alice's mailbox was moved to the host mail2.")]),
     ("inlookup", &["The query service of IndiMail's authentication path: it answers user, password, relay, host, alias, limit and domain questions that clients (qmail-smtpd, authentication modules, inquerytest) write to its FIFO, from MySQL and a cache. Replies go back through a FIFO the client names, which must lie in the reply directory. With -i N it runs N instances and restarts any that dies. HUP empties the cache, USR1 logs statistics, TERM stops it."],
      &[("inlookup -i 5", "Serve five FIFOs infifo.1 ... infifo.5 under INFIFODIR."), ("svc -h /service/inlookup.infifo", "Make a supervised inlookup forget its cache.")]),
     ("inquerytest", &["Asks inlookup (or, without a running server, the database directly) one question and prints the answer: -q selects the query type (1 user, 2 relay, 3 password, 4 host, 5 alias, 6 limits, 7 domain)."],
@@ -85,6 +89,10 @@ pub static PAGES: &[Page] = &[
      &[("vdominfo example.com", "Everything about example.com."), ("vdominfo -t --json example.com", "The user count, as JSON.")]),
     ("vgroup", &["Manages group addresses: -a creates the group account, whose mail goes to every member; -i, -d and -u add, remove and replace members, kept as valias lines."],
      &[("vgroup -a -c Sales sales@example.com 'Grp#pw'", "Create the group."), ("vgroup -i alice@example.com sales@example.com", "Add Alice to it.")]),
+    ("vhostid", &["Maintains the host ids of a clustered site: the host_table of the control database maps each host id to the IP address of its mail store. -S shows (or, with an argument, sets) this machine's own host id, kept in the control file hostid. A host id that hostcntrl still names cannot be deleted."],
+     &[("vhostid -i 10.0.0.20 mail2", "The host id mail2 is the mail store at 10.0.0.20."), ("vhostid -s", "List every host id and its address.")]),
+    ("vipmap", &["Maps local IP addresses to virtual domains (the ip_alias_map table), for services that decide the domain of a login by the address the client connected to."],
+     &[("vipmap -i 192.0.2.10 example.com", "Logins on 192.0.2.10 belong to example.com."), ("vipmap -s", "Show every mapping.")]),
     ("vlimit", &["Shows and sets the limits of a domain (or of one user) in the vlimits table: expiry dates, disk and message quotas, how many accounts, aliases and forwards may exist, which services are closed and what a domain administrator may change."],
      &[("vlimit -s example.com", "Show the domain's limits."), ("vlimit -P 500 -Q 10G example.com", "At most 500 POP accounts and 10 GiB in total.")]),
     ("vmoddomain", &["Changes a domain's settings files: the handler of unknown addresses in .qmail-default, whether limits are enforced (.domain_limits) and the password hash method of new passwords."],
@@ -101,6 +109,8 @@ pub static PAGES: &[Page] = &[
      &[("vrenameuser bob@example.com robert@example.com", "Bob becomes Robert, with his mail.")]),
     ("vsetuserquota", &["Sets a user's quota (bytes with an optional k, m or g, bytes,count for a message limit too, or NOQUOTA) and rewrites the Maildir's maildirsize file; prints the mailbox's current usage."],
      &[("vsetuserquota alice@example.com 2G", "A 2 GiB quota."), ("vsetuserquota alice@example.com 500M,10000", "500 MiB and at most 10,000 messages.")]),
+    ("vsmtp", &["Sets the SMTP or QMTP port that mail for a distributed domain uses when one host of a clustered site relays it to another (the smtp_port table): per source MTA address (or * for any) and destination host id."],
+     &[("vsmtp -i 209 -m '*' mail2@example.com", "Relay example.com's mail for host mail2 over QMTP from any host."), ("vsmtp example.com", "Show the ports of example.com.")]),
     ("vuserinfo", &["Shows a user: password hash, flags, comment, home directory, quota and current usage, the database holding it, when it was added, last logged in and changed, and where its mail is forwarded. Options select single fields; --json prints everything as one JSON object."],
      &[("vuserinfo alice@example.com", "Everything about Alice."), ("vuserinfo -q alice@example.com", "Only her quota and usage.")]),
 ];

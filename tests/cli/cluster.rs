@@ -1,0 +1,654 @@
+//! Clustered sites: a central control database (the main test server) and
+//! two mail stores (two more private MariaDB servers, shared by these tests),
+//! tied together by dbinfo/mcdinfo, host_table and hostcntrl.
+
+use mysql::prelude::Queryable;
+
+use crate::common::{free_port, store_db, store_servers, TestEnv};
+
+const IP_A: &str = "10.9.0.1";
+const IP_B: &str = "10.9.0.2";
+const IP_DOWN: &str = "10.9.0.3";
+/// This machine: host id `hostl`, its own (local) database.
+const IP_L: &str = "10.9.0.9";
+
+/// A tree whose control/master database is its own database on the main
+/// server, with `example.com` registered as distributed over the two stores
+/// (host ids `hosta`, `hostb`); the local host is `hostl`, whose users are
+/// in the local database.
+fn cluster_env() -> TestEnv {
+    let stores = store_servers();
+    let env = TestEnv::new();
+    let (host, pw, db) = (
+        env.server.host.clone(),
+        env.server.password.clone(),
+        env.database.clone(),
+    );
+    let env = env
+        .env("CNTRL_HOST", &host)
+        .env("CNTRL_PASSWD", &pw)
+        .env("CNTRL_DATABASE", &db)
+        .env("MASTER_HOST", &host);
+    std::fs::write(env.controldir().join("hostid"), "hostl\n").unwrap();
+    std::fs::write(env.controldir().join("hostip"), format!("{IP_L}\n")).unwrap();
+    let env = env.with_domain("example.com");
+    for (ip, s) in [(IP_A, &stores[0]), (IP_B, &stores[1])] {
+        let port = s.port.to_string();
+        env.run(
+            "dbinfo",
+            &[
+                "-i",
+                "-c",
+                "-d",
+                "example.com",
+                "-S",
+                "127.0.0.1",
+                "-p",
+                &port,
+                "-o",
+                "0",
+                "-D",
+                &env.database,
+                "-U",
+                "indimail",
+                "-P",
+                "ssh-1.5-",
+                "-m",
+                ip,
+                "mcdinfo",
+            ],
+        )
+        .ok();
+    }
+    env.run("vhostid", &["-i", IP_A, "hosta"]).ok();
+    env.run("vhostid", &["-i", IP_B, "hostb"]).ok();
+    env
+}
+
+fn store_rows(store: usize, env: &TestEnv, sql: &str) -> Vec<String> {
+    let mut c = store_db(&store_servers()[store], &env.database);
+    let rows: Vec<mysql::Row> = c.query(sql).unwrap_or_default();
+    rows.into_iter()
+        .map(|r| {
+            (0..r.len())
+                .map(|i| r.get::<Option<String>, _>(i).flatten().unwrap_or_default())
+                .collect::<Vec<_>>()
+                .join("\t")
+        })
+        .collect()
+}
+
+#[test]
+fn users_land_on_the_chosen_store_and_are_found_there() {
+    let env = cluster_env();
+    // The file was written from the table, in the original's layout.
+    let mcd = env.read("etc/control/mcdinfo");
+    assert!(
+        mcd.contains(&format!(
+            "domain   example.com 1\nserver   127.0.0.1\nmdahost  {IP_A}\nport     {}\nuse_ssl  0\ndatabase {}\nuser     indimail\npass     ssh-1.5-\n\n",
+            store_servers()[0].port, env.database
+        )),
+        "{mcd}"
+    );
+    assert_eq!(
+        env.rows("SELECT domain, distributed, mdahost FROM dbinfo ORDER BY mdahost"),
+        vec![
+            format!("example.com\t1\t{IP_A}"),
+            format!("example.com\t1\t{IP_B}")
+        ]
+    );
+
+    let r = env.run(
+        "vadduser",
+        &["-v", "-M", IP_A, "alice@example.com", "Secret-1"],
+    );
+    r.ok();
+    assert!(
+        r.stdout.contains(&format!(
+            "Adding to MDAhost {IP_A} SqlServer 127.0.0.1:indimail:********"
+        )),
+        "{}",
+        r.stdout
+    );
+    env.run("vadduser", &["-H", "hostb", "bob@example.com", "Secret-2"])
+        .ok();
+
+    assert_eq!(
+        store_rows(
+            0,
+            &env,
+            "SELECT pw_name, pw_uid FROM indimail WHERE pw_domain='example.com'"
+        ),
+        vec!["alice\t1"]
+    );
+    assert_eq!(
+        store_rows(
+            1,
+            &env,
+            "SELECT pw_name FROM indimail WHERE pw_domain='example.com'"
+        ),
+        vec!["bob"]
+    );
+    // Neither is in the local database; hostcntrl knows both.
+    assert!(env
+        .rows("SELECT pw_name FROM indimail WHERE pw_name IN ('alice','bob')")
+        .is_empty());
+    assert_eq!(
+        env.rows("SELECT pw_name, host FROM hostcntrl ORDER BY pw_name"),
+        vec!["alice\thosta", "bob\thostb"]
+    );
+    // A user added without -M/-H lands locally and is registered on the local host id.
+    env.run("vadduser", &["carl@example.com", "Secret-3"]).ok();
+    assert_eq!(
+        env.rows("SELECT host FROM hostcntrl WHERE pw_name='carl'"),
+        vec!["hostl"]
+    );
+    assert_eq!(
+        env.rows("SELECT pw_name FROM indimail WHERE pw_name='carl'"),
+        vec!["carl"]
+    );
+    assert_eq!(
+        env.run("vuserinfo", &["-n", "carl@example.com"])
+            .ok()
+            .trim(),
+        "name          : carl@example.com"
+    );
+
+    // Lookups find each user on its store.
+    let r = env.run("vuserinfo", &["-n", "bob@example.com"]);
+    assert_eq!(r.ok().trim(), "name          : bob@example.com");
+    let r = env.run("vuserinfo", &["--json", "alice@example.com"]);
+    assert!(r.ok().contains("\"user\": \"alice\""), "{}", r.stdout);
+    // A password change goes to the store that holds the user.
+    let before = store_rows(
+        1,
+        &env,
+        "SELECT pw_passwd FROM indimail WHERE pw_name='bob'",
+    );
+    env.run("vpasswd", &["bob@example.com", "Other-22"]).ok();
+    assert_ne!(
+        store_rows(
+            1,
+            &env,
+            "SELECT pw_passwd FROM indimail WHERE pw_name='bob'"
+        ),
+        before
+    );
+
+    // hostcntrl shows them.
+    let r = env.run("hostcntrl", &["-s", "bob@example.com"]);
+    let out = r.ok();
+    assert!(
+        out.starts_with("Email                     Host ID     IP Address       Added On\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "bob@example.com           hostb       {IP_B:<16} "
+        )),
+        "{out}"
+    );
+    assert_eq!(env.run("hostcntrl", &["-s", "nobody@example.com"]).code, 1);
+
+    // Adding a user that exists on a store is refused, whichever store is named.
+    let r = env.run("vadduser", &["-M", IP_B, "alice@example.com", "Secret-1"]);
+    assert_eq!(r.code, 100, "{r:?}");
+    assert!(
+        r.stderr.contains("username alice@example.com exists"),
+        "{}",
+        r.stderr
+    );
+    assert!(store_rows(
+        1,
+        &env,
+        "SELECT pw_name FROM indimail WHERE pw_name='alice'"
+    )
+    .is_empty());
+    // An unknown mail store or host id.
+    let r = env.run(
+        "vadduser",
+        &["-M", "10.9.9.9", "dave@example.com", "Secret-1"],
+    );
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr
+            .contains("Failed to obtain sqlserver for mdahost 10.9.9.9 domain example.com"),
+        "{}",
+        r.stderr
+    );
+    let r = env.run(
+        "vadduser",
+        &["-H", "nohost", "dave@example.com", "Secret-1"],
+    );
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr
+            .contains("Failed to obtain mdahost for host nohost"),
+        "{}",
+        r.stderr
+    );
+
+    // A store that still has users is not removed, from dbinfo or host_table.
+    let r = env.run(
+        "dbinfo",
+        &["-r", "-d", "example.com", "-m", IP_A, "mcdinfo"],
+    );
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(
+        r.stderr.contains("still has 1 user(s) of example.com"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(env.rows("SELECT COUNT(*) FROM dbinfo"), vec!["2"]);
+    let r = env.run("vhostid", &["-d", "hostb"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("still has 1 hostcntrl entry"),
+        "{}",
+        r.stderr
+    );
+
+    // Deleting users removes them from their store and from hostcntrl.
+    env.run("vdeluser", &["alice@example.com"]).ok();
+    env.run("vdeluser", &["carl@example.com"]).ok();
+    assert!(store_rows(
+        0,
+        &env,
+        "SELECT pw_name FROM indimail WHERE pw_name='alice'"
+    )
+    .is_empty());
+    assert!(env
+        .rows("SELECT pw_name FROM hostcntrl WHERE pw_name IN ('alice','carl')")
+        .is_empty());
+    // Now the store may go: the row and its file record disappear, the other stays.
+    env.run(
+        "dbinfo",
+        &["-r", "-v", "-d", "example.com", "-m", IP_A, "mcdinfo"],
+    )
+    .ok();
+    let mcd = env.read("etc/control/mcdinfo");
+    assert!(!mcd.contains(IP_A) && mcd.contains(IP_B), "{mcd}");
+    assert_eq!(env.rows("SELECT mdahost FROM dbinfo"), vec![IP_B]);
+}
+
+#[test]
+fn a_store_that_is_down_fails_its_users_only_and_duplicates_are_reported() {
+    let env = cluster_env();
+    let dead = free_port().to_string();
+    env.run(
+        "dbinfo",
+        &[
+            "-i",
+            "-c",
+            "-d",
+            "example.com",
+            "-S",
+            "127.0.0.1",
+            "-p",
+            &dead,
+            "-o",
+            "0",
+            "-D",
+            "x",
+            "-U",
+            "indimail",
+            "-P",
+            "ssh-1.5-",
+            "-m",
+            IP_DOWN,
+            "mcdinfo",
+        ],
+    )
+    .ok();
+    env.run("vhostid", &["-i", IP_DOWN, "hostc"]).ok();
+    env.run("hostcntrl", &["-i", "hostc", "carol@example.com"])
+        .ok();
+    env.run("vadduser", &["-M", IP_A, "alice@example.com", "Secret-1"])
+        .ok();
+
+    // Carol's store is down: a clear error naming it, exit 111.
+    for (applet, args) in [
+        ("vuserinfo", vec!["carol@example.com"]),
+        ("vpasswd", vec!["carol@example.com", "Whatever-1"]),
+        ("vdeluser", vec!["carol@example.com"]),
+    ] {
+        let r = env.run(applet, &args);
+        assert_eq!(r.code, 111, "{applet}: {r:?}");
+        assert!(
+            r.stderr.contains(&format!(
+                "carol@example.com: mail store {IP_DOWN} (MySQL 127.0.0.1:{dead}) is not reachable"
+            )),
+            "{applet}: {}",
+            r.stderr
+        );
+    }
+    // Adding a user on it fails the same way, and nothing is registered.
+    let r = env.run("vadduser", &["-M", IP_DOWN, "dora@example.com", "Secret-1"]);
+    assert_eq!(r.code, 111, "{r:?}");
+    assert!(r.stderr.contains("is not reachable"), "{}", r.stderr);
+    assert!(env
+        .rows("SELECT pw_name FROM hostcntrl WHERE pw_name='dora'")
+        .is_empty());
+    // Users of the other stores keep working.
+    assert_eq!(
+        env.run("vuserinfo", &["-n", "alice@example.com"])
+            .ok()
+            .trim(),
+        "name          : alice@example.com"
+    );
+    env.run("vpasswd", &["alice@example.com", "Other-22"]).ok();
+
+    // The same user on two stores: reported, never picked silently.
+    let mut c = store_db(&store_servers()[1], &env.database);
+    let row = store_rows(
+        0,
+        &env,
+        "SELECT pw_passwd, pw_dir FROM indimail WHERE pw_name='alice'",
+    );
+    let (pass, dir) = row[0].split_once('\t').unwrap();
+    env.run("vadduser", &["-M", IP_B, "zed@example.com", "Secret-9"])
+        .ok();
+    c.exec_drop(
+        "INSERT INTO indimail (pw_name, pw_domain, pw_passwd, pw_uid, pw_gid, pw_gecos, pw_dir, pw_shell) VALUES ('alice','example.com',?,1,0,'alice',?,'NOQUOTA')",
+        (pass, dir),
+    )
+    .unwrap();
+    let r = env.run("vuserinfo", &["alice@example.com"]);
+    assert_eq!(r.code, 111, "{r:?}");
+    assert!(
+        r.stderr.contains(&format!(
+            "alice@example.com is present on more than one mail store ({IP_A}, {IP_B})"
+        )),
+        "{}",
+        r.stderr
+    );
+    let r = env.run("vdeluser", &["alice@example.com"]);
+    assert_eq!(r.code, 111);
+    assert_eq!(
+        store_rows(
+            0,
+            &env,
+            "SELECT pw_name FROM indimail WHERE pw_name='alice'"
+        ),
+        vec!["alice"]
+    );
+}
+
+#[test]
+fn mcdinfo_and_dbinfo_stay_in_step() {
+    let env = cluster_env();
+    let path = env.controldir().join("mcdinfo");
+    // A newer file wins: edit it by hand (a third record) and any reader pushes it to the table.
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text.push_str("domain   other.org 0\nserver   db.example\nmdahost  10.9.0.7\nport     3306\nuse_ssl  1\ndatabase im\nuser     u\npass     p\n\n");
+    std::fs::write(&path, &text).unwrap();
+    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(5);
+    std::fs::File::options()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_modified(later)
+        .unwrap();
+    let r = env.run("dbinfo", &["-s", "-l", "-d", "other.org"]);
+    assert_eq!(
+        r.ok(),
+        "DBINFO other.org  0 db.example 10.9.0.7 3306 1 im u p\n"
+    );
+    assert_eq!(
+        env.rows("SELECT domain FROM dbinfo ORDER BY domain, mdahost"),
+        vec!["example.com", "example.com", "other.org"]
+    );
+    // A newer table wins: change a row behind the file's back.
+    env.db()
+        .query_drop("UPDATE dbinfo SET server='db2.example', timestamp=NOW() + INTERVAL 10 SECOND WHERE domain='other.org'")
+        .unwrap();
+    env.run("dbinfo", &["-s", "-l", "-d", "other.org"]).ok();
+    assert!(env
+        .read("etc/control/mcdinfo")
+        .contains("server   db2.example\n"));
+    // Update through dbinfo -u.
+    env.run(
+        "dbinfo",
+        &[
+            "-u",
+            "-S",
+            "db3.example",
+            "-d",
+            "other.org",
+            "-m",
+            "10.9.0.7",
+            "mcdinfo",
+        ],
+    )
+    .ok();
+    assert!(env
+        .read("etc/control/mcdinfo")
+        .contains("server   db3.example\n"));
+    assert_eq!(
+        env.rows("SELECT server FROM dbinfo WHERE domain='other.org'"),
+        vec!["db3.example"]
+    );
+    // The synthetic local record of a local domain is shown, never written.
+    env.run("vadddomain", &["local.org", "Pm@ss-2024"]).ok();
+    let r = env.run("dbinfo", &["-s", "-l"]);
+    assert!(
+        r.ok()
+            .contains(&format!("auto local.org  0 localhost {IP_L} ")),
+        "{}",
+        r.stdout
+    );
+    assert!(!env.read("etc/control/mcdinfo").contains("local.org"));
+
+    // Bad files: one clear line, the table and file untouched.
+    let good = std::fs::read(&path).unwrap();
+    for (bad, msg) in [
+        ("domain x 1\nserver\n", "has no value[server]"),
+        (
+            "domain x 1\nserver s\nmdahost m\n",
+            "Incomplete structure in file",
+        ),
+        (
+            "domain x 1\nserver s\nmdahost m\ndomain y 1\n",
+            "Line Preceding 4",
+        ),
+    ] {
+        std::fs::write(&path, bad).unwrap();
+        let before = env.rows("SELECT * FROM dbinfo ORDER BY domain, mdahost");
+        let r = env.run("vuserinfo", &["someone@example.com"]);
+        assert_eq!(r.code, 111, "{r:?}");
+        assert!(r.stderr.contains(msg), "{}", r.stderr);
+        assert_eq!(
+            env.rows("SELECT * FROM dbinfo ORDER BY domain, mdahost"),
+            before
+        );
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), bad);
+    }
+    std::fs::write(&path, &good).unwrap();
+
+    // Missing fields are refused by dbinfo itself.
+    let r = env.run("dbinfo", &["-i", "-d", "x.org", "-m", "1.2.3.4", "mcdinfo"]);
+    assert_eq!(r.code, 100);
+    assert!(
+        r.stderr.starts_with("dbinfo: warning: \nusage: dbinfo"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn concurrent_dbinfo_writers_lose_nothing() {
+    let env = cluster_env();
+    let children: Vec<_> = (0..6)
+        .map(|i| {
+            let d = format!("d{i}.example");
+            let ip = format!("10.8.0.{i}");
+            env.cmd("dbinfo")
+                .args([
+                    "-i",
+                    "-d",
+                    &d,
+                    "-S",
+                    "db.example",
+                    "-p",
+                    "3306",
+                    "-o",
+                    "0",
+                    "-D",
+                    "im",
+                    "-U",
+                    "u",
+                    "-P",
+                    "p",
+                    "-m",
+                    &ip,
+                    "mcdinfo",
+                ])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for c in children {
+        let o = c.wait_with_output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let mcd = env.read("etc/control/mcdinfo");
+    for i in 0..6 {
+        assert!(mcd.contains(&format!("domain   d{i}.example 0\n")), "{mcd}");
+    }
+    assert_eq!(env.rows("SELECT COUNT(*) FROM dbinfo"), vec!["8"]);
+    // No temporary or editing copies are left behind.
+    let leftovers: Vec<_> = std::fs::read_dir(env.controldir())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("mcdinfo") && n != "mcdinfo" && !n.ends_with(".pre.1"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn vhostid_vsmtp_vipmap_hostcntrl() {
+    let env = cluster_env();
+    let r = env.run("vhostid", &["-s"]);
+    assert_eq!(
+        r.ok(),
+        format!("HostID                         IP Address\nhosta                          {IP_A}\nhostb                          {IP_B}\n")
+    );
+    assert_eq!(
+        env.run("vhostid", &["hostb"]).ok(),
+        format!(
+            "HostID                         IP Address\nhostb                          {IP_B}\n"
+        )
+    );
+    env.run("vhostid", &["-u", "10.9.0.22", "hostb"]).ok();
+    assert_eq!(
+        env.rows("SELECT ipaddr FROM host_table WHERE host='hostb'"),
+        vec!["10.9.0.22"]
+    );
+    let r = env.run("vhostid", &["-i", IP_A, "hosta"]);
+    assert_eq!(r.code, 1);
+    let r = env.run("vhostid", &["-d"]);
+    assert_eq!(r.code, 0);
+    assert!(
+        r.stderr
+            .starts_with("must supply Host Id\nvhostid: warning: usage: vhostid"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(env.run("vhostid", &["-S"]).ok(), "hostl\n");
+    assert_eq!(
+        env.run("vhostid", &["-S", "hostz"]).ok(),
+        "updated local hostid to hostz\n"
+    );
+    assert_eq!(env.read("etc/control/hostid"), "hostz\n");
+
+    // vsmtp
+    env.run("vsmtp", &["-i", "2525", "-m", IP_A, "hostb@example.com"])
+        .ok();
+    env.run("vsmtp", &["-i", "209", "-m", "*", "hostb@example.com"])
+        .ok();
+    let r = env.run("vsmtp", &["example.com"]);
+    assert_eq!(
+        r.ok(),
+        "Source HostIP        Destination HostID IP Address-> Port\n\
+         *                    hostb              10.9.0.22          -> 209\n\
+         10.9.0.1             hostb              10.9.0.22          -> 2525\n"
+    );
+    env.run("vsmtp", &["-u", "2526", "-m", IP_A, "hostb@example.com"])
+        .ok();
+    assert_eq!(
+        env.rows("SELECT port FROM smtp_port WHERE src_host='10.9.0.1'"),
+        vec!["2526"]
+    );
+    assert_eq!(
+        env.run("vsmtp", &["-s", "-m", "10.7", "example.com"]).code,
+        1
+    );
+    assert_eq!(env.run("vsmtp", &["-s", "none.org"]).code, 0);
+    let r = env.run("vsmtp", &["-d", "hostb@example.com"]);
+    assert_eq!(r.code, 0);
+    assert!(
+        r.stderr
+            .starts_with("vsmtp: must supply MTA IP Address\nusage: vsmtp"),
+        "{}",
+        r.stderr
+    );
+    env.run("vsmtp", &["-d", "-m", "*", "hostb@example.com"])
+        .ok();
+    assert_eq!(env.rows("SELECT COUNT(*) FROM smtp_port"), vec!["1"]);
+
+    // vipmap (local database)
+    env.run("vipmap", &["-i", "192.0.2.5", "example.com"]).ok();
+    env.run("vipmap", &["-i", "192.0.2.6", "example.com"]).ok();
+    env.run("vipmap", &["-u", "192.0.2.6", "other.org"]).ok();
+    assert_eq!(
+        env.run("vipmap", &["-s"]).ok(),
+        "192.0.2.5 example.com\n192.0.2.6 other.org\n"
+    );
+    assert_eq!(
+        env.run("vipmap", &["-s", "other.org"]).ok(),
+        "192.0.2.6 other.org\n"
+    );
+    env.run("vipmap", &["-d", "192.0.2.6", "other.org"]).ok();
+    assert_eq!(
+        env.run("vipmap", &["-s", "-v", "other.org"]).ok(),
+        "No IP Maps present\n"
+    );
+    assert_eq!(env.run("vipmap", &["-i", "1.2.3.4"]).code, 1);
+
+    // hostcntrl by hand
+    env.run("hostcntrl", &["-i", "hosta", "x@example.com"]).ok();
+    let r = env.run("hostcntrl", &["-i", "hostb", "x@example.com"]);
+    assert_eq!(r.code, 1);
+    assert!(r
+        .stderr
+        .contains("hostcntrl: duplicate entry x@example.com host hostb"));
+    env.run("hostcntrl", &["-m", "hostb", "x@example.com"]).ok();
+    let l = env.run("hostcntrl", &["-l"]);
+    let out = l.ok();
+    assert!(
+        out.starts_with(
+            "User                 Domain               Host ID   IP Address      Added on\n"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("x                    example.com          hostb     10.9.0.22       "),
+        "{out}"
+    );
+    env.run("hostcntrl", &["-d", "hostb", "x@example.com"]).ok();
+    assert_eq!(
+        env.run("hostcntrl", &["-d", "hostb", "x@example.com"]).code,
+        1
+    );
+    let r = env.run("hostcntrl", &["-i", "hostb"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr
+            .starts_with("must supply emailid\nhostcntrl: warning: usage"),
+        "{}",
+        r.stderr
+    );
+}
