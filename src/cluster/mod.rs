@@ -245,8 +245,12 @@ pub fn load(cfg: &Config) -> ClusterResult<Vec<DbInfo>> {
 pub fn load_at(cfg: &Config, path: &Path) -> ClusterResult<Vec<DbInfo>> {
     let path = path.to_path_buf();
     let mut records = if master_spec(cfg)?.is_some() {
-        let _l = lock(&path)?;
-        sync_locked(cfg, &path)?
+        match lock(&path) {
+            Ok(_l) => sync_locked(cfg, &path)?,
+            // A reader without the right to take the lock (a command running
+            // as the domain's user) reads the file as it is.
+            Err(_) => read_file(&path)?.unwrap_or_default(),
+        }
     } else {
         read_file(&path)?.unwrap_or_default()
     };
@@ -619,4 +623,23 @@ pub fn register_new_user(
             ))
         }
     }
+}
+
+/// vdeldomain on a clustered site: this host stops being a mail store of
+/// `domain`: its users' `hostcntrl` rows (distributed domains) and its dbinfo
+/// record (mdahost = the local IP) go; the mcdinfo file is rewritten, never
+/// removed.
+pub fn forget_local_store(cfg: &Config, domain: &str, distributed: bool) -> ClusterResult<()> {
+    let ip = local_ip(cfg)
+        .ok_or_else(|| ClusterError::Other(1, "vdeldomain: failed to get local ipaddr".into()))?;
+    if distributed {
+        if let (Some(mut m), Some(host)) = (open_master(cfg)?, local_hostid(cfg)) {
+            sql::hostcntrl_delete_domain(&mut m, domain, &host)?;
+        }
+    }
+    let path = mcd_path(cfg);
+    edit(cfg, &path, |m, f| {
+        Ok(sql::dbinfo_delete(m, f, domain, &ip)?)
+    })?;
+    Ok(())
 }

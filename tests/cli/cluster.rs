@@ -652,3 +652,96 @@ fn vhostid_vsmtp_vipmap_hostcntrl() {
         r.stderr
     );
 }
+
+#[test]
+fn clustered_domains_are_added_and_removed_with_their_records() {
+    let env = cluster_env();
+    let port = store_servers()[0].port.to_string();
+    let db = env.database.clone();
+    let r = env.run("vadddomain", &["-c", "-D", &db, "new.org", "Pm@ss-2024"]);
+    assert_eq!(r.code, 100, "{r:?}");
+    assert!(
+        r.stderr.starts_with(
+            "vadddomain: warning: specify sqlserver, database, dbuser, dbpass and dbport\n"
+        ),
+        "{}",
+        r.stderr
+    );
+    assert!(!env.domaindir().join("domains/new.org").exists());
+
+    let cl = [
+        "-D",
+        db.as_str(),
+        "-H",
+        "127.0.0.1",
+        "-U",
+        "indimail",
+        "-P",
+        "ssh-1.5-",
+        "-p",
+        port.as_str(),
+        "-s",
+        "0",
+    ];
+    let mut args = vec!["-c"];
+    args.extend_from_slice(&cl);
+    args.extend_from_slice(&["new.org", "Pm@ss-2024"]);
+    env.run("vadddomain", &args).ok();
+    assert_eq!(
+        env.rows("SELECT distributed, server, mdahost, use_ssl FROM dbinfo WHERE domain='new.org'"),
+        vec![format!("1\t127.0.0.1\t{IP_L}\t0")]
+    );
+    assert!(env
+        .read("etc/control/mcdinfo")
+        .contains("domain   new.org 1\n"));
+    assert_eq!(
+        env.rows("SELECT host FROM hostcntrl WHERE pw_name='postmaster' AND pw_domain='new.org'"),
+        vec!["hostl"]
+    );
+    assert_eq!(
+        env.run("vuserinfo", &["-n", "postmaster@new.org"])
+            .ok()
+            .trim(),
+        "name          : postmaster@new.org"
+    );
+    // A non-distributed record (-D without -c).
+    let mut args = cl.to_vec();
+    args.extend_from_slice(&["plain.org", "Pm@ss-2024"]);
+    env.run("vadddomain", &args).ok();
+    assert_eq!(
+        env.rows("SELECT distributed FROM dbinfo WHERE domain='plain.org'"),
+        vec!["0"]
+    );
+
+    // vdeldomain: a distributed domain's record and hostcntrl rows of this host go;
+    // a non-distributed one's only with -c.
+    env.run("vdeldomain", &["new.org"]).ok();
+    assert!(env
+        .rows("SELECT * FROM dbinfo WHERE domain='new.org'")
+        .is_empty());
+    assert!(env
+        .rows("SELECT * FROM hostcntrl WHERE pw_domain='new.org'")
+        .is_empty());
+    assert!(!env.read("etc/control/mcdinfo").contains("new.org"));
+    env.run("vdeldomain", &["-c", "plain.org"]).ok();
+    assert!(env
+        .rows("SELECT * FROM dbinfo WHERE domain='plain.org'")
+        .is_empty());
+    assert_eq!(env.rows("SELECT COUNT(*) FROM dbinfo"), vec!["2"]);
+
+    // The other per-user commands reach the user's store too.
+    env.run("vadduser", &["-M", IP_B, "eve@example.com", "Secret-1"])
+        .ok();
+    env.run("vmoduser", &["-c", "Eve E", "eve@example.com"])
+        .ok();
+    env.run("vsetuserquota", &["eve@example.com", "5000000"])
+        .ok();
+    assert_eq!(
+        store_rows(
+            1,
+            &env,
+            "SELECT pw_gecos, pw_shell FROM indimail WHERE pw_name='eve'"
+        ),
+        vec!["Eve E\t5000000"]
+    );
+}
