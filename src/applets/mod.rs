@@ -13,6 +13,7 @@ use crate::config::Config;
 
 pub mod dbinfo;
 pub mod hostcntrl;
+pub mod hostsync;
 pub mod indiversion;
 pub mod inlookup;
 pub mod inquerytest;
@@ -48,6 +49,7 @@ pub mod vdeldomain;
 pub mod vdeloldusers;
 pub mod vdeluser;
 pub mod vdominfo;
+pub mod vfstab;
 pub mod vgroup;
 pub mod vhostid;
 pub mod vipmap;
@@ -138,6 +140,7 @@ pub static TABLE: &[Applet] = &[
     rfc822received::APPLET,
     dbinfo::APPLET,
     hostcntrl::APPLET,
+    hostsync::APPLET,
     indiversion::APPLET,
     inlookup::APPLET,
     inquerytest::APPLET,
@@ -161,6 +164,7 @@ pub static TABLE: &[Applet] = &[
     vdeloldusers::APPLET,
     vdeluser::APPLET,
     vdominfo::APPLET,
+    vfstab::APPLET,
     vgroup::APPLET,
     vhostid::APPLET,
     vipmap::APPLET,

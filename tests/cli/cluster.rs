@@ -745,3 +745,135 @@ fn clustered_domains_are_added_and_removed_with_their_records() {
         vec!["Eve E\t5000000"]
     );
 }
+
+#[test]
+fn hostsync_pushes_pending_flags() {
+    let env = cluster_env();
+    env.run("vadddomain", &["local.org", "Pm@ss-2024"]).ok();
+    env.run("vadduser", &["carl@example.com", "Secret-3"]).ok();
+    env.run("vadduser", &["dan@example.com", "Secret-3"]).ok();
+    // carl's registration was lost (ADD pending); dan is marked for deletion.
+    env.db()
+        .query_drop("DELETE FROM hostcntrl WHERE pw_name='carl'")
+        .unwrap();
+    env.db()
+        .query_drop("UPDATE indimail SET pw_uid = 2 WHERE pw_name='carl'")
+        .unwrap();
+    env.db()
+        .query_drop("UPDATE indimail SET pw_uid = 4 WHERE pw_name='dan'")
+        .unwrap();
+    let r = env.run("hostsync", &["-v", "-d", "example.com"]);
+    assert_eq!(
+        r.ok(),
+        "Adding      user carl@example.com\nDeleting    user dan@example.com\nSynced 2 entries\n"
+    );
+    assert_eq!(
+        env.rows("SELECT pw_name, host FROM hostcntrl WHERE pw_name IN ('carl','dan')"),
+        vec!["carl\thostl"]
+    );
+    assert_eq!(
+        env.rows(
+            "SELECT pw_name, pw_uid FROM indimail WHERE pw_name IN ('carl','dan') ORDER BY pw_name"
+        ),
+        vec!["carl\t1", "dan\t1"]
+    );
+    assert_eq!(
+        env.run("hostsync", &["-v", "-d", "example.com"]).ok(),
+        "Synced 0 entries\n"
+    );
+    let r = env.run("hostsync", &["-d", "local.org"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr
+            .contains("hostsync: local.org is not a distributed domain"),
+        "{}",
+        r.stderr
+    );
+    let r = env.run("hostsync", &["-v"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr
+            .starts_with("hostsync: warning: usage: hostsync [options]"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn vfstab_tracks_filesystems_and_balances_new_homes() {
+    let env = cluster_env();
+    env.run("vhostid", &["-i", IP_L, "hostl"]).ok();
+    let fs1 = env.base().join("fs1");
+    let fs2 = env.base().join("fs2");
+    for f in [&fs1, &fs2] {
+        std::fs::create_dir_all(f).unwrap();
+        std::fs::set_permissions(f, std::os::unix::fs::PermissionsExt::from_mode(0o777)).unwrap();
+    }
+    let (f1, f2) = (fs1.to_str().unwrap(), fs2.to_str().unwrap());
+    env.run(
+        "vfstab",
+        &["-i", "-m", IP_L, "-n", "100", "-q", "1048576", f1],
+    )
+    .ok();
+    env.run("vfstab", &["-i", "-m", IP_L, "-n", "100", f2]).ok();
+    env.run("vfstab", &["-i", "-m", IP_A, "-n", "100", "/srv/a"])
+        .ok();
+    // A local filesystem must be a mount point; limits are required.
+    let r = env.run("vfstab", &["-i", "-l", "-n", "5", f1]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains(&format!("{f1}: Not a filesystem")),
+        "{}",
+        r.stderr
+    );
+    let r = env.run("vfstab", &["-i", "-m", IP_L, "/x"]);
+    assert_eq!(r.code, 0);
+    assert!(
+        r.stderr
+            .starts_with("vfstab: Must specify Max Size or Max Users\n"),
+        "{}",
+        r.stderr
+    );
+    let r = env.run("vfstab", &["-i", "-n", "3", "/x"]);
+    assert!(
+        r.stderr.starts_with("vfstab: must supply MDA IP Address\n"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(env.rows("SELECT COUNT(*) FROM fstab"), vec!["3"]);
+
+    let r = env.run("vfstab", &["-s", "-m", IP_L]);
+    let out = r.ok();
+    assert!(out.starts_with("File System          Host                 Status   Max Users  Cur Users       Max Size        Cur Size Load\n"), "{out}");
+    assert!(out.contains(&format!("{f1:<20} hostl                ONLINE          100          0       1024  Kb           0  Kb  0.1000\n")), "{out}");
+    assert!(!out.contains("/srv/a"), "{out}");
+
+    // -b picks an online filesystem of this host, not the one chosen last time.
+    env.run("vfstab", &["-o", "0", "-m", IP_L, f2]).ok();
+    let r = env.run("vfstab", &["-b"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(r.stderr, format!("Filesystem Selected {f1}\n"));
+    assert_eq!(env.read("etc/lastfstab"), format!("{f1}\n"));
+    env.run("vfstab", &["-o", "1", "-m", IP_L, f2]).ok();
+    let r = env.run("vfstab", &["-b"]);
+    assert_eq!(r.stderr, format!("Filesystem Selected {f2}\n"));
+    // vadduser -b puts the home there.
+    env.run("vadduser", &["-b", "-d", "fay@example.com", "Secret-1"])
+        .ok();
+    let dir = env.rows("SELECT pw_dir FROM indimail WHERE pw_name='fay'");
+    assert!(dir[0].starts_with(f2), "{dir:?}");
+    assert!(std::path::Path::new(&dir[0]).join("Maildir/new").is_dir());
+    env.run("vfstab", &["-u", "-m", IP_L, "-n", "7", f2]).ok();
+    env.run("vfstab", &["-d", "-m", IP_A, "/srv/a"]).ok();
+    assert_eq!(
+        env.rows("SELECT filesystem, max_users FROM fstab ORDER BY filesystem"),
+        vec![format!("{f1}\t100"), format!("{f2}\t7")]
+    );
+    assert_eq!(env.run("vfstab", &["-o", "2", "-m", IP_L, f2]).code, 0);
+    let r = env.run("vfstab", &["-o", "2", "-m", IP_L, f2]);
+    assert!(
+        r.stderr.starts_with("vfstab: status should be 0 or 1"),
+        "{}",
+        r.stderr
+    );
+}
