@@ -643,3 +643,71 @@ pub fn forget_local_store(cfg: &Config, domain: &str, distributed: bool) -> Clus
     })?;
     Ok(())
 }
+
+/// Default SMTP route port: 25, or QMTP's 209 with `ROUTES=qmtp`.
+fn default_route_port() -> i64 {
+    if crate::config::env_or("ROUTES", "") == "qmtp" {
+        209
+    } else {
+        25
+    }
+}
+
+/// inlookup's HOST query on a clustered site (servers.md 1.5.4): the route
+/// `domain:host:port` of `user@domain` (`domain` as asked). Ok(None): not a
+/// clustered domain, the caller answers as for a single host; Ok(Some(None)):
+/// no such user. A distributed domain's host is the user's `hostcntrl` host
+/// (else the domain's `*` row) resolved through `host_table`, the port its
+/// `smtp_port` row for this host's IP, else the `*` row, else the default; a
+/// non-distributed domain with a dbinfo record routes to that record's mail store.
+pub fn host_route(
+    cfg: &Config,
+    db: &mut Db,
+    user: &str,
+    domain: &str,
+) -> ClusterResult<Option<Option<String>>> {
+    if !configured(cfg) {
+        return Ok(None);
+    }
+    let real = crate::domain::real_domain(cfg, domain)
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| domain.to_string());
+    let records = load(cfg)?;
+    if !is_distributed(&records, &real) {
+        let Some(rec) = stores(&records, &real).into_iter().next().cloned() else {
+            return Ok(None);
+        };
+        if users::get(db, user, &real)?.is_none() {
+            return Ok(Some(None));
+        }
+        return Ok(Some(Some(format!(
+            "{domain}:{}:{}",
+            rec.mdahost,
+            default_route_port()
+        ))));
+    }
+    let mut control = open_control(cfg)?;
+    let host = match sql::hostcntrl_get(&mut control, user, &real)? {
+        Some(r) => r.2,
+        None => match sql::hostcntrl_get(&mut control, "*", &real)? {
+            Some(r) => r.2,
+            None => return Ok(Some(None)),
+        },
+    };
+    let Some(ip) = sql::host_ip(&mut control, &host)? else {
+        return Ok(Some(None));
+    };
+    let local = local_ip(cfg).unwrap_or_default();
+    let rows = sql::smtp_port_rows(&mut control, &real)?;
+    let port_of = |src: &str| {
+        rows.iter()
+            .find(|(h, s, _)| *h == host && s == src)
+            .map(|r| r.2)
+    };
+    let port = port_of(&local)
+        .or_else(|| port_of("*"))
+        .filter(|p| *p > 0)
+        .unwrap_or_else(default_route_port);
+    Ok(Some(Some(format!("{domain}:{ip}:{port}"))))
+}

@@ -877,3 +877,46 @@ fn vfstab_tracks_filesystems_and_balances_new_homes() {
         r.stderr
     );
 }
+
+#[test]
+fn inlookup_host_query_routes_from_the_control_tables() {
+    let env = cluster_env();
+    env.run("vadduser", &["-H", "hostb", "bob@example.com", "Secret-2"])
+        .ok();
+    env.run("vadduser", &["-M", IP_A, "alice@example.com", "Secret-1"])
+        .ok();
+    // Default port; a `*` row; a row for this host's own IP wins.
+    let r = env.run("inquerytest", &["-q", "4", "bob@example.com"]);
+    assert_eq!(
+        r.ok(),
+        format!("bob@example.com: SMTPROUTE is example.com:{IP_B}:25\n")
+    );
+    env.run("vsmtp", &["-i", "209", "-m", "*", "hostb@example.com"])
+        .ok();
+    let r = env.run("inquerytest", &["-q", "4", "bob@example.com"]);
+    assert_eq!(
+        r.ok(),
+        format!("bob@example.com: SMTPROUTE is example.com:{IP_B}:209\n")
+    );
+    env.run("vsmtp", &["-i", "2525", "-m", IP_L, "hostb@example.com"])
+        .ok();
+    let r = env.run("inquerytest", &["-q", "4", "bob@example.com"]);
+    assert_eq!(
+        r.ok(),
+        format!("bob@example.com: SMTPROUTE is example.com:{IP_B}:2525\n")
+    );
+    let r = env.run("inquerytest", &["-q", "4", "alice@example.com"]);
+    assert_eq!(
+        r.ok(),
+        format!("alice@example.com: SMTPROUTE is example.com:{IP_A}:25\n")
+    );
+    // No hostcntrl row: unknown (R=0), unless the domain has a `*` default.
+    let r = env.run("inquerytest", &["-q", "4", "nobody@example.com"]);
+    assert_ne!(r.code, 0, "{r:?}");
+    env.run("hostcntrl", &["-i", "hosta", "*@example.com"]).ok();
+    let r = env.run("inquerytest", &["-q", "4", "nobody@example.com"]);
+    assert_eq!(
+        r.ok(),
+        format!("nobody@example.com: SMTPROUTE is example.com:{IP_A}:25\n")
+    );
+}
