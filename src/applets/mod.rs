@@ -61,6 +61,7 @@ pub mod vmoveuserdir;
 pub mod vpasswd;
 pub mod vrenamedomain;
 pub mod vrenameuser;
+pub mod vreorg;
 pub mod vsetuserquota;
 pub mod vsmtp;
 pub mod vuserinfo;
@@ -176,6 +177,7 @@ pub static TABLE: &[Applet] = &[
     vpasswd::APPLET,
     vrenamedomain::APPLET,
     vrenameuser::APPLET,
+    vreorg::APPLET,
     vsetuserquota::APPLET,
     vsmtp::APPLET,
     vuserinfo::APPLET,

@@ -107,6 +107,8 @@ pub static PAGES: &[Page] = &[
      &[("vmoveuserdir alice@example.com /mail2/A2E/example.com/alice", "Move Alice's mail to another disk.")]),
     ("vpasswd", &["Changes a user's password and records the change in lastauth. The new hash uses the method of -h, else PASSWORD_HASH, else the domain's or the system's hash_method file."],
      &[("vpasswd alice@example.com", "Ask for Alice's new password on the terminal."), ("vpasswd -r 12 alice@example.com", "Set a random 12-character password and show it.")]),
+    ("vreorg", &["Gives the users named in a file (one name per line) new hashed home directories, allocated as vadduser allocates them, and moves each home there together with its database row and the valias lines that name it; a user whose move fails keeps its old home. With -r the domain's directory layout starts again from the beginning."],
+     &[("vreorg -v -r -d example.com users.txt", "Lay out the homes of the listed users of example.com afresh.")]),
     ("vrenamedomain", &["Renames a virtual domain: the domain directory and the users' home trees are moved, every row and control-file line that names the domain is changed, and alias domains are pointed at the new name."],
      &[("vrenamedomain example.com example.org", "Users of example.com become users of example.org.")]),
     ("vrenameuser", &["Renames a user, within a domain or to another domain: the row, the lastauth, valias, vfilter and userquota rows, valias lines that forward to the old address, and the home directory all move together."],

@@ -920,3 +920,71 @@ fn inlookup_host_query_routes_from_the_control_tables() {
         format!("nobody@example.com: SMTPROUTE is example.com:{IP_A}:25\n")
     );
 }
+
+#[test]
+fn vreorg_rehashes_homes_with_rows_and_aliases() {
+    let env = TestEnv::new();
+    env.run("vadddomain", &["-l", "2", "r.org", "Pm@ss-2024"])
+        .ok();
+    for u in ["a1", "a2", "a3", "a4"] {
+        env.run("vadduser", &["-d", &format!("{u}@r.org"), "Secret-1"])
+            .ok();
+    }
+    let dir_of =
+        |u: &str| env.rows(&format!("SELECT pw_dir FROM indimail WHERE pw_name='{u}'"))[0].clone();
+    let before: Vec<String> = ["a1", "a2", "a3", "a4"].iter().map(|u| dir_of(u)).collect();
+    std::fs::write(before[3].clone() + "/Maildir/new/1.mail", "hello\n").unwrap();
+    env.run(
+        "valias",
+        &["-i", &format!("{}/Maildir/", before[3]), "copy@r.org"],
+    )
+    .ok();
+    let list = env.path("users.txt");
+    std::fs::write(&list, "a4\na3\nnosuch\n# a comment\na2\na1\n").unwrap();
+    let r = env.run(
+        "vreorg",
+        &["-v", "-r", "-d", "r.org", list.to_str().unwrap()],
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(
+        r.stdout
+            .starts_with("Resetting directory layout status done\nWorking on users \n"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stderr.contains("vreorg: nosuch@r.org: sql_getpw failed"),
+        "{}",
+        r.stderr
+    );
+    let after: Vec<String> = ["a1", "a2", "a3", "a4"].iter().map(|u| dir_of(u)).collect();
+    let moved = before.iter().zip(&after).filter(|(b, a)| b != a).count();
+    assert!(moved > 0, "{before:?} {after:?}");
+    assert!(
+        r.stdout.ends_with(&format!("done {moved} users\n")),
+        "{}",
+        r.stdout
+    );
+    for (b, a) in before.iter().zip(&after) {
+        assert!(std::path::Path::new(a).join("Maildir/new").is_dir(), "{a}");
+        if b != a {
+            assert!(!std::path::Path::new(b).exists(), "{b} still there");
+        }
+    }
+    // a4's mail moved with its home, and the alias line follows it.
+    assert_eq!(
+        std::fs::read_to_string(after[3].clone() + "/Maildir/new/1.mail").unwrap(),
+        "hello\n"
+    );
+    assert_eq!(
+        env.rows("SELECT valias_line FROM valias WHERE alias='copy'"),
+        vec![format!("{}/Maildir/", after[3])]
+    );
+    let r = env.run("vreorg", &["-d", "none.org", list.to_str().unwrap()]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("vreorg: none.org: No such domain"),
+        "{}",
+        r.stderr
+    );
+}
