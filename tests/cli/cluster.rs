@@ -988,3 +988,64 @@ fn vreorg_rehashes_homes_with_rows_and_aliases() {
         r.stderr
     );
 }
+
+#[test]
+fn a_mail_store_server_that_stops_fails_only_its_users() {
+    let env = cluster_env();
+    let third = &store_servers()[2];
+    let port = third.port.to_string();
+    env.run(
+        "dbinfo",
+        &[
+            "-i",
+            "-c",
+            "-d",
+            "example.com",
+            "-S",
+            "127.0.0.1",
+            "-p",
+            &port,
+            "-o",
+            "0",
+            "-D",
+            &env.database,
+            "-U",
+            "indimail",
+            "-P",
+            "ssh-1.5-",
+            "-m",
+            IP_DOWN,
+            "mcdinfo",
+        ],
+    )
+    .ok();
+    env.run("vhostid", &["-i", IP_DOWN, "hostc"]).ok();
+    env.run("vadduser", &["-M", IP_DOWN, "gus@example.com", "Secret-1"])
+        .ok();
+    env.run("vadduser", &["-M", IP_B, "hal@example.com", "Secret-1"])
+        .ok();
+    assert_eq!(
+        env.run("vuserinfo", &["-n", "gus@example.com"]).ok().trim(),
+        "name          : gus@example.com"
+    );
+    third.stop();
+    let r = env.run("vuserinfo", &["gus@example.com"]);
+    assert_eq!(r.code, 111, "{r:?}");
+    assert!(
+        r.stderr.contains(&format!(
+            "gus@example.com: mail store {IP_DOWN} (MySQL 127.0.0.1:{port}) is not reachable"
+        )),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        env.run("vuserinfo", &["-n", "hal@example.com"]).ok().trim(),
+        "name          : hal@example.com"
+    );
+    env.run("vpasswd", &["hal@example.com", "Other-22"]).ok();
+    let r = env.run("inquerytest", &["-q", "4", "gus@example.com"]);
+    assert_eq!(
+        r.ok(),
+        format!("gus@example.com: SMTPROUTE is example.com:{IP_DOWN}:25\n")
+    );
+}

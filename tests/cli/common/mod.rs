@@ -137,6 +137,22 @@ fn start_private_server() -> Server {
 pub struct StoreServer {
     pub port: u16,
     pub socket: PathBuf,
+    pid_file: PathBuf,
+}
+
+impl StoreServer {
+    /// Stop the server (SIGTERM to mariadbd) and wait until its port is closed.
+    /// Only for a server no other test uses (see [`store_servers`]).
+    pub fn stop(&self) {
+        let pid = std::fs::read_to_string(&self.pid_file).expect("store server pid file");
+        let st = Command::new("kill").arg(pid.trim()).status().unwrap();
+        assert!(st.success(), "kill {pid}");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+            assert!(Instant::now() < deadline, "store server did not stop");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
 }
 
 static STORES: OnceLock<Vec<StoreServer>> = OnceLock::new();
@@ -149,10 +165,11 @@ pub fn free_port() -> u16 {
         .expect("bind 127.0.0.1:0")
 }
 
-/// Two extra private servers, started once per test binary and shared by
-/// every test that needs several database servers (each test uses its own
-/// database names on them). One `mariadb-install-db` makes a template data
-/// directory that both copy; each server has a watchdog like the main one.
+/// Three extra private servers, started once per test binary: the first two
+/// are shared by every test that needs several database servers (each test
+/// uses its own database names on them); the third is for the one test that
+/// stops a server. One `mariadb-install-db` makes a template data directory
+/// that all copy; each server has a watchdog like the main one.
 pub fn store_servers() -> &'static [StoreServer] {
     STORES.get_or_init(|| {
         let mariadbd = find_program(&["mariadbd", "mysqld"]).expect("no MariaDB server found");
@@ -186,7 +203,7 @@ pub fn store_servers() -> &'static [StoreServer] {
         assert!(ok, "mariadb-install-db failed for the store servers");
         let _ = std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o755));
         let mut started = Vec::new();
-        for i in 0..2 {
+        for i in 0..3 {
             let data = dir.join(format!("data{i}"));
             let st = Command::new("cp").arg("-a").arg(&template).arg(&data).status().unwrap();
             assert!(st.success(), "copy the template data directory");
@@ -215,7 +232,11 @@ pub fn store_servers() -> &'static [StoreServer] {
                 .stderr(Stdio::null())
                 .spawn()
                 .expect("start a store mariadbd");
-            started.push(StoreServer { port, socket: sock });
+            started.push(StoreServer {
+                port,
+                socket: sock,
+                pid_file: PathBuf::from(format!("{}.pid", data.display())),
+            });
         }
         let _ = std::fs::remove_dir_all(&template);
         for s in &started {
