@@ -372,6 +372,25 @@ fn a_store_that_is_down_fails_its_users_only_and_duplicates_are_reported() {
         ),
         vec!["alice"]
     );
+    // The control database itself unreachable: a clear error, exit 111; the
+    // users of a non-distributed domain are not affected.
+    env.run("vadddomain", &["local.org", "Pm@ss-2024"]).ok();
+    let env = env.env("CNTRL_HOST", &format!("127.0.0.1:indimail:x:{dead}"));
+    let r = env.run("vuserinfo", &["zed@example.com"]);
+    assert_eq!(r.code, 111, "{r:?}");
+    assert!(
+        r.stderr.contains(&format!(
+            "open_central_db: mysql_real_connect: 127.0.0.1 user indimail, port {dead}"
+        )),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        env.run("vuserinfo", &["-n", "postmaster@local.org"])
+            .ok()
+            .trim(),
+        "name          : postmaster@local.org"
+    );
 }
 
 #[test]
