@@ -339,11 +339,7 @@ fn edit(ctx: &mut Ctx, cfg: &crate::config::Config, path: &std::path::Path) -> A
             .map_err(|e| AppletError::new(111, format!("dbinfo: {}: {e}", copy.display())))?;
         let edited = cluster::mcdinfo::parse(&text, &path.display().to_string())
             .map_err(|e| AppletError::new(1, e))?;
-        {
-            let _l = cluster::lock(path)?;
-            cluster::write_file(cfg, path, &edited, crate::db::now())?;
-        }
-        cluster::load_at(cfg, path)?;
+        cluster::replace_all(cfg, path, &edited)?;
         Ok(0)
     })();
     let _ = std::fs::remove_file(&copy);

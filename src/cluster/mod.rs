@@ -711,3 +711,15 @@ pub fn host_route(
         .unwrap_or_else(default_route_port);
     Ok(Some(Some(format!("{domain}:{ip}:{port}"))))
 }
+
+/// Install `records` as the whole record set of the mcdinfo file at `path`:
+/// file and (when there is a master) table, same time stamp, under the lock.
+pub fn replace_all(cfg: &Config, path: &Path, records: &[DbInfo]) -> ClusterResult<()> {
+    let _l = lock(path)?;
+    let now = crate::db::now();
+    write_file(cfg, path, records, now)?;
+    if let Some(mut m) = open_master(cfg)? {
+        sql::dbinfo_replace_all(&mut m, &path.display().to_string(), records, now)?;
+    }
+    Ok(())
+}

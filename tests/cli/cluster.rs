@@ -1068,3 +1068,33 @@ fn a_mail_store_server_that_stops_fails_only_its_users() {
         format!("gus@example.com: SMTPROUTE is example.com:{IP_DOWN}:25\n")
     );
 }
+
+#[test]
+fn dbinfo_e_installs_an_edited_copy_only_when_it_parses() {
+    let env = cluster_env();
+    let path = env.controldir().join("mcdinfo");
+    let env = env.env("EDITOR", "sed -i s/ssh-1.5-/n3w-pass/");
+    let r = env.run_stdin("dbinfo", &["-e"], "\n");
+    assert_eq!(
+        r.ok(),
+        format!("Loaded 2 entries in file {}\nPress ENTER to continueEditor is sed -i s/ssh-1.5-/n3w-pass/\n", path.display())
+    );
+    assert_eq!(
+        env.rows("SELECT DISTINCT passwd FROM dbinfo"),
+        vec!["n3w-pass"]
+    );
+    assert!(env
+        .read("etc/control/mcdinfo")
+        .contains("pass     n3w-pass\n"));
+    // An edit that breaks the file changes nothing.
+    let before = env.read("etc/control/mcdinfo");
+    let env = env.env("EDITOR", "sed -i s/^port.*/port/");
+    let r = env.run_stdin("dbinfo", &["-e"], "\n");
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(r.stderr.contains("has no value[port]"), "{}", r.stderr);
+    assert_eq!(env.read("etc/control/mcdinfo"), before);
+    assert_eq!(
+        env.rows("SELECT DISTINCT passwd FROM dbinfo"),
+        vec!["n3w-pass"]
+    );
+}
