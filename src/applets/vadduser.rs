@@ -261,7 +261,7 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
         inactive: p.has("i"),
     };
     user::add(&cfg, db, &dom, &nu)?;
-    crate::cluster::register_new_user(&mut target, &user, &real)?;
+    crate::cluster::register_new_user(db, target.cntrl.as_mut(), &user, &real)?;
     drop(target);
     if random_len.is_some() && p.operands.get(1).is_none() {
         ctx.out.line(&format!("Password is {password}"));

@@ -596,27 +596,28 @@ pub fn new_user_target(
 /// first wins and our row is removed again; with the master unreachable the
 /// row keeps the ADD flag for `hostsync`.
 pub fn register_new_user(
-    target: &mut NewUserTarget,
+    db: &mut Db,
+    cntrl: Option<&mut (Db, String)>,
     user: &str,
     domain: &str,
 ) -> ClusterResult<()> {
-    let Some((master, host)) = target.cntrl.as_mut() else {
+    let Some((master, host)) = cntrl else {
         return Ok(());
     };
-    let passwd = users::get(&mut target.db, user, domain)?
+    let passwd = users::get(db, user, domain)?
         .map(|(r, _)| r.passwd)
         .unwrap_or_default();
     match sql::hostcntrl_insert(master, user, domain, &passwd, host) {
         Ok(true) => Ok(()),
         Ok(false) => {
-            users::delete(&mut target.db, user, domain)?;
+            users::delete(db, user, domain)?;
             Err(ClusterError::Other(
                 111,
                 format!("iadduser: username {user}@{domain} exists"),
             ))
         }
         Err(e) => {
-            users::set_uid_flag(&mut target.db, user, domain, 2)?;
+            users::set_uid_flag(db, user, domain, 2)?;
             Err(ClusterError::Other(
                 111,
                 format!("iadduser: {user}@{domain} added, but hostcntrl was not updated ({e}); run hostsync -d {domain}"),

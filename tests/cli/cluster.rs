@@ -763,6 +763,38 @@ fn clustered_domains_are_added_and_removed_with_their_records() {
         ),
         vec!["Eve E\t5000000"]
     );
+    // A group account on a chosen store; its members are kept there.
+    env.run(
+        "vgroup",
+        &[
+            "-a",
+            "-M",
+            IP_B,
+            "-c",
+            "Sales",
+            "sales@example.com",
+            "Grp#pw-1",
+        ],
+    )
+    .ok();
+    env.run("vgroup", &["-i", "eve@example.com", "sales@example.com"])
+        .ok();
+    assert_eq!(
+        store_rows(
+            1,
+            &env,
+            "SELECT valias_line FROM valias WHERE alias='sales'"
+        ),
+        vec!["&eve@example.com"]
+    );
+    assert_eq!(
+        env.rows("SELECT host FROM hostcntrl WHERE pw_name='sales'"),
+        vec!["hostb"]
+    );
+    assert_eq!(
+        env.run("vgroup", &["--list", "sales@example.com"]).ok(),
+        "&eve@example.com\n"
+    );
 }
 
 #[test]
