@@ -748,6 +748,7 @@ fn clustered_domains_are_added_and_removed_with_their_records() {
         .is_empty());
     assert_eq!(env.rows("SELECT COUNT(*) FROM dbinfo"), vec!["2"]);
 
+    env.run("vadddomain", &["local.org", "Pm@ss-2024"]).ok();
     // The other per-user commands reach the user's store too.
     env.run("vadduser", &["-M", IP_B, "eve@example.com", "Secret-1"])
         .ok();
@@ -794,6 +795,29 @@ fn clustered_domains_are_added_and_removed_with_their_records() {
     assert_eq!(
         env.run("vgroup", &["--list", "sales@example.com"]).ok(),
         "&eve@example.com\n"
+    );
+    // A rename stays on the user's store and moves its hostcntrl row.
+    env.run("vrenameuser", &["eve@example.com", "eva@example.com"])
+        .ok();
+    assert_eq!(
+        store_rows(
+            1,
+            &env,
+            "SELECT pw_name FROM indimail WHERE pw_name IN ('eve','eva')"
+        ),
+        vec!["eva"]
+    );
+    assert_eq!(
+        env.rows("SELECT pw_name, host FROM hostcntrl WHERE pw_name IN ('eve','eva')"),
+        vec!["eva\thostb"]
+    );
+    let r = env.run("vrenameuser", &["eva@example.com", "eva@local.org"]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(
+        r.stderr
+            .contains("renaming across domains is not supported for distributed domains"),
+        "{}",
+        r.stderr
     );
 }
 
