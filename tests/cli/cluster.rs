@@ -447,6 +447,29 @@ fn mcdinfo_and_dbinfo_stay_in_step() {
         env.rows("SELECT server FROM dbinfo WHERE domain='other.org'"),
         vec!["db3.example"]
     );
+    // The block format, with a live connection to the store.
+    let r = env.run("dbinfo", &["-s", "-d", "example.com", "-m", IP_A]);
+    let out = r.ok();
+    assert!(
+        out.starts_with("MySQL Client Version: indimail-rs "),
+        "{out}"
+    );
+    assert!(
+        out.contains("domain         example.com - Distributed\nsqlserver[000] 127.0.0.1\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "mda host       {IP_A}\nMySQL Status   connected\n"
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains("server version ")
+            && out.ends_with("Use SSL        No\n--------------------------\n"),
+        "{out}"
+    );
+    assert_eq!(env.run("dbinfo", &["-s", "-d", "nosuch.org"]).code, 1);
     // The synthetic local record of a local domain is shown, never written.
     env.run("vadddomain", &["local.org", "Pm@ss-2024"]).ok();
     let r = env.run("dbinfo", &["-s", "-l"]);
