@@ -155,6 +155,11 @@ pub fn store_spec(r: &DbInfo) -> ConnSpec {
     );
     let mut spec = ConnSpec::parse(&raw);
     spec.database = r.database.clone();
+    spec.connect_timeout = std::time::Duration::from_secs(
+        env_nonempty("STORE_CONNECT_TIMEOUT")
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(10),
+    );
     spec
 }
 

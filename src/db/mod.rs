@@ -107,6 +107,9 @@ pub struct ConnSpec {
     pub database: String,
     /// Which connection this is (names the environment defaults and the error prefix).
     pub role: Role,
+    /// How long a TCP connect may take (120 s; mail stores of a cluster use less,
+    /// so one unreachable store does not hold up lookups of the others' users).
+    pub connect_timeout: Duration,
 }
 
 /// The three connections of a clustered site (domains.md §2.1).
@@ -196,6 +199,7 @@ impl ConnSpec {
             ssl,
             database: env_or(role.env("MYSQL_DATABASE", "CNTRL_DATABASE"), "indimail"),
             role,
+            connect_timeout: Duration::from_secs(120),
         }
     }
 
@@ -231,7 +235,7 @@ impl ConnSpec {
             .prefer_socket(false)
             // Known in advance, so the client does not ask the server for it (one round trip less).
             .max_allowed_packet(Some(16 * 1024 * 1024))
-            .tcp_connect_timeout(Some(Duration::from_secs(120)))
+            .tcp_connect_timeout(Some(self.connect_timeout))
             .read_timeout(Some(Duration::from_secs(20)))
             .write_timeout(Some(Duration::from_secs(20)));
         if with_db {
