@@ -15,6 +15,7 @@ Layers, from the bottom up (nothing below depends on what is above it):
 * [`queue`] — qmail's multiple queues: layout, `defaultqueue` envdirs, message listing.
 * [`db`] — the MySQL access layer: connection, on-demand schema, typed queries.
 * [`address`], [`domain`] — address rules, domain lookup and per-domain settings.
+* [`cluster`] — clustered sites: control/master connections, mcdinfo ↔ dbinfo, which mail store holds a user.
 * [`ops`] — operations shared by several commands (add/delete a user ...),
   each all-or-nothing across database and file system.
 * [`inquery`], [`inlookup`] — the lookup service: wire format, client, server.
@@ -27,6 +28,7 @@ pub mod address;
 pub mod applets;
 pub mod assign;
 pub mod cli;
+pub mod cluster;
 pub mod config;
 pub mod control;
 pub mod db;

@@ -11,6 +11,9 @@ use crate::cli::getopt::{self, OptSpec, Parsed};
 use crate::cli::{AppletError, AppletResult, Out};
 use crate::config::Config;
 
+pub mod dbinfo;
+pub mod hostcntrl;
+pub mod hostsync;
 pub mod indiversion;
 pub mod inlookup;
 pub mod inquerytest;
@@ -47,7 +50,10 @@ pub mod vdeldomain;
 pub mod vdeloldusers;
 pub mod vdeluser;
 pub mod vdominfo;
+pub mod vfstab;
 pub mod vgroup;
+pub mod vhostid;
+pub mod vipmap;
 pub mod vlimit;
 pub mod vmoddomain;
 pub mod vmoduser;
@@ -56,7 +62,9 @@ pub mod vmoveuserdir;
 pub mod vpasswd;
 pub mod vrenamedomain;
 pub mod vrenameuser;
+pub mod vreorg;
 pub mod vsetuserquota;
+pub mod vsmtp;
 pub mod vuserinfo;
 
 /// What an applet needs at run time.
@@ -132,6 +140,9 @@ pub static TABLE: &[Applet] = &[
     rfc822headerok::APPLET,
     rfc822print::APPLET,
     rfc822received::APPLET,
+    dbinfo::APPLET,
+    hostcntrl::APPLET,
+    hostsync::APPLET,
     indiversion::APPLET,
     inlookup::APPLET,
     inquerytest::APPLET,
@@ -156,7 +167,10 @@ pub static TABLE: &[Applet] = &[
     vdeloldusers::APPLET,
     vdeluser::APPLET,
     vdominfo::APPLET,
+    vfstab::APPLET,
     vgroup::APPLET,
+    vhostid::APPLET,
+    vipmap::APPLET,
     vlimit::APPLET,
     vmoddomain::APPLET,
     vmoduser::APPLET,
@@ -165,7 +179,9 @@ pub static TABLE: &[Applet] = &[
     vpasswd::APPLET,
     vrenamedomain::APPLET,
     vrenameuser::APPLET,
+    vreorg::APPLET,
     vsetuserquota::APPLET,
+    vsmtp::APPLET,
     vuserinfo::APPLET,
 ];
 

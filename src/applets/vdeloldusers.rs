@@ -141,23 +141,7 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
         fail!(1, "vdeloldusers: {dname}: No such domain");
     }
     // One instance at a time (the original's /tmp/vdeloldusers.PID).
-    let dir = std::env::var("TMPDIR")
-        .ok()
-        .filter(|d| !d.is_empty())
-        .unwrap_or_else(|| "/tmp".into());
-    let lock_path = std::path::Path::new(&dir).join("vdeloldusers.PID");
-    let lock = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)
-        .map_err(|e| AppletError::new(1, format!("vdeloldusers: {}: {e}", lock_path.display())))?;
-    if !sys::try_flock_exclusive(&lock)
-        .map_err(|e| AppletError::new(1, format!("vdeloldusers: {}: {e}", lock_path.display())))?
-    {
-        fail!(1, "vdeloldusers is already running");
-    }
-    let _ = std::fs::write(&lock_path, format!("{}\n", std::process::id()));
+    let (lock, lock_path) = crate::cli::single_instance("vdeloldusers")?;
     sys::stop_on_sigusr1();
 
     let result = Db::open(&cfg)

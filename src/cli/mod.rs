@@ -171,3 +171,27 @@ pub fn obtain_password(
     }
     Ok(first)
 }
+
+/// One instance of `prog` at a time (the original's `/tmp/<prog>.PID`): an
+/// flock on `$TMPDIR/<prog>.PID` (else `/tmp`), held while the returned file
+/// is open, so a stale file left by a crash does not block. Returns the file
+/// and its path (removed by the caller when done, as the original does).
+pub fn single_instance(prog: &str) -> Result<(std::fs::File, std::path::PathBuf), AppletError> {
+    let dir = std::env::var("TMPDIR")
+        .ok()
+        .filter(|d| !d.is_empty())
+        .unwrap_or_else(|| "/tmp".into());
+    let lock_path = std::path::Path::new(&dir).join(format!("{prog}.PID"));
+    let fail = |e: io::Error| AppletError::new(1, format!("{prog}: {}: {e}", lock_path.display()));
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(fail)?;
+    if !crate::sys::try_flock_exclusive(&lock).map_err(fail)? {
+        return Err(AppletError::new(1, format!("{prog} is already running")));
+    }
+    let _ = std::fs::write(&lock_path, format!("{}\n", std::process::id()));
+    Ok((lock, lock_path))
+}

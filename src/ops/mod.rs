@@ -17,6 +17,7 @@ pub mod moduser;
 pub mod moveuser;
 pub mod oldusers;
 pub mod renamedomain;
+pub mod reorg;
 pub mod showctl;
 pub mod user;
 pub mod userinfo;

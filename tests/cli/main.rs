@@ -4,6 +4,7 @@
 
 mod bulk;
 mod bulletin;
+mod cluster;
 mod common;
 mod config;
 mod docs;
