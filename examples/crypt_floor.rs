@@ -1,14 +1,15 @@
 //! The crypt floor: how many password hashes per second this machine makes
 //! with our crate, on one core and on every core (used by benches/bulk.sh).
 //!
-//! `crypt_floor [SECONDS] [METHOD]` prints `per_core=<h/s> all_cores=<h/s> cores=<n>`;
+//! `crypt_floor [SECONDS] [METHOD] [system]` prints `per_core=<h/s> all_cores=<h/s> cores=<n>`
+//! (with `system`: the system's crypt(3), libxcrypt, which the original tools use);
 //! `crypt_floor --hash PASSWORD [METHOD]` prints one hash.
 
 use std::time::{Duration, Instant};
 
-use indimail::passwd::{hash_password, HashMethod};
+use indimail::passwd::{hash_password, make_salt, system_crypt, HashMethod};
 
-fn rate(threads: usize, secs: f64, method: HashMethod) -> f64 {
+fn rate(threads: usize, secs: f64, method: HashMethod, system: bool) -> f64 {
     let deadline = Duration::from_secs_f64(secs);
     let start = Instant::now();
     let total: u64 = std::thread::scope(|s| {
@@ -17,7 +18,12 @@ fn rate(threads: usize, secs: f64, method: HashMethod) -> f64 {
                 s.spawn(move || {
                     let mut n = 0u64;
                     while start.elapsed() < deadline {
-                        hash_password(format!("Password-{t}-{n}").as_bytes(), method).unwrap();
+                        let pw = format!("Password-{t}-{n}");
+                        if system {
+                            system_crypt(pw.as_bytes(), &make_salt(method)).unwrap();
+                        } else {
+                            hash_password(pw.as_bytes(), method).unwrap();
+                        }
                         n += 1;
                     }
                     n
@@ -45,7 +51,8 @@ fn main() {
     let cores = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1);
-    let one = rate(1, secs, method(1));
-    let all = rate(cores, secs, method(1));
+    let system = args.get(2).map(String::as_str) == Some("system");
+    let one = rate(1, secs, method(1), system);
+    let all = rate(cores, secs, method(1), system);
     println!("per_core={one:.0} all_cores={all:.0} cores={cores}");
 }

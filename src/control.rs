@@ -13,7 +13,8 @@
 //!
 //! Every rewrite goes to a uniquely named temp file in the same directory, is
 //! fsynced, then renamed over the target; a failure at any point leaves the target
-//! untouched and removes the temp file.
+//! untouched and removes the temp file. Adding a line to a file without a `.`
+//! terminator appends it in place instead (one write, synced, cut back on failure).
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
@@ -273,9 +274,14 @@ pub fn write_atomic(
 
 /// Split into lines without their `\n`; a final unterminated line is included.
 pub(crate) fn split_lines(data: &[u8]) -> Vec<&[u8]> {
-    let mut v: Vec<&[u8]> = data.split(|&b| b == b'\n').collect();
-    if data.is_empty() || data.ends_with(b"\n") {
-        v.pop();
+    let mut v: Vec<&[u8]> = Vec::with_capacity(memchr::memchr_iter(b'\n', data).count() + 1);
+    let mut start = 0;
+    for end in memchr::memchr_iter(b'\n', data) {
+        v.push(&data[start..end]);
+        start = end + 1;
+    }
+    if start < data.len() {
+        v.push(&data[start..]);
     }
     v
 }
@@ -289,11 +295,6 @@ fn join_lines<'a>(lines: impl IntoIterator<Item = &'a [u8]>) -> Vec<u8> {
     out
 }
 
-fn strip_comment(line: &[u8]) -> String {
-    let cut = line.iter().position(|&b| b == b'#').unwrap_or(line.len());
-    String::from_utf8_lossy(&line[..cut]).trim().to_string()
-}
-
 /// Strip comments (`#` to end of line) and surrounding white space; skip blank lines.
 /// Err(NotFound) if the file does not exist.
 pub fn read_lines(path: &Path) -> io::Result<Vec<String>> {
@@ -304,11 +305,34 @@ pub fn read_lines(path: &Path) -> io::Result<Vec<String>> {
 /// The meaningful lines of control-file text: comments (`#` to end of line)
 /// and surrounding white space removed, blank lines skipped.
 pub fn parse_lines(data: &[u8]) -> Vec<String> {
-    split_lines(data)
-        .into_iter()
-        .map(strip_comment)
-        .filter(|l| !l.is_empty())
-        .collect()
+    let mut out = Vec::new();
+    for_each_line(data, |l| out.push(l.to_string()));
+    out
+}
+
+/// Call `f` with each meaningful line of control-file text (as [`parse_lines`]
+/// gives them) without allocating per line: files such as `morercpthosts` are read
+/// whole on every domain add.
+pub fn for_each_line(data: &[u8], mut f: impl FnMut(&str)) {
+    for line in split_lines(data) {
+        let cut = memchr::memchr(b'#', line).unwrap_or(line.len());
+        let line = &line[..cut];
+        match std::str::from_utf8(line) {
+            Ok(s) => {
+                let s = s.trim();
+                if !s.is_empty() {
+                    f(s);
+                }
+            }
+            Err(_) => {
+                let s = String::from_utf8_lossy(line);
+                let s = s.trim();
+                if !s.is_empty() {
+                    f(s);
+                }
+            }
+        }
+    }
 }
 
 /// First line without its trailing newline (an empty file gives `Some("")`);
@@ -370,6 +394,10 @@ fn read_optional(path: &Path) -> io::Result<Option<Vec<u8>>> {
 /// As in the original update_file, a `.` terminator line (users/assign style) is kept
 /// last. Locked and atomic; an existing file keeps its owner and mode, a new one gets
 /// `mode` and `owner` (if Some). Returns true if the file changed.
+///
+/// A file without a `.` line is extended in place (see [`append_line`]) instead of
+/// being rewritten: `rcpthosts`, `morercpthosts` and `virtualdomains` grow by a line per
+/// domain, and rewriting and fsyncing them whole made every add slower than the last.
 pub fn add_line(path: &Path, line: &str, mode: u32, owner: Option<(u32, u32)>) -> io::Result<bool> {
     check_line(path, line)?;
     let _lock = lock(path)?;
@@ -381,17 +409,50 @@ pub fn add_line(path: &Path, line: &str, mode: u32, owner: Option<(u32, u32)>) -
                 return Ok(false);
             }
             let has_dot = lines.contains(&&b"."[..]);
+            if !has_dot {
+                append_line(path, &data, line)?;
+                return Ok(true);
+            }
             let mut out: Vec<&[u8]> = lines.into_iter().filter(|l| *l != b".").collect();
             out.push(line.as_bytes());
-            if has_dot {
-                out.push(b".");
-            }
+            out.push(b".");
             let (m, o) = file_attrs(path)?.unwrap_or((mode, (0, 0)));
             (join_lines(out), m, Some(o))
         }
     };
     write_atomic(path, &contents, mode, owner)?;
     Ok(true)
+}
+
+/// Append `line` to the file whose current contents are `old` (caller holds the
+/// lock). One `write` at the end of the file: readers see the old file or the whole
+/// new line, since the kernel moves the end of file only after the bytes are in
+/// place. Synced before returning; on any failure the file is cut back to its old
+/// length, so it is left exactly as it was.
+fn append_line(path: &Path, old: &[u8], line: &str) -> io::Result<()> {
+    let mut add = Vec::with_capacity(line.len() + 2);
+    if !old.is_empty() && !old.ends_with(b"\n") {
+        add.push(b'\n');
+    }
+    add.extend_from_slice(line.as_bytes());
+    add.push(b'\n');
+    let mut file = OpenOptions::new()
+        .append(true)
+        .open(path)
+        .map_err(|e| err_at("open", path, e))?;
+    let written = file.write_all(&add).and_then(|()| {
+        #[cfg(test)]
+        if fault::should_fail(path) {
+            return Err(io::Error::other("injected failure"));
+        }
+        file.sync_data()
+    });
+    if let Err(e) = written {
+        let _ = file.set_len(old.len() as u64);
+        let _ = file.sync_data();
+        return Err(err_at("append", path, e));
+    }
+    Ok(())
 }
 
 /// Remove every line equal to `line` (exact). Locked and atomic, keeping owner and

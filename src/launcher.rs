@@ -85,6 +85,8 @@ fn launcher(args: &[OsString]) -> i32 {
             0
         }
         Some("install-links") => install_links(&args[1..]),
+        // plugtest's child process, which loads the plugins (see plugin::run).
+        Some("--plugtest-child") => crate::plugin::child_main(),
         Some("--generate") => match args.get(1) {
             Some(dir) => match crate::docgen::generate(Path::new(dir)) {
                 Ok(n) => {

@@ -12,9 +12,11 @@ Layers, from the bottom up (nothing below depends on what is above it):
 * [`cksum`] — the POSIX cksum CRC (`crc`).
 * [`mailstore`] — home-directory hashing, Maildirs, Maildir++ quota.
 * [`rfc822`] — a streaming message/header model (fields, unfolding, addresses, dates) for the `822*` tools.
+* [`plugin`] — qmail-smtpd SMTP plugins: discovery and running their hooks in a child process.
 * [`queue`] — qmail's multiple queues: layout, `defaultqueue` envdirs, message listing.
 * [`db`] — the MySQL access layer: connection, on-demand schema, typed queries.
 * [`address`], [`domain`] — address rules, domain lookup and per-domain settings.
+* [`cluster`] — clustered sites: control/master connections, mcdinfo ↔ dbinfo, which mail store holds a user.
 * [`ops`] — operations shared by several commands (add/delete a user ...),
   each all-or-nothing across database and file system.
 * [`inquery`], [`inlookup`] — the lookup service: wire format, client, server.
@@ -28,6 +30,7 @@ pub mod applets;
 pub mod assign;
 pub mod cksum;
 pub mod cli;
+pub mod cluster;
 pub mod config;
 pub mod control;
 pub mod db;
@@ -40,6 +43,7 @@ pub mod launcher;
 pub mod mailstore;
 pub mod ops;
 pub mod passwd;
+pub mod plugin;
 pub mod queue;
 pub mod rfc822;
 pub mod sys;

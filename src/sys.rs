@@ -420,6 +420,223 @@ pub fn with_fd<T>(fd: std::os::unix::io::RawFd, f: impl FnOnce(&mut std::fs::Fil
     f(&mut file)
 }
 
+/// `dup(fd)`: a new descriptor for the same open file, owned by the returned `File`.
+pub fn dup(fd: std::os::unix::io::RawFd) -> io::Result<std::fs::File> {
+    use std::os::unix::io::FromRawFd;
+    // SAFETY: dup has no memory-safety preconditions; a bad fd gives EBADF.
+    let new = unsafe { libc::dup(fd) };
+    if new < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: `new` is a fresh descriptor that nothing else owns.
+    Ok(unsafe { std::fs::File::from_raw_fd(new) })
+}
+
+/// `dup2(from, to)`: make descriptor `to` refer to what `from` refers to.
+pub fn dup2(from: std::os::unix::io::RawFd, to: std::os::unix::io::RawFd) -> io::Result<()> {
+    // SAFETY: dup2 has no memory-safety preconditions; `to` is closed and reused
+    // atomically; std's handles for fds 0-2 stay valid (they name the fd, not the file).
+    if unsafe { libc::dup2(from, to) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// qmail-smtpd SMTP plugins: the C ABI (mta-tools spec 1.1) and dlopen.
+
+/// `int mail_func(const char *remoteip, const char *from, char **mesg)`
+pub type PluginMailFn = unsafe extern "C" fn(
+    *const libc::c_char,
+    *const libc::c_char,
+    *mut *mut libc::c_char,
+) -> libc::c_int;
+/// `int rcpt_func(const char *remoteip, const char *from, const char *rcpt, char **mesg)`
+pub type PluginRcptFn = unsafe extern "C" fn(
+    *const libc::c_char,
+    *const libc::c_char,
+    *const libc::c_char,
+    *mut *mut libc::c_char,
+) -> libc::c_int;
+/// `int data_func(const char *local, const char *remoteip, const char *remotehost,
+/// const char *remoteinfo, char **mesg)`
+pub type PluginDataFn = unsafe extern "C" fn(
+    *const libc::c_char,
+    *const libc::c_char,
+    *const libc::c_char,
+    *const libc::c_char,
+    *mut *mut libc::c_char,
+) -> libc::c_int;
+
+/// The C `PLUGIN` struct: three function pointers, any of them NULL.
+#[repr(C)]
+pub struct PluginTable {
+    pub mail_func: Option<PluginMailFn>,
+    pub rcpt_func: Option<PluginRcptFn>,
+    pub data_func: Option<PluginDataFn>,
+}
+
+/// Why a plugin could not be loaded (the texts follow plugtest's messages).
+#[derive(Debug)]
+pub enum PluginLoadError {
+    /// dlopen failed: dlerror's text.
+    Open(String),
+    /// dlsym failed: dlerror's text.
+    Symbol(String),
+    /// The entry point returned NULL.
+    InitFailed,
+}
+
+/// What a hook answered: its return value and `*mesg` (None when left NULL).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HookAnswer {
+    pub rc: i32,
+    pub mesg: Option<Vec<u8>>,
+}
+
+/// A loaded plugin: the library stays open as long as this lives.
+pub struct LoadedPlugin {
+    table: *const PluginTable,
+    _lib: libloading::os::unix::Library,
+}
+
+fn c_ptr(s: Option<&CStr>) -> *const libc::c_char {
+    s.map_or(std::ptr::null(), |s| s.as_ptr())
+}
+
+fn take_mesg(mesg: *mut libc::c_char) -> Option<Vec<u8>> {
+    if mesg.is_null() {
+        return None;
+    }
+    // SAFETY: the ABI says a non-NULL `*mesg` is a NUL-terminated string owned by the
+    // plugin and valid after the hook returns; we copy it and never free it.
+    Some(unsafe { CStr::from_ptr(mesg) }.to_bytes().to_vec())
+}
+
+impl LoadedPlugin {
+    /// dlopen `path` (RTLD_NOW|RTLD_GLOBAL, as plugtest), look up `symbol` and call it.
+    ///
+    /// Loading a shared object runs its constructors and the entry point runs plugin
+    /// code: nothing here can make a misbehaving plugin safe. Callers run plugins in a
+    /// child process (see `plugin::run`) so that a crash cannot take the caller down.
+    pub fn load(path: &Path, symbol: &str) -> Result<LoadedPlugin, PluginLoadError> {
+        use libloading::os::unix::{Library, RTLD_GLOBAL, RTLD_NOW};
+        // SAFETY: dlopen of a file the administrator named as an SMTP plugin; its
+        // initialisers are trusted to the same degree qmail-smtpd trusts them, and
+        // the process doing it is a disposable child (see above).
+        let lib = unsafe { Library::open(Some(path), RTLD_NOW | RTLD_GLOBAL) }
+            .map_err(|e| PluginLoadError::Open(e.to_string()))?;
+        let mut name = symbol.as_bytes().to_vec();
+        name.push(0);
+        // SAFETY: the symbol is declared with the ABI's entry-point type
+        // `PLUGIN *(*)(void)`; the library outlives the call (it is kept in `self`).
+        let table = unsafe {
+            let init = lib
+                .get::<unsafe extern "C" fn() -> *const PluginTable>(&name)
+                .map_err(|e| PluginLoadError::Symbol(e.to_string()))?;
+            init()
+        };
+        if table.is_null() {
+            return Err(PluginLoadError::InitFailed);
+        }
+        Ok(LoadedPlugin { table, _lib: lib })
+    }
+
+    fn table(&self) -> &PluginTable {
+        // SAFETY: non-NULL (checked in load); the ABI says it points to a PLUGIN that
+        // lives as long as the library, which `self` keeps open.
+        unsafe { &*self.table }
+    }
+
+    pub fn has_mail(&self) -> bool {
+        self.table().mail_func.is_some()
+    }
+    pub fn has_rcpt(&self) -> bool {
+        self.table().rcpt_func.is_some()
+    }
+    pub fn has_data(&self) -> bool {
+        self.table().data_func.is_some()
+    }
+
+    /// `mail_func(remoteip, from, &mesg)`; None when the slot is NULL.
+    pub fn mail(&self, remoteip: &CStr, from: &CStr) -> Option<HookAnswer> {
+        let f = self.table().mail_func?;
+        let mut mesg: *mut libc::c_char = std::ptr::null_mut();
+        // SAFETY: the arguments are valid NUL-terminated strings for the call and
+        // `mesg` a valid out-pointer (pre-set to NULL), as the ABI requires.
+        let rc = unsafe { f(remoteip.as_ptr(), from.as_ptr(), &mut mesg) };
+        Some(HookAnswer {
+            rc,
+            mesg: take_mesg(mesg),
+        })
+    }
+
+    /// `rcpt_func(remoteip, from, rcpt, &mesg)`; None when the slot is NULL.
+    pub fn rcpt(&self, remoteip: &CStr, from: &CStr, rcpt: &CStr) -> Option<HookAnswer> {
+        let f = self.table().rcpt_func?;
+        let mut mesg: *mut libc::c_char = std::ptr::null_mut();
+        // SAFETY: as in `mail`.
+        let rc = unsafe { f(remoteip.as_ptr(), from.as_ptr(), rcpt.as_ptr(), &mut mesg) };
+        Some(HookAnswer {
+            rc,
+            mesg: take_mesg(mesg),
+        })
+    }
+
+    /// `data_func(local, remoteip, remotehost, remoteinfo, &mesg)` (any argument may
+    /// be NULL, as in qmail-smtpd); None when the slot is NULL.
+    pub fn data(&self, args: [Option<&CStr>; 4]) -> Option<HookAnswer> {
+        let f = self.table().data_func?;
+        let mut mesg: *mut libc::c_char = std::ptr::null_mut();
+        // SAFETY: as in `mail`; NULL arguments are allowed by the ABI for this hook.
+        let rc = unsafe {
+            f(
+                c_ptr(args[0]),
+                c_ptr(args[1]),
+                c_ptr(args[2]),
+                c_ptr(args[3]),
+                &mut mesg,
+            )
+        };
+        Some(HookAnswer {
+            rc,
+            mesg: take_mesg(mesg),
+        })
+    }
+}
+
+/// `access(path, R_OK)`: Ok when the caller may read `path`.
+pub fn access_readable(path: &Path) -> io::Result<()> {
+    let c = CString::new(path.as_os_str().as_bytes())
+        .map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
+    // SAFETY: `c` is a valid NUL-terminated string for the duration of the call.
+    if unsafe { libc::access(c.as_ptr(), libc::R_OK) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// The gid of group `name`, None if there is no such group (or the lookup failed).
+pub fn getgrnam_gid(name: &str) -> Option<u32> {
+    let cname = CString::new(name).ok()?;
+    // SAFETY: group is plain data; zeroed is a valid initial value.
+    let mut grp: libc::group = unsafe { std::mem::zeroed() };
+    let mut buf = vec![0 as libc::c_char; 16384];
+    let mut result: *mut libc::group = std::ptr::null_mut();
+    // SAFETY: every pointer is valid for the call and `buf.len()` is its true size;
+    // the strings getgrnam_r stores point into `buf`, which we do not read.
+    let rc = unsafe {
+        libc::getgrnam_r(
+            cname.as_ptr(),
+            &mut grp,
+            buf.as_mut_ptr(),
+            buf.len(),
+            &mut result,
+        )
+    };
+    (rc == 0 && !result.is_null()).then_some(grp.gr_gid)
+}
+
 /// The user name of `uid` (getpwuid(3)); `None` when there is none.
 pub fn user_name(uid: u32) -> Option<String> {
     let mut buf = vec![0u8; 16 * 1024];
@@ -490,27 +707,6 @@ pub fn stat_image(m: &std::fs::Metadata) -> Vec<u8> {
     // SAFETY: `st` is a live, fully initialised (zeroed then assigned) value of
     // `size` bytes; it is only read, as bytes, while borrowed.
     unsafe { std::slice::from_raw_parts(&st as *const libc::stat as *const u8, size) }.to_vec()
-}
-
-/// The gid of a group name (getgrnam(3)); `None` when there is no such group.
-pub fn group_id(name: &str) -> Option<u32> {
-    let cname = CString::new(name).ok()?;
-    let mut buf = vec![0u8; 64 * 1024];
-    // SAFETY: `group` is plain old data; zeroed is a valid initial value.
-    let mut grp: libc::group = unsafe { std::mem::zeroed() };
-    let mut result: *mut libc::group = std::ptr::null_mut();
-    // SAFETY: `cname` is NUL-terminated, `buf` is writable for its stated length,
-    // `grp`/`result` are live locals.
-    let rc = unsafe {
-        libc::getgrnam_r(
-            cname.as_ptr(),
-            &mut grp,
-            buf.as_mut_ptr() as *mut libc::c_char,
-            buf.len(),
-            &mut result,
-        )
-    };
-    (rc == 0 && !result.is_null()).then_some(grp.gr_gid)
 }
 
 /// Set the process umask; returns the previous one.

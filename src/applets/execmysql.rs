@@ -34,15 +34,16 @@ fn usage() -> AppletError {
     AppletError::new(1, USAGE)
 }
 
-/// The connection for `domain` on mail store `host`: a local server record
-/// (see [`crate::ops::serverinfo`]) with that domain and mdahost.
+/// The connection for `domain` on mail store `host`: its dbinfo record (the
+/// original's lookup; local domains have a synthetic local record).
 fn locate(cfg: &crate::config::Config, domain: &str, host: &str) -> Option<ConnSpec> {
-    let records = crate::ops::serverinfo::local_records(cfg).ok()?;
-    records
-        .iter()
-        .any(|r| r.domain == domain && r.mdahost == host)
-        .then(|| ConnSpec::local(cfg).ok())
-        .flatten()
+    let records = crate::cluster::load(cfg).ok()?;
+    let r = crate::cluster::store_for(&records, host, domain)?;
+    Some(if r.local {
+        ConnSpec::local(cfg).ok()?
+    } else {
+        crate::cluster::store_spec(&r)
+    })
 }
 
 fn print_sets(ctx: &mut Ctx, sets: &[adhoc::ResultSet], verbose: bool) {

@@ -46,7 +46,7 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
     let sql = format!("update low_priority {table} set {col}=\"{new}\" where {col}=\"{old}\"");
     let master = p.has("m");
     let spec: Option<ConnSpec> = if master {
-        ipchange::master_spec(&ctx.cfg)
+        crate::cluster::master_spec(&ctx.cfg).ok().flatten()
     } else {
         ConnSpec::local(&ctx.cfg).ok()
     };

@@ -13,11 +13,15 @@ use crate::config::Config;
 
 pub mod clearopensmtp;
 pub mod crc;
+pub mod dbinfo;
 pub mod execmysql;
+pub mod hostcntrl;
+pub mod hostsync;
 pub mod indiversion;
 pub mod inlookup;
 pub mod inquerytest;
 pub mod ipchange;
+pub mod plugtest;
 pub mod printdir;
 pub mod qmail_qread;
 pub mod qmail_showctl;
@@ -55,7 +59,10 @@ pub mod vdeldomain;
 pub mod vdeloldusers;
 pub mod vdeluser;
 pub mod vdominfo;
+pub mod vfstab;
 pub mod vgroup;
+pub mod vhostid;
+pub mod vipmap;
 pub mod vlimit;
 pub mod vmoddomain;
 pub mod vmoduser;
@@ -64,8 +71,10 @@ pub mod vmoveuserdir;
 pub mod vpasswd;
 pub mod vrenamedomain;
 pub mod vrenameuser;
+pub mod vreorg;
 pub mod vserverinfo;
 pub mod vsetuserquota;
+pub mod vsmtp;
 pub mod vuserinfo;
 
 /// What an applet needs at run time.
@@ -143,11 +152,15 @@ pub static TABLE: &[Applet] = &[
     rfc822received::APPLET,
     clearopensmtp::APPLET,
     crc::APPLET,
+    dbinfo::APPLET,
     execmysql::APPLET,
+    hostcntrl::APPLET,
+    hostsync::APPLET,
     indiversion::APPLET,
     inlookup::APPLET,
     inquerytest::APPLET,
     ipchange::APPLET,
+    plugtest::APPLET,
     printdir::APPLET,
     qmail_qread::APPLET,
     qmail_showctl::APPLET,
@@ -173,7 +186,10 @@ pub static TABLE: &[Applet] = &[
     vdeloldusers::APPLET,
     vdeluser::APPLET,
     vdominfo::APPLET,
+    vfstab::APPLET,
     vgroup::APPLET,
+    vhostid::APPLET,
+    vipmap::APPLET,
     vlimit::APPLET,
     vmoddomain::APPLET,
     vmoduser::APPLET,
@@ -182,8 +198,10 @@ pub static TABLE: &[Applet] = &[
     vpasswd::APPLET,
     vrenamedomain::APPLET,
     vrenameuser::APPLET,
+    vreorg::APPLET,
     vserverinfo::APPLET,
     vsetuserquota::APPLET,
+    vsmtp::APPLET,
     vuserinfo::APPLET,
 ];
 

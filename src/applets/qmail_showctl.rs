@@ -1,25 +1,45 @@
-//! qmail-showctl: show the mail system's configuration. Only the queue section (-q) so far.
+//! qmail-showctl: show the mail system's configuration, section by section.
 
-use std::fmt::Write as _;
-use std::path::Path;
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
 
-use super::{Applet, Ctx};
-use crate::cli::getopt::{self, OptSpec};
+use super::{parse_args, Applet, Ctx};
+use crate::cli::getopt::OptSpec;
 use crate::cli::{AppletError, AppletResult};
+use crate::config::Config;
+use crate::ops::showctl::{self, Fail};
 use crate::{fail, queue};
 
 const P: &str = "qmail-showctl";
 
+const USAGE: &str = "qmail-showctl: fatal: usage: qmail-showctl [-cCie]
+      options:
+        -v show version information for all entire indimail suite
+        -c show control file information
+        -C show concurrency limits for deliveries
+        -i show internal information
+        -q Display indimail-mta queues
+        -s Dump entire indimail-mta configuration
+        -e Display files that shouldn't be there
+        -E Display default env variables set
+        -a Do all of the above";
+
 const OPTIONS: &[OptSpec] = &[
-    OptSpec::flag('a', "everything (not yet supported)"),
-    OptSpec::flag('c', "control files (not yet supported)"),
-    OptSpec::flag('C', "concurrency (not yet supported)"),
-    OptSpec::flag('i', "internals (not yet supported)"),
+    OptSpec::flag('a', "every section below except -s"),
+    OptSpec::flag('c', "the control files and what each is set to"),
+    OptSpec::flag('C', "the concurrency limits for deliveries"),
+    OptSpec::flag(
+        'i',
+        "internals: directories, compiled-in constants, account ids",
+    ),
     OptSpec::flag('q', "the queue directories"),
-    OptSpec::flag('e', "unknown control files (not yet supported)"),
-    OptSpec::flag('E', "the environment (not yet supported)"),
-    OptSpec::flag('s', "svctool --dumpconfig (not yet supported)"),
-    OptSpec::flag('v', "version files (not yet supported)"),
+    OptSpec::flag(
+        'e',
+        "files in the control directory that nothing reads (on stderr)",
+    ),
+    OptSpec::flag('E', "the environment the mail programs get"),
+    OptSpec::flag('s', "run svctool --dumpconfig instead"),
+    OptSpec::flag('v', "the software version files (SYSCONFDIR/*-release)"),
 ];
 
 pub const APPLET: Applet = Applet {
@@ -27,83 +47,128 @@ pub const APPLET: Applet = Applet {
     section: 8,
     setuid: false,
     dir: "bin",
-    summary: "show the mail system's configuration (queue section)",
+    summary: "show the mail system's configuration",
     synopsis: "[-acCiqeEsv]",
     options: OPTIONS,
     run,
 };
 
-/// The `-q` section for queue base `base`.
-pub fn show_queues(base: &Path) -> String {
-    let mut o = String::from("--------------------- begin show queues ----------------------\n");
-    let _ = writeln!(o, "subdirectory split      : {}", queue::split());
-    let big = if queue::bigtodo() { "Yes" } else { "No" };
-    let _ = writeln!(o, "big todo / big intd     : {big}");
-    let _ = writeln!(o, "indimail-mta  queue base: {}\n", base.display());
-    let mut main = 0;
-    while base
-        .join(format!("queue{}/lock/sendmutex", main + 1))
-        .exists()
-    {
-        main += 1;
-        if main == 1 {
-            o += "main  queue directories\n";
-        }
-        let _ = writeln!(
-            o,
-            "queue {main:03} {}",
-            base.join(format!("queue{main}")).display()
-        );
+/// Variables kept when the environment is cleared: HOME (as the original) and
+/// the ones that relocate an installation (the original's compiled-in paths).
+const KEEP: &[&str] = &[
+    "HOME",
+    "SYSCONFDIR",
+    "CONTROLDIR",
+    "ASSIGNDIR",
+    "DOMAINDIR",
+    "INDIMAIL_PREFIX",
+];
+
+fn fatal(ctx: &mut Ctx, f: Fail) -> AppletResult {
+    if f.on_stdout {
+        ctx.out.put(&f.message);
+        Ok(111)
+    } else {
+        Err(AppletError::new(111, f.message))
     }
-    let mut extra = false;
-    for name in ["slowq", "nqueue", "qmta"] {
-        if base.join(name).join("lock/sendmutex").exists() {
-            if !extra {
-                if main > 0 {
-                    o.push('\n');
-                }
-                o += "extra queue directories\n";
-                extra = true;
-            }
-            let _ = writeln!(o, "{name:<6} {}", base.join(name).display());
-        }
-    }
-    o.push('\n');
-    o
 }
 
 fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
-    let p = match getopt::parse(OPTIONS, args) {
-        Ok(p) => p,
-        Err(e) => fail!(100, "{}\nusage: {P} [-acCiqeEsv]", e.message(P)),
-    };
-    for c in ["a", "c", "C", "i", "e", "E", "s", "v"] {
-        if p.has(c) {
-            fail!(100, "{P}: -{c} is not supported yet (only -q)");
+    let p = parse_args(&APPLET, args, || AppletError::new(100, USAGE))?;
+    if p.has("s") {
+        let svctool = ctx.cfg.sbin("svctool");
+        let e = std::process::Command::new(&svctool)
+            .arg0("svctool")
+            .arg("--dumpconfig")
+            .exec();
+        fail!(111, "{P}: fatal: execv: svctool: {e}");
+    }
+    let all = p.has("a");
+    let on = |c: &str| all || p.has(c);
+    let (control, concurrency, mut internals, mut queues, errors, env, version) = (
+        on("c"),
+        on("C"),
+        on("i"),
+        on("q"),
+        on("e"),
+        on("E"),
+        on("v"),
+    );
+    if !(control || concurrency || internals || queues || errors || env || version) {
+        queues = true;
+        internals = true;
+    }
+    if version {
+        match showctl::versions(&ctx.cfg.sysconfdir) {
+            Ok(s) => ctx.out.put(&s),
+            Err(f) => return fatal(ctx, f),
         }
     }
-    // As the original: the caller's environment is dropped (HOME kept; also
-    // SYSCONFDIR/CONTROLDIR, which locate a relocated installation), then the
-    // defaultqueue envdirs are loaded.
-    let keep = ["HOME", "SYSCONFDIR", "CONTROLDIR"];
     for (k, _) in std::env::vars_os() {
-        if !keep.iter().any(|x| k == *x) {
+        if !KEEP.iter().any(|x| k == *x) {
             std::env::remove_var(&k);
         }
     }
     for w in queue::preload_environment(P).map_err(|m| AppletError::new(111, m))? {
         eprintln!("{w}");
     }
-    let base = queue::queue_base().map_err(|e| {
-        AppletError::new(111, format!("{P}: fatal: unable to read queue_base: {e}"))
-    })?;
-    if let Err(e) = std::fs::read_dir(&base) {
-        fail!(
-            111,
-            "{P}: fatal: unable to switch to {}: {e}",
-            base.display()
-        );
+    let cfg = Config::from_env();
+    if env {
+        ctx.out.put(&showctl::environment());
     }
-    ctx.out.put(&show_queues(&base));
+    if internals {
+        let home = std::env::var_os("HOME").map(PathBuf::from);
+        if let Some(h) = &home {
+            if !h.is_dir() {
+                return fatal(ctx, Fail::chdir(h));
+            }
+        }
+        ctx.out.put(&showctl::internals(&cfg, home.as_deref()));
+    }
+    if queues {
+        let base = queue::queue_base().map_err(|e| {
+            AppletError::new(
+                111,
+                format!("{P}: fatal: Unable to read control file queue_base: {e}"),
+            )
+        })?;
+        if let Err(e) = std::fs::read_dir(&base) {
+            ctx.out.flush();
+            fail!(
+                111,
+                "{P}: fatal: unable to switch to {}: {e}",
+                base.display()
+            );
+        }
+        ctx.out.put(&showctl::queues(&base));
+    }
+    if !cfg.controldir.is_dir() {
+        return fatal(ctx, Fail::chdir(&cfg.controldir));
+    }
+    let entries = match showctl::control_entries(&cfg.controldir) {
+        Ok(e) => e,
+        Err(f) => return fatal(ctx, f),
+    };
+    if concurrency {
+        match showctl::concurrency(&cfg, &entries) {
+            Ok(s) => ctx.out.put(&s),
+            Err(f) => return fatal(ctx, f),
+        }
+    }
+    if control {
+        match showctl::control(&cfg) {
+            Ok(s) => ctx.out.put(&s),
+            Err(f) => return fatal(ctx, f),
+        }
+    }
+    if errors {
+        match showctl::unknown_files(&cfg, &entries) {
+            Ok(s) => {
+                ctx.out.flush();
+                eprint!("{s}");
+            }
+            Err(f) => return fatal(ctx, f),
+        }
+    }
     Ok(0)
 }

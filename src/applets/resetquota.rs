@@ -90,7 +90,7 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
         }
     }
     if let Some(g) = p.value("g") {
-        let Some(gid) = crate::sys::group_id(g) else {
+        let Some(gid) = crate::sys::getgrnam_gid(g) else {
             return Err(AppletError::new(
                 1,
                 format!("{g}: failed to get group info"),

@@ -50,7 +50,7 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
     else {
         fail!(1, "add_vacaton: {real}: domain does not exist");
     };
-    let mut db = Db::open(&cfg)?;
+    let mut db = crate::cluster::user_db(&cfg, &user, &real)?;
     let Some((row, _)) = users::get(&mut db, &user, &real)? else {
         fail!(1, "vmoduser: no such user {user}@{real}");
     };

@@ -133,14 +133,53 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
     if let Err((code, msg)) = domain::check_name(&name) {
         return Err(AppletError::new(code, msg));
     }
-    for o in ["c", "D"] {
-        if p.has(o) {
-            fail!(
+    let cluster = if p.has("c") || p.has("D") {
+        let (Some(h), Some(d), Some(u), Some(pw), Some(port)) = (
+            p.value("H"),
+            p.value("D"),
+            p.value("U"),
+            p.value("P"),
+            p.value("p"),
+        ) else {
+            return Err(usage_err(
                 100,
-                "vadddomain: -{o}: clustered domains are not supported yet"
-            );
+                "vadddomain: warning: specify sqlserver, database, dbuser, dbpass and dbport\n",
+            ));
+        };
+        let num = |v: &str, what: &str| {
+            v.parse::<i32>().map_err(|_| {
+                AppletError::new(100, format!("vadddomain: warning: invalid {what} [{v}]"))
+            })
+        };
+        for (what, v) in [
+            ("sqlserver", h),
+            ("database", d),
+            ("dbuser", u),
+            ("dbpass", pw),
+        ] {
+            if v.is_empty() || v.chars().any(|c| c.is_whitespace() || c == '#') {
+                fail!(100, "vadddomain: warning: invalid {what} [{v}]");
+            }
         }
-    }
+        Some(crate::db::cluster::DbInfo {
+            domain: name.clone(),
+            distributed: i32::from(p.has("c")),
+            server: h.into(),
+            mdahost: String::new(),
+            port: num(port, "dbport")?,
+            use_ssl: p
+                .value("s")
+                .map(|s| num(s, "ssl"))
+                .transpose()?
+                .unwrap_or(1),
+            database: d.into(),
+            user: u.into(),
+            password: pw.into(),
+            local: false,
+        })
+    } else {
+        None
+    };
     let autoturn = p.has("t") || p.has("T");
     if autoturn && p.has("B") {
         return Err(usage_err(
@@ -245,6 +284,7 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
         store_cram: p.has("C"),
         postmaster_quota: p.value("q").map(str::to_string),
         control_owner: Some((iuid, igid)),
+        cluster,
     };
     let mut db = Db::open(&cfg)?;
     let mut lines = Vec::new();

@@ -7,7 +7,6 @@ use crate::address::split_email;
 use crate::cli::getopt::OptSpec;
 use crate::cli::{AppletError, AppletResult};
 use crate::config::first_line;
-use crate::db::Db;
 use crate::domain;
 use crate::mailstore::quota;
 use crate::ops::user::{self, NewUser, Password};
@@ -108,9 +107,6 @@ pub fn hash_option(
 fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
     let p = parse_args(&APPLET, args, || usage(1, ""))?;
     let hash_opt = hash_option("vadduser", p.value("h"), USAGE)?;
-    if p.has("M") || p.has("H") {
-        fail!(100, "vadduser: -M/-H (accounts on another mail store of a clustered domain) are not supported yet");
-    }
     check_password_method("vadduser", &p)?;
     let Some(email) = p.operands.first() else {
         return Err(usage(1, "Please input email\n"));
@@ -213,14 +209,26 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
     let hash = domain::effective_hash(&cfg, Some(&dom.dir), hash_opt)
         .map_err(|e| AppletError::new(111, format!("vadduser: fatal: {e}")))?;
 
-    let mut db = Db::open(&cfg)?;
+    let mut target =
+        crate::cluster::new_user_target(&cfg, &user, &real, p.value("M"), p.value("H"))?;
+    if p.has("v") {
+        if let Some(s) = &target.store {
+            ctx.out.line(&format!(
+                "Adding to MDAhost {} SqlServer {}",
+                s.mdahost,
+                crate::cluster::store_spec(s).masked()
+            ));
+        }
+    }
+    let on_store = target.store.is_some();
+    let db = &mut target.db;
     let quota = match quota_arg.as_deref() {
         Some("NOQUOTA") => Some("NOQUOTA".to_string()),
         Some(q) => Some(
             user::quota_string(q)
                 .map_err(|e| AppletError::new(100, format!("vadduser: {q}: {e}")))?,
         ),
-        None if dom.limits_enabled() => crate::db::vlimits::default_quota(&mut db, &real)?,
+        None if dom.limits_enabled() => crate::db::vlimits::default_quota(db, &real)?,
         None => None,
     };
     // Everything below is created as the domain's user, as the original does.
@@ -248,11 +256,13 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
         quota,
         users_per_level,
         base_path,
-        create_home: p.has("d"),
+        // On another mail store the home is made there (on first delivery), as the original.
+        create_home: p.has("d") && !on_store,
         inactive: p.has("i"),
     };
-    user::add(&cfg, &mut db, &dom, &nu)?;
-    drop(db);
+    user::add(&cfg, db, &dom, &nu)?;
+    crate::cluster::register_new_user(db, target.cntrl.as_mut(), &user, &real)?;
+    drop(target);
     if random_len.is_some() && p.operands.get(1).is_none() {
         ctx.out.line(&format!("Password is {password}"));
     }

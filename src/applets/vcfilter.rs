@@ -4,8 +4,8 @@ use super::{parse_args, reject_uppercase, Applet, Ctx};
 use crate::address::{split_email, RFC_IDS};
 use crate::cli::getopt::OptSpec;
 use crate::cli::{AppletError, AppletResult};
+use crate::db::users;
 use crate::db::vfilter::{self, FilterRow};
-use crate::db::{users, Db};
 use crate::ops::filter;
 use crate::{domain, fail, sys};
 
@@ -244,7 +244,7 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
             })?;
         }
     }
-    let mut db = Db::open(&cfg)?;
+    let mut db = crate::cluster::user_db(&cfg, &user, &real)?;
     if p.has("C") && users::get(&mut db, &user, &real)?.is_none() {
         fail!(1, "vcfilter: {emailid}: No such user");
     }

@@ -88,8 +88,13 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
     {
         deldomain::delete_alias(&cfg, &name, &entry, &real, verbose, &mut out)?;
     } else {
+        let distributed = crate::cluster::domain_is_distributed(&cfg, &name)?;
         let mut db = Db::open(&cfg)?;
         deldomain::delete_real(&cfg, &mut db, &name, &entry, verbose, &mut out)?;
+        drop(db);
+        if distributed || (p.has("c") && crate::cluster::master_spec(&cfg)?.is_some()) {
+            crate::cluster::forget_local_store(&cfg, &name, distributed)?;
+        }
     }
     for l in lines {
         ctx.out.line(&l);

@@ -6,7 +6,6 @@ use super::{parse_args, reject_uppercase, Applet, Ctx};
 use crate::address::{is_rfc_id, split_email};
 use crate::cli::getopt::OptSpec;
 use crate::cli::{AppletError, AppletResult};
-use crate::db::Db;
 use crate::ops::user::{self, DeleteReport};
 use crate::{domain, fail, hooks, sys};
 
@@ -67,7 +66,13 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
             fail!(255, "");
         }
     }
-    let mut db = Db::open(&cfg)?;
+    let mut db = crate::cluster::user_db(&cfg, &user, &dom.name)?;
+    // A distributed domain's user also leaves hostcntrl (connected before privileges drop).
+    let mut master = if crate::cluster::domain_is_distributed(&cfg, &dom.name)? {
+        crate::cluster::open_master(&cfg)?
+    } else {
+        None
+    };
     if sys::geteuid() == 0 {
         sys::switch_to(dom.uid, dom.gid).map_err(|e| {
             AppletError::new(
@@ -92,6 +97,9 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
         },
     )?;
     drop(db);
+    if let Some(m) = master.as_mut() {
+        crate::db::cluster::hostcntrl_delete(m, &user, &dom.name)?;
+    }
     ctx.out.flush();
     hooks::post_handle(&cfg, APPLET.name, &[format!("{user}@{}", dom.name)])
         .map_err(|e| AppletError::new(111, e))

@@ -5,7 +5,7 @@ use crate::address::split_email;
 use crate::applets::vadduser::hash_option;
 use crate::cli::getopt::OptSpec;
 use crate::cli::{AppletError, AppletResult};
-use crate::db::{users, valias, Db};
+use crate::db::{users, valias};
 use crate::mailstore::quota;
 use crate::ops::group;
 use crate::ops::user::{self, NewUser, Password};
@@ -118,9 +118,6 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
         mode = Some(m);
     }
     let hash_opt = hash_option("vgroup", p.value("h"), USAGE)?;
-    if p.has("M") || p.has("H") {
-        fail!(100, "vgroup: -M/-H (groups on another mail store of a clustered domain) are not supported yet");
-    }
     check_password_method("vgroup", &p)?;
     let Some(group_addr) = p.operands.first() else {
         return Err(usage(""));
@@ -176,7 +173,13 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
         );
     }
     let verbose = p.has("v");
-    let mut db = Db::open(&cfg)?;
+    // The group account lives on a mail store like any user (-M/-H choose it when adding).
+    let (mut db, mut cntrl) = if mode == Mode::Add {
+        let t = crate::cluster::new_user_target(&cfg, &user, &real, p.value("M"), p.value("H"))?;
+        (t.db, t.cntrl)
+    } else {
+        (crate::cluster::user_db(&cfg, &user, &real)?, None)
+    };
     match mode {
         Mode::List => {
             let account = users::get(&mut db, &user, &real)?;
@@ -250,6 +253,7 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
                 inactive: false,
             };
             user::add(&cfg, &mut db, &dom, &nu)?;
+            crate::cluster::register_new_user(&mut db, cntrl.as_mut(), &user, &real)?;
             if random_len.is_some() && p.operands.get(1).is_none() {
                 ctx.out.line(&format!("Password is {password}"));
             }

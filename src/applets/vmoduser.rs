@@ -4,7 +4,6 @@ use super::{parse_args, reject_uppercase, Applet, Ctx};
 use crate::address::split_email;
 use crate::cli::getopt::OptSpec;
 use crate::cli::{AppletError, AppletResult};
-use crate::db::Db;
 use crate::ops::moduser::{self, FlagChange, Modification, FLAG_OPTIONS};
 use crate::ops::user::Password;
 use crate::{domain, fail, hooks, sys};
@@ -219,7 +218,7 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
         date_format: p.value("D").map(str::to_string),
         verbose: p.has("v"),
     };
-    let mut db = Db::open(&cfg)?;
+    let mut db = crate::cluster::user_db(&cfg, &user, &dname)?;
     if sys::geteuid() == 0 {
         sys::switch_to(dom.uid, dom.gid).map_err(|e| {
             AppletError::new(

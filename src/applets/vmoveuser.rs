@@ -3,7 +3,6 @@
 use super::{Applet, Ctx};
 use crate::cli::getopt::OptSpec;
 use crate::cli::{AppletError, AppletResult};
-use crate::db::Db;
 use crate::ops::moveuser;
 use crate::{domain, fail, hooks, sys};
 
@@ -52,7 +51,7 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
         fail!(100, "vmovuser: domain {real} with uid 0");
     }
     sys::become_root().map_err(|e| AppletError::new(1, format!("vmoveuser: setuid-root: {e}")))?;
-    let mut db = Db::open(&cfg)?;
+    let mut db = crate::cluster::user_db(&cfg, user, &real)?;
     let old = moveuser::move_user(&mut db, &dom, user, new_dir)?;
     drop(db);
     let new_dir = if new_dir.len() > 1 {

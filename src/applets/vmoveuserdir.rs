@@ -3,7 +3,6 @@
 use super::{reject_uppercase, Applet, Ctx};
 use crate::cli::getopt::OptSpec;
 use crate::cli::{AppletError, AppletResult};
-use crate::db::Db;
 use crate::ops::moduser;
 use crate::{domain, fail, hooks, sys};
 
@@ -54,7 +53,7 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
             dom.gid
         );
     }
-    let mut db = Db::open(&cfg)?;
+    let mut db = crate::cluster::user_db(&cfg, user, &real)?;
     let old = moduser::move_home(&mut db, &dom, user, new_dir)?;
     drop(db);
     ctx.out

@@ -5,7 +5,7 @@ use super::{check_password_method, new_password, parse_args, reject_uppercase, A
 use crate::address::split_email;
 use crate::cli::getopt::OptSpec;
 use crate::cli::{AppletError, AppletResult};
-use crate::db::{users, Db};
+use crate::db::users;
 use crate::ops::user::{self, Password};
 use crate::{domain, fail, hooks};
 
@@ -74,7 +74,7 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
     else {
         fail!(1, "{dname}: No such domain\n");
     };
-    let mut db = Db::open(&cfg)?;
+    let mut db = crate::cluster::user_db(&cfg, &user, &dom.name)?;
     let Some((row, _)) = users::get(&mut db, &user, &dom.name)? else {
         fail!(1, "vpasswd: {user}@{}: No such user", dom.name);
     };

@@ -6,7 +6,6 @@ use super::{parse_args, Applet, Ctx};
 use crate::address::split_email;
 use crate::cli::getopt::OptSpec;
 use crate::cli::{AppletError, AppletResult};
-use crate::db::Db;
 use crate::ops::moduser;
 use crate::{domain, fail, hooks, sys};
 
@@ -84,7 +83,31 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
             new_dom.file(".base_path").display()
         ),
     };
-    let mut db = Db::open(&cfg)?;
+    // Clustered sites: the user is renamed on its own mail store; its
+    // hostcntrl row follows. Moving a user between domains of which one is
+    // distributed would also move it between stores: not done here.
+    let old_dist = crate::cluster::domain_is_distributed(&cfg, &old_dom.name)?;
+    let new_dist = crate::cluster::domain_is_distributed(&cfg, &new_dom.name)?;
+    if (old_dist || new_dist) && old_dom.name != new_dom.name {
+        fail!(
+            1,
+            "vrenameuser: {old_email} -> {new_email}: renaming across domains is not supported for distributed domains"
+        );
+    }
+    let mut cntrl = if old_dist {
+        let m = crate::cluster::open_master(&cfg)?
+            .ok_or_else(|| AppletError::new(111, "vrenameuser: failed to open master db"))?;
+        let mut control = crate::cluster::open_control(&cfg)?;
+        if crate::db::cluster::hostcntrl_get(&mut control, &new_user, &new_dom.name)?.is_some() {
+            fail!(1, "vrenameuser: {new_email} exists");
+        }
+        let host =
+            crate::db::cluster::hostcntrl_get(&mut control, &old_user, &old_dom.name)?.map(|r| r.2);
+        Some((m, host))
+    } else {
+        None
+    };
+    let mut db = crate::cluster::user_db(&cfg, &old_user, &old_dom.name)?;
     if old_dom.uid == new_dom.uid && old_dom.gid == new_dom.gid {
         if sys::geteuid() == 0 {
             sys::switch_to(old_dom.uid, old_dom.gid).map_err(|e| {
@@ -106,6 +129,13 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
     moduser::rename(
         &mut db, &old_dom, &old_user, &new_dom, &new_user, &base_path,
     )?;
+    if let Some((m, Some(host))) = cntrl.as_mut() {
+        let passwd = crate::db::users::get(&mut db, &new_user, &new_dom.name)?
+            .map(|(r, _)| r.passwd)
+            .unwrap_or_default();
+        crate::db::cluster::hostcntrl_delete(m, &old_user, &old_dom.name)?;
+        crate::db::cluster::hostcntrl_insert(m, &new_user, &new_dom.name, &passwd, host)?;
+    }
     drop(db);
     ctx.out.flush();
     hooks::post_handle(&cfg, APPLET.name, &[old_email.clone(), new_email.clone()])

@@ -3,8 +3,8 @@
 use super::{parse_args, Applet, Ctx};
 use crate::cli::getopt::OptSpec;
 use crate::cli::{AppletError, AppletResult};
+use crate::cluster;
 use crate::fail;
-use crate::ops::serverinfo;
 
 const USAGE: &str = "usage: vserserverinfo [-upPsmd] [-D domain -M host | -S server] | [email]";
 
@@ -66,6 +66,8 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
         p.value("S").map(String::from),
     );
     let cfg = ctx.cfg.clone();
+    let records = cluster::load(&cfg)
+        .map_err(|e| AppletError::new(1, format!("vserverinfo: LoadDbInfo_TXT: {e}")))?;
     let domain = if (mdahost.is_none() && server.is_none()) || domain_opt.is_none() {
         let Some(email) = p.operands.first() else {
             return Err(AppletError::new(1, USAGE));
@@ -77,21 +79,30 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
             );
         }
         server = None;
-        let (_, d) = crate::address::split_email(&cfg, email);
+        mdahost = None;
+        let (user, d) = crate::address::split_email(&cfg, email);
         let real = crate::domain::real_domain(&cfg, &d)
             .ok()
             .flatten()
             .unwrap_or(d);
-        // every domain here is local: a user's mail store is only looked up
-        // for distributed domains, as the original does
-        eprintln!("vserverinfo: {real}: not a distributed domain");
-        mdahost = None;
+        if cluster::is_distributed(&records, &real) {
+            // findhost: the user's mail store
+            let loc = cluster::locate(&cfg, &records, &user, &real)
+                .map_err(|e| AppletError::new(1, format!("vserverinfo: {e}")))?;
+            match loc.store.or(loc.designated) {
+                Some(s) => mdahost = Some(s.mdahost),
+                None if loc.hostid.is_none() => {
+                    fail!(1, "vserverinfo: email {email} not found")
+                }
+                None => fail!(1, "vserverinfo: No mailstore for {email}"),
+            }
+        } else {
+            eprintln!("vserverinfo: {real}: not a distributed domain");
+        }
         real
     } else {
         domain_opt.unwrap_or_default().to_string()
     };
-    let records = serverinfo::local_records(&cfg)
-        .map_err(|e| AppletError::new(1, format!("vserverinfo: LoadDbInfo_TXT: {e}")))?;
     let mut found = 0;
     for r in records.iter().filter(|r| r.domain == domain) {
         let hit = mdahost.as_deref() == Some(r.mdahost.as_str())

@@ -4,7 +4,7 @@ use super::{parse_args, reject_uppercase, Applet, Ctx};
 use crate::address::split_email;
 use crate::cli::getopt::OptSpec;
 use crate::cli::{AppletError, AppletResult};
-use crate::db::{users, Db};
+use crate::db::users;
 use crate::mailstore::quota;
 use crate::ops::user;
 use crate::{domain, fail, sys};
@@ -70,7 +70,10 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
     else {
         fail!(1, "{real}: domain does not exist");
     };
-    let mut db = Db::open(&cfg).map_err(|_| AppletError::new(1, "temporary database error"))?;
+    let mut db = crate::cluster::user_db(&cfg, &uname, &real).map_err(|e| match e {
+        crate::cluster::ClusterError::Db(_) => AppletError::new(1, "temporary database error"),
+        e => e.into(),
+    })?;
     let Some((mut row, _)) = users::get(&mut db, &uname, &real)? else {
         fail!(1, "{email}: No such user\n");
     };

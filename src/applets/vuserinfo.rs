@@ -257,7 +257,7 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
     let cfg = ctx.cfg.clone();
     require_indimail(&cfg, 1)?;
     let (user, dname) = split_email(&cfg, email);
-    let mut db = Db::open(&cfg)?;
+    let mut db = crate::cluster::user_db(&cfg, &user, &dname)?;
     let want_quota = show.all || show.quota || json;
     let want_activity = show.all || show.lastauth || json;
     match userinfo::lookup(&cfg, &mut db, &user, &dname, want_quota, want_activity)? {

@@ -159,9 +159,16 @@ impl Default for CdbWriter {
 
 impl CdbWriter {
     pub fn new() -> CdbWriter {
+        CdbWriter::with_capacity(0)
+    }
+
+    /// A writer whose buffer holds about `bytes` of records without growing.
+    pub fn with_capacity(bytes: usize) -> CdbWriter {
+        let mut buf = Vec::with_capacity(HEADER_LEN + bytes);
+        buf.resize(HEADER_LEN, 0);
         CdbWriter {
-            buf: vec![0; HEADER_LEN],
-            entries: Vec::new(),
+            buf,
+            entries: Vec::with_capacity(bytes / 64),
         }
     }
 
@@ -201,19 +208,35 @@ impl CdbWriter {
     /// Append the hash tables, fill in the header and return the database.
     pub fn finish(self) -> Vec<u8> {
         let CdbWriter { mut buf, entries } = self;
-        let mut buckets: Vec<Vec<(u32, u32)>> = vec![Vec::new(); 256];
-        for &(h, p) in &entries {
-            buckets[(h & 255) as usize].push((h, p));
+        // Group the entries by table (h & 255), keeping insertion order inside a
+        // table: a counting sort into one vector instead of 256 small ones.
+        let mut start = [0usize; 257];
+        for &(h, _) in &entries {
+            start[(h & 255) as usize + 1] += 1;
         }
+        for b in 0..256 {
+            start[b + 1] += start[b];
+        }
+        let mut fill = start;
+        let mut grouped = vec![(0u32, 0u32); entries.len()];
+        for &(h, p) in &entries {
+            let b = (h & 255) as usize;
+            grouped[fill[b]] = (h, p);
+            fill[b] += 1;
+        }
+        buf.reserve(entries.len() * 16);
         let mut header = [0u8; HEADER_LEN];
-        for (b, list) in buckets.iter().enumerate() {
+        let mut table: Vec<(u32, u32)> = Vec::new();
+        for b in 0..256 {
+            let list = &grouped[start[b]..start[b + 1]];
             let slots = list.len() * 2;
             header[b * 8..b * 8 + 4].copy_from_slice(&(buf.len() as u32).to_le_bytes());
             header[b * 8 + 4..b * 8 + 8].copy_from_slice(&(slots as u32).to_le_bytes());
             if slots == 0 {
                 continue;
             }
-            let mut table = vec![(0u32, 0u32); slots];
+            table.clear();
+            table.resize(slots, (0, 0));
             for &(h, p) in list {
                 let mut w = (h >> 8) as usize % slots;
                 while table[w].1 != 0 {
@@ -221,7 +244,7 @@ impl CdbWriter {
                 }
                 table[w] = (h, p);
             }
-            for (h, p) in table {
+            for &(h, p) in &table {
                 buf.extend_from_slice(&h.to_le_bytes());
                 buf.extend_from_slice(&p.to_le_bytes());
             }

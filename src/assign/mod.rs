@@ -135,19 +135,39 @@ pub fn list_domains(assigndir: &Path) -> io::Result<Vec<AssignEntry>> {
 /// Translate assign-file contents into cdb records exactly as qmail-newu does.
 /// `path` is only used in error messages.
 pub fn assign_to_records(path: &Path, data: &[u8]) -> io::Result<Vec<(Vec<u8>, Vec<u8>)>> {
+    let mut records = Vec::new();
+    for_each_record(path, data, |k, v| {
+        records.push((k.to_vec(), v.to_vec()));
+        Ok(())
+    })?;
+    Ok(records)
+}
+
+/// Call `f(key, value)` for every cdb record of the assign contents, in file order,
+/// the wildcard record last (see the module comment). The buffers are reused between
+/// calls: this runs on every domain add over the whole file, so it allocates nothing
+/// per line.
+fn for_each_record(
+    path: &Path,
+    data: &[u8],
+    mut f: impl FnMut(&[u8], &[u8]) -> io::Result<()>,
+) -> io::Result<()> {
     let bad = |lineno: usize, why: &str| {
         io::Error::new(
             io::ErrorKind::InvalidData,
             format!("bad format in {} line {lineno}: {why}", path.display()),
         )
     };
-    let mut records = Vec::new();
     let mut wildchars: Vec<u8> = Vec::new();
+    let mut key: Vec<u8> = Vec::with_capacity(256);
+    let mut value: Vec<u8> = Vec::with_capacity(256);
+    // One scan for NUL over the whole text; lines are checked only if it has one.
+    let has_nul = memchr::memchr(0, data).is_some();
     let mut rest = data;
     let mut lineno = 0;
     loop {
         lineno += 1;
-        let (line, terminated) = match rest.iter().position(|&b| b == b'\n') {
+        let (line, terminated) = match memchr::memchr(b'\n', rest) {
             Some(n) => {
                 let l = &rest[..n];
                 rest = &rest[n + 1..];
@@ -165,14 +185,14 @@ pub fn assign_to_records(path: &Path, data: &[u8]) -> io::Result<Vec<(Vec<u8>, V
         if !terminated {
             return Err(bad(lineno, "missing final \".\" line"));
         }
-        if line.contains(&0) {
+        if has_nul && memchr::memchr(0, line).is_some() {
             return Err(bad(lineno, "NUL byte"));
         }
-        let i = match line.iter().position(|&b| b == b':') {
+        let i = match memchr::memchr(b':', line) {
             Some(0) | None => return Err(bad(lineno, "no name before ':'")),
             Some(i) => i,
         };
-        let mut key = Vec::with_capacity(i + 1);
+        key.clear();
         key.push(b'!');
         key.extend_from_slice(&line[1..i]);
         key.make_ascii_lowercase();
@@ -185,35 +205,33 @@ pub fn assign_to_records(path: &Path, data: &[u8]) -> io::Result<Vec<(Vec<u8>, V
         }
         // value: rest of the line *including* its newline, first six ':' -> NUL,
         // truncated at the sixth.
-        let mut value: Vec<u8> = line[i + 1..].to_vec();
-        value.push(b'\n');
+        value.clear();
         let mut colons = 0;
-        let mut cut = None;
-        for (j, b) in value.iter_mut().enumerate() {
-            if *b == b':' {
-                *b = 0;
+        for &b in &line[i + 1..] {
+            if b == b':' {
                 colons += 1;
                 if colons == 6 {
-                    cut = Some(j);
                     break;
                 }
+                value.push(0);
+            } else {
+                value.push(b);
             }
         }
-        let Some(cut) = cut else {
+        if colons < 6 {
             return Err(bad(lineno, "fewer than 7 ':'-separated fields"));
-        };
-        value.truncate(cut);
-        records.push((key, value));
+        }
+        f(&key, &value)?;
     }
-    records.push((Vec::new(), wildchars));
-    Ok(records)
+    f(&[], &wildchars)
 }
 
 fn build_cdb(path: &Path, data: &[u8]) -> io::Result<Vec<u8>> {
-    let mut w = CdbWriter::new();
-    for (k, v) in assign_to_records(path, data)? {
-        w.try_add(&k, &v).map_err(|e| err_at("cdb", path, e))?;
-    }
+    // Records are about the size of their lines; one allocation up front.
+    let mut w = CdbWriter::with_capacity(data.len() + data.len() / 4);
+    for_each_record(path, data, |k, v| {
+        w.try_add(k, v).map_err(|e| err_at("cdb", path, e))
+    })?;
     Ok(w.finish())
 }
 

@@ -19,6 +19,7 @@ The one MySQL/MariaDB access layer every applet uses.
 pub mod adhoc;
 pub mod bulk;
 pub mod bulletin;
+pub mod cluster;
 pub mod dircontrol;
 pub mod domains;
 pub mod ipchange;
@@ -42,6 +43,7 @@ use crate::config::{env_nonempty, env_or, first_line, Config};
 /// MySQL error numbers the layer reacts to.
 const ER_BAD_DB_ERROR: u16 = 1049;
 const ER_NO_SUCH_TABLE: u16 = 1146;
+const ER_DUP_ENTRY: u16 = 1062;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -65,6 +67,11 @@ impl DbError {
     /// The statement failed because a table does not exist (yet).
     pub fn is_missing_table(&self) -> bool {
         matches!(self, DbError::Query { source, .. } if server_code(source) == Some(ER_NO_SUCH_TABLE))
+    }
+
+    /// The statement failed on a unique key.
+    pub fn is_duplicate(&self) -> bool {
+        matches!(self, DbError::Query { source, .. } if server_code(source) == Some(ER_DUP_ENTRY))
     }
 
     pub fn exit_code(&self) -> i32 {
@@ -102,6 +109,29 @@ pub struct ConnSpec {
     pub port: u16,
     pub ssl: bool,
     pub database: String,
+    /// Which connection this is (names the environment defaults and the error prefix).
+    pub role: Role,
+    /// How long a TCP connect may take (120 s; mail stores of a cluster use less,
+    /// so one unreachable store does not hold up lookups of the others' users).
+    pub connect_timeout: Duration,
+}
+
+/// The three connections of a clustered site (domains.md §2.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// The local user database (`host.mysql`), or a mail store's database.
+    Local,
+    /// The central control database (`host.cntrl`) or the master (`host.master`).
+    Control,
+}
+
+impl Role {
+    fn env(self, local: &'static str, control: &'static str) -> &'static str {
+        match self {
+            Role::Local => local,
+            Role::Control => control,
+        }
+    }
 }
 
 impl ConnSpec {
@@ -130,11 +160,20 @@ impl ConnSpec {
     }
 
     pub fn parse(raw: &str) -> ConnSpec {
+        ConnSpec::parse_as(raw, Role::Local)
+    }
+
+    /// Parse a connection string, taking missing fields from the role's
+    /// environment (`MYSQL_*` for the local database, `CNTRL_*` for the
+    /// control and master databases).
+    pub fn parse_as(raw: &str, role: Role) -> ConnSpec {
         let mut f = raw.split(':');
         let host = f.next().unwrap_or("").to_string();
         let field = |v: Option<&str>| v.filter(|s| !s.is_empty()).map(str::to_string);
-        let user = field(f.next()).unwrap_or_else(|| env_or("MYSQL_USER", "indimail"));
-        let password = field(f.next()).unwrap_or_else(|| env_or("MYSQL_PASSWD", "ssh-1.5-"));
+        let user = field(f.next())
+            .unwrap_or_else(|| env_or(role.env("MYSQL_USER", "CNTRL_USER"), "indimail"));
+        let password = field(f.next())
+            .unwrap_or_else(|| env_or(role.env("MYSQL_PASSWD", "CNTRL_PASSWD"), "ssh-1.5-"));
         let (mut socket, mut port) = (None, 0u16);
         match field(f.next()) {
             Some(s) if s.starts_with('/') || s.starts_with('.') => socket = Some(s),
@@ -142,9 +181,9 @@ impl ConnSpec {
             None => {}
         }
         if socket.is_none() && port == 0 {
-            socket = env_nonempty("MYSQL_SOCKET");
+            socket = env_nonempty(role.env("MYSQL_SOCKET", "CNTRL_SOCKET"));
             if socket.is_none() {
-                port = env_nonempty("MYSQL_VPORT")
+                port = env_nonempty(role.env("MYSQL_VPORT", "CNTRL_VPORT"))
                     .and_then(|p| p.parse().ok())
                     .unwrap_or(0);
             }
@@ -162,7 +201,9 @@ impl ConnSpec {
             socket,
             port,
             ssl,
-            database: env_or("MYSQL_DATABASE", "indimail"),
+            database: env_or(role.env("MYSQL_DATABASE", "CNTRL_DATABASE"), "indimail"),
+            role,
+            connect_timeout: Duration::from_secs(120),
         }
     }
 
@@ -198,7 +239,7 @@ impl ConnSpec {
             .prefer_socket(false)
             // Known in advance, so the client does not ask the server for it (one round trip less).
             .max_allowed_packet(Some(16 * 1024 * 1024))
-            .tcp_connect_timeout(Some(Duration::from_secs(120)))
+            .tcp_connect_timeout(Some(self.connect_timeout))
             .read_timeout(Some(Duration::from_secs(20)))
             .write_timeout(Some(Duration::from_secs(20)));
         if with_db {
@@ -227,9 +268,12 @@ impl ConnSpec {
 
     fn connect_error(&self, e: &mysql::Error) -> DbError {
         let socket = self.effective_socket();
+        let (who, at) = match self.role {
+            Role::Local => ("iopen", format!("{}@", self.database)),
+            Role::Control => ("open_central_db", String::new()),
+        };
         DbError::Connect(format!(
-            "iopen: mysql_real_connect: {}@{} user {}, port {}, socket {}: use_ssl={}: {}",
-            self.database,
+            "{who}: mysql_real_connect: {at}{} user {}, port {}, socket {}: use_ssl={}: {}",
             self.host,
             self.user,
             if socket.is_some() {
@@ -390,6 +434,12 @@ impl Db {
     /// The socket the connection uses, if any (vuserinfo's `Unix   Socket` line).
     pub fn socket(&self) -> Option<String> {
         self.spec.effective_socket()
+    }
+
+    /// The server's version, e.g. `10.11.6`.
+    pub fn server_version(&self) -> String {
+        let (a, b, c) = self.conn.server_version();
+        format!("{a}.{b}.{c}")
     }
 
     /// Port used for TCP connections (vuserinfo's `TCP/IP Port` line).

@@ -73,6 +73,38 @@ const BULKMAIL_LAYOUT: &str = "emailid char(107) not null, filename char(64) not
 zztimestamp TIMESTAMP DEFAULT CURRENT_TIMESTAMP on update CURRENT_TIMESTAMP not null, \
 primary key(emailid, filename)";
 
+// Cluster tables (central control / master database), from the original's
+// CLUSTERED_SITE layouts.
+const DBINFO_LAYOUT: &str = "filename char(128) not null, domain char(64) not null, distributed int not null, \
+server char(28) not null, mdahost char(28) not null, port int not null, use_ssl int not null default 0, \
+dbname char(28) not null, user char(28) not null, passwd char(28) not null, \
+timestamp TIMESTAMP DEFAULT CURRENT_TIMESTAMP on update CURRENT_TIMESTAMP not null, \
+unique index (filename, domain, server, mdahost, port, dbname, user, passwd), index (domain)";
+
+const HOSTCNTRL_LAYOUT: &str = "pw_name char(40) not null, pw_domain char(67) not null, \
+pw_passwd char(128) not null, host char(64) not null, \
+timestamp TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL, primary key (pw_name, pw_domain)";
+
+const HOST_TABLE_LAYOUT: &str = "host char(64) not null, ipaddr char(46) not null, \
+timestamp TIMESTAMP DEFAULT CURRENT_TIMESTAMP on update CURRENT_TIMESTAMP NOT NULL, \
+primary key (host), index ipaddr (ipaddr)";
+
+const SMTP_PORT_LAYOUT: &str = "host char(64) not null, src_host char(64) not null, \
+domain char(64) not null, port int, \
+timestamp TIMESTAMP DEFAULT CURRENT_TIMESTAMP on update CURRENT_TIMESTAMP NOT NULL, \
+primary key (domain, host, src_host)";
+
+const ALIASDOMAIN_LAYOUT: &str = "alias char(64) not null, domain char(67), \
+timestamp TIMESTAMP DEFAULT CURRENT_TIMESTAMP on update CURRENT_TIMESTAMP NOT NULL, primary key(alias)";
+
+const FSTAB_LAYOUT: &str = "filesystem char(64) not null, host char(64) not null, status int not null, \
+max_users bigint not null, cur_users bigint not null, max_size bigint not null, cur_size bigint not null, \
+timestamp TIMESTAMP DEFAULT CURRENT_TIMESTAMP on update CURRENT_TIMESTAMP NOT NULL, \
+primary key (filesystem, host), index status (status)";
+
+const IP_ALIAS_MAP_LAYOUT: &str = "ipaddr char(46) not null, domain char(67), \
+timestamp TIMESTAMP DEFAULT CURRENT_TIMESTAMP on update CURRENT_TIMESTAMP NOT NULL, primary key(ipaddr)";
+
 /// The layout of a table by name; `dir_control<prefix>` tables share one layout.
 pub fn layout(table: &str) -> Option<&'static str> {
     Some(match table {
@@ -87,6 +119,13 @@ pub fn layout(table: &str) -> Option<&'static str> {
         "vpriv" => VPRIV_LAYOUT,
         "atrn_map" => ATRN_MAP_LAYOUT,
         "bulkmail" => BULKMAIL_LAYOUT,
+        "dbinfo" => DBINFO_LAYOUT,
+        "hostcntrl" => HOSTCNTRL_LAYOUT,
+        "host_table" => HOST_TABLE_LAYOUT,
+        "smtp_port" => SMTP_PORT_LAYOUT,
+        "aliasdomain" => ALIASDOMAIN_LAYOUT,
+        "fstab" => FSTAB_LAYOUT,
+        "ip_alias_map" => IP_ALIAS_MAP_LAYOUT,
         t if t.starts_with("dir_control") => DIR_CONTROL_LAYOUT,
         t if t == super::users::active_table() || t == super::users::inactive_table() => {
             USER_LAYOUT

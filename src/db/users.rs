@@ -274,3 +274,30 @@ pub fn move_row(db: &mut Db, user: &str, domain: &str, from: Status) -> DbResult
     let q = format!("DELETE FROM {src} WHERE pw_name = :u AND pw_domain = :d");
     Ok(db.exec(&src, &q, params! {"u" => user, "d" => domain})? > 0)
 }
+
+/// Clustered sites: set the `pw_uid` flag (1 normal, 2 ADD pending, 4 DEL
+/// pending) of a user's row in whichever table holds it.
+pub fn set_uid_flag(db: &mut Db, user: &str, domain: &str, flag: i64) -> DbResult<bool> {
+    update(
+        db,
+        user,
+        domain,
+        "pw_uid = :f",
+        vec![("f".into(), flag.into())],
+    )
+}
+
+/// Clustered sites: (pw_name, pw_passwd, pw_uid) of the users of `domain`
+/// with a pending ADD (2) or DEL (4) flag, active table first.
+pub fn pending_flags(db: &mut Db, domain: &str) -> DbResult<Vec<(String, String, i64)>> {
+    let mut out = Vec::new();
+    for table in [active_table(), inactive_table()] {
+        check_identifier(&table)?;
+        let q = format!(
+            "SELECT pw_name, pw_passwd, pw_uid FROM {table} WHERE pw_domain = :d AND pw_uid IN (2, 4) ORDER BY pw_name"
+        );
+        let rows: Vec<(String, String, i64)> = db.select(&table, &q, params! {"d" => domain})?;
+        out.extend(rows);
+    }
+    Ok(out)
+}

@@ -103,6 +103,12 @@ fn host(cfg: &Config, db: &mut Db, email: &str) -> DbResult<Reply> {
     let (user, Some(domain)) = split(cfg, email) else {
         return Ok(Reply::Zero);
     };
+    // A clustered site routes from its control tables (crate::cluster).
+    if let Some(route) = crate::cluster::host_route(cfg, db, &user, &domain)
+        .map_err(|e| crate::db::DbError::Invalid(e.to_string()))?
+    {
+        return Ok(route.map_or(Reply::Zero, |r| Reply::Host(r.into_bytes())));
+    }
     let real = real_domain(cfg, &domain);
     if users::get(db, &user, &real)?.is_none() {
         return Ok(Reply::Zero);

@@ -48,6 +48,9 @@ pub struct NewDomain {
     pub postmaster_quota: Option<String>,
     /// Owner given to control files that do not exist yet (the indimail user).
     pub control_owner: Option<(u32, u32)>,
+    /// Clustered site (`-c`/`-D`): the dbinfo record for this host (mdahost
+    /// is filled in with the local IP).
+    pub cluster: Option<crate::db::cluster::DbInfo>,
 }
 
 /// Validation of a new domain name, in the original's order. Returns (code, message).
@@ -91,6 +94,10 @@ enum Undo {
     Rows(String),
     /// A `dir_control<prefix>` row created before the postmaster was added.
     DirControl(String, String),
+    /// A dbinfo record (domain, mdahost) added on the master.
+    DbInfo(String, String),
+    /// A hostcntrl row (user, domain) added on the master.
+    HostCntrl(String, String),
 }
 
 struct Steps<'a> {
@@ -120,6 +127,17 @@ impl Steps<'_> {
                 }
                 Undo::DirControl(t, d) => {
                     let _ = crate::db::domains::delete_dir_control_row(db, &t, &d);
+                }
+                Undo::DbInfo(d, m) => {
+                    let path = crate::cluster::mcd_path(self.cfg);
+                    let _ = crate::cluster::edit(self.cfg, &path, |master, f| {
+                        Ok(crate::db::cluster::dbinfo_delete(master, f, &d, &m)?)
+                    });
+                }
+                Undo::HostCntrl(u, d) => {
+                    if let Ok(Some(mut m)) = crate::cluster::open_master(self.cfg) {
+                        let _ = crate::db::cluster::hostcntrl_delete(&mut m, &u, &d);
+                    }
                 }
             }
         }
@@ -201,13 +219,21 @@ fn add_rcpthost(
 /// Our qmail-newmrh: `morercpthosts.cdb` with one key per domain.
 pub fn compile_morercpthosts(cfg: &Config) -> Result<(), AppletError> {
     let src = cfg.control("morercpthosts");
-    let lines = control::read_lines(&src).unwrap_or_default();
-    let entries: Vec<(Vec<u8>, Vec<u8>)> = lines
-        .iter()
-        .map(|l| (l.to_lowercase().into_bytes(), Vec::new()))
-        .collect();
     let dst = cfg.control("morercpthosts.cdb");
-    assign::cdb::write_cdb_atomic(&dst, &entries, 0o644)
+    let data = std::fs::read(&src).unwrap_or_default();
+    let mut w = assign::cdb::CdbWriter::with_capacity(data.len() + data.len() / 2);
+    let mut key = String::new();
+    let mut result = Ok(());
+    control::for_each_line(&data, |l| {
+        if result.is_ok() {
+            key.clear();
+            key.push_str(l);
+            key.make_ascii_lowercase();
+            result = w.try_add(key.as_bytes(), b"");
+        }
+    });
+    result
+        .and_then(|()| control::write_atomic(&dst, &w.finish(), 0o644, None))
         .map_err(|e| io_fail("qmail-newmrh", &dst, e))
 }
 
@@ -346,6 +372,18 @@ fn add_steps(
         )?;
     }
 
+    let mut distributed_pm = None;
+    if let Some(rec) = &nd.cluster {
+        if cluster_step(cfg, nd, rec, steps)? {
+            return Ok(());
+        }
+        if rec.distributed == 1 {
+            distributed_pm = Some(crate::cluster::local_hostid(cfg).ok_or_else(|| {
+                AppletError::new(111, "vadddomain: fatal: unable to get local hostid")
+            })?);
+        }
+    }
+
     let domain = Domain {
         name: nd.name.clone(),
         uid: nd.uid,
@@ -377,6 +415,24 @@ fn add_steps(
     let (mut row, _) = user::add(cfg, db, &domain, &pm)?;
     let home = PathBuf::from(&row.dir);
     steps.done.push(Undo::Dirs(vec![home]));
+    if let Some(host) = distributed_pm {
+        let mut m = crate::cluster::open_writer(cfg)?;
+        if !crate::db::cluster::hostcntrl_insert(
+            &mut m,
+            "postmaster",
+            &nd.name,
+            &row.passwd,
+            &host,
+        )? {
+            return Err(AppletError::new(
+                111,
+                format!("iadduser: username postmaster@{} exists", nd.name),
+            ));
+        }
+        steps
+            .done
+            .push(Undo::HostCntrl("postmaster".into(), nd.name.clone()));
+    }
     if let Some(q) = &nd.postmaster_quota {
         let shell = user::quota_string(q)
             .map_err(|e| AppletError::new(100, format!("vadddomain: {q}: {e}")))?;
@@ -393,4 +449,57 @@ fn add_steps(
         valias::insert(db, id, &nd.name, &format!("&postmaster@{}", nd.name))?;
     }
     Ok(())
+}
+
+/// vadddomain -c/-D: register this host as a mail store of the domain
+/// (host_table when empty, dbinfo + mcdinfo). Ok(true): the domain is
+/// distributed and its postmaster exists elsewhere in the cluster already,
+/// so nothing more is to be done here.
+fn cluster_step(
+    cfg: &Config,
+    nd: &NewDomain,
+    rec: &crate::db::cluster::DbInfo,
+    steps: &mut Steps<'_>,
+) -> Result<bool, AppletError> {
+    use crate::cluster;
+    use crate::db::cluster as sql;
+    let ip = cluster::local_ip(cfg)
+        .ok_or_else(|| AppletError::new(111, "vadddomain: fatal: failed to get local IP"))?;
+    let mut rec = rec.clone();
+    rec.mdahost = ip.clone();
+    let mut m = cluster::open_writer(cfg)?;
+    if sql::host_list(&mut m)?.is_empty() {
+        let host = cluster::local_hostid(cfg).ok_or_else(|| {
+            AppletError::new(111, "vadddomain: fatal: unable to get local hostid")
+        })?;
+        sql::host_insert(&mut m, &host, &ip)?;
+    }
+    let path = cluster::mcd_path(cfg);
+    let added = cluster::edit(cfg, &path, |master, f| {
+        Ok(sql::dbinfo_insert(master, f, &rec)?)
+    })?;
+    if !added {
+        return Err(AppletError::new(
+            111,
+            format!(
+                "vadddomain: fatal: Failed to add {}domain{}",
+                if rec.distributed == 1 {
+                    "Clustered"
+                } else {
+                    "NonClustered"
+                },
+                nd.name
+            ),
+        ));
+    }
+    steps
+        .done
+        .push(Undo::DbInfo(nd.name.clone(), rec.mdahost.clone()));
+    if rec.distributed == 1 {
+        let mut control = cluster::open_control(cfg)?;
+        if sql::hostcntrl_get(&mut control, "postmaster", &nd.name)?.is_some() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }

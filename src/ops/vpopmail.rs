@@ -454,6 +454,8 @@ fn create_domain(
         store_cram: false,
         postmaster_quota: quota,
         control_owner: Some((iuid, igid)),
+        // a local, non-distributed domain
+        cluster: None,
     };
     newdomain::add(cfg, db, &nd, &mut |_| {})
 }

@@ -307,6 +307,13 @@ fn sha_crypt_str(clear: &[u8], rest: &str, sha512: bool) -> Option<String> {
     })
 }
 
+/// crypt(3) of the system library (libxcrypt), for comparisons: the tests check
+/// our hashes against it and `examples/crypt_floor.rs` measures its speed, the
+/// floor the original's tools hash at. None when the library rejects the input.
+pub fn system_crypt(clear: &[u8], setting: &str) -> Option<String> {
+    sys::system_crypt(clear, setting)
+}
+
 /// Does `clear` match the stored crypt string? The recomputed hash is
 /// compared with `stored` in constant time. Unknown/invalid formats (and
 /// an empty `stored`) never match.

@@ -4,6 +4,7 @@
 
 mod bulk;
 mod bulletin;
+mod cluster;
 mod common;
 mod config;
 mod docs;
@@ -18,8 +19,10 @@ mod moduser;
 mod moveuser;
 mod oldusers;
 mod oracle;
+mod plugins;
 mod queue;
 mod rfc822;
+mod showctl;
 mod users;
 mod vacation;
 mod vconvert;

@@ -432,13 +432,17 @@ fn ipchange_replaces_addresses() {
         format!("{}\n", env.server.host),
     )
     .unwrap();
-    let r = env.run(
-        "ipchange",
-        &[
+    // the master connection takes its password and database from the CNTRL_* settings
+    let o = env
+        .cmd("ipchange")
+        .args([
             "-m", "-o", "10.0.0.3", "-n", "10.0.0.4", "-c", "ipaddr", "relay",
-        ],
-    );
-    r.ok();
+        ])
+        .env("CNTRL_PASSWD", &env.server.password)
+        .env("CNTRL_DATABASE", &env.database)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(
         env.rows("SELECT email FROM relay WHERE ipaddr='10.0.0.4'"),
         ["c@x.test"]
@@ -620,4 +624,37 @@ fn svctool_creates_services_and_host_mysql() {
         .unwrap();
     assert_eq!(o.status.code(), Some(100));
     assert!(!sd.join("inlookup.x").exists());
+}
+
+#[test]
+fn vserverinfo_reads_the_mcdinfo_records() {
+    let env = TestEnv::new().with_domain("example.com");
+    std::fs::write(
+        env.path("etc/control/mcdinfo"),
+        "domain   remote.test 1\nserver   db2.test\nmdahost  192.0.2.77\nport     3307\nuse_ssl  0\n\
+         database maildb\nuser     mailer\npass     s3cret\n\n\
+         domain   remote.test 1\nserver   db3.test\nmdahost  192.0.2.78\nport     3308\nuse_ssl  0\n\
+         database maildb\nuser     mailer\npass     s3cret\n\n",
+    )
+    .unwrap();
+    let r = env.run("vserverinfo", &["-D", "remote.test", "-M", "192.0.2.77"]);
+    assert_eq!(
+        r.ok(),
+        "server  : db2.test\nmdahost : 192.0.2.77\nuser    : mailer\npassword: s3cret\npassword: 3307\npassword: maildb\n"
+    );
+    let r = env.run(
+        "vserverinfo",
+        &["-s", "-P", "-D", "remote.test", "-S", "db3.test"],
+    );
+    assert_eq!(
+        r.ok(),
+        "Record  : 001\nserver  : db3.test\npassword: 3308\n"
+    );
+    // the local domain still has its synthetic record
+    std::fs::write(env.path("etc/control/hostip"), "192.0.2.5\n").unwrap();
+    let r = env.run(
+        "vserverinfo",
+        &["-m", "-D", "example.com", "-M", "192.0.2.5"],
+    );
+    assert_eq!(r.ok(), "mdahost : 192.0.2.5\n");
 }

@@ -130,6 +130,150 @@ fn start_private_server() -> Server {
     }
 }
 
+/// An extra private MariaDB server listening on 127.0.0.1 (a mail store of
+/// a clustered site in the tests), with a user `indimail`/`ssh-1.5-` that
+/// may do everything.
+#[derive(Debug)]
+pub struct StoreServer {
+    pub port: u16,
+    pub socket: PathBuf,
+    pid_file: PathBuf,
+}
+
+impl StoreServer {
+    /// Stop the server (SIGTERM to mariadbd) and wait until its port is closed.
+    /// Only for a server no other test uses (see [`store_servers`]).
+    pub fn stop(&self) {
+        let pid = std::fs::read_to_string(&self.pid_file).expect("store server pid file");
+        let st = Command::new("kill").arg(pid.trim()).status().unwrap();
+        assert!(st.success(), "kill {pid}");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+            assert!(Instant::now() < deadline, "store server did not stop");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+static STORES: OnceLock<Vec<StoreServer>> = OnceLock::new();
+
+/// A TCP port on 127.0.0.1 that nothing listens on (at the time of the call).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("bind 127.0.0.1:0")
+}
+
+/// Three extra private servers, started once per test binary: the first two
+/// are shared by every test that needs several database servers (each test
+/// uses its own database names on them); the third is for the one test that
+/// stops a server. One `mariadb-install-db` makes a template data directory
+/// that all copy; each server has a watchdog like the main one.
+pub fn store_servers() -> &'static [StoreServer] {
+    STORES.get_or_init(|| {
+        let mariadbd = find_program(&["mariadbd", "mysqld"]).expect("no MariaDB server found");
+        let install = find_program(&["mariadb-install-db", "mysql_install_db"])
+            .expect("mariadb-install-db not found");
+        let dir = std::env::temp_dir().join(format!("indimail-test-stores-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let template = dir.join("template");
+        let mut ok = false;
+        for _ in 0..3 {
+            let _ = std::fs::remove_dir_all(&template);
+            let out = Command::new(&install)
+                .args([
+                    "--no-defaults",
+                    &format!("--datadir={}", template.display()),
+                    "--user=root",
+                    "--auth-root-authentication-method=normal",
+                    "--skip-test-db",
+                ])
+                .env("TMPDIR", &dir)
+                .stdin(Stdio::null())
+                .output()
+                .expect("run mariadb-install-db");
+            if out.status.success() {
+                ok = true;
+                break;
+            }
+            std::thread::sleep(Duration::from_secs(1));
+        }
+        assert!(ok, "mariadb-install-db failed for the store servers");
+        let _ = std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o755));
+        let mut started = Vec::new();
+        for i in 0..3 {
+            let data = dir.join(format!("data{i}"));
+            let st = Command::new("cp").arg("-a").arg(&template).arg(&data).status().unwrap();
+            assert!(st.success(), "copy the template data directory");
+            let sock = dir.join(format!("s{i}.sock"));
+            let port = free_port();
+            let script = format!(
+                r#"{bin} --no-defaults --datadir={data} --socket={sock} --port={port} --bind-address=127.0.0.1 \
+                    --pid-file={data}.pid --user=root --log-error={data}.err --innodb-buffer-pool-size=16M \
+                    --innodb-log-file-size=8M --skip-log-bin --innodb-flush-log-at-trx-commit=0 \
+                    --skip-name-resolve --max-connections=200 &
+                   child=$!
+                   while kill -0 {parent} 2>/dev/null && kill -0 $child 2>/dev/null; do sleep 0.5; done
+                   kill $child 2>/dev/null; wait $child 2>/dev/null; rm -rf {data} {data}.err {data}.pid; rmdir {dir}/template {dir} 2>/dev/null"#,
+                bin = mariadbd.display(),
+                data = data.display(),
+                sock = sock.display(),
+                dir = dir.display(),
+                parent = std::process::id()
+            );
+            #[allow(clippy::zombie_processes)]
+            Command::new("sh")
+                .arg("-c")
+                .arg(script)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start a store mariadbd");
+            started.push(StoreServer {
+                port,
+                socket: sock,
+                pid_file: PathBuf::from(format!("{}.pid", data.display())),
+            });
+        }
+        let _ = std::fs::remove_dir_all(&template);
+        for s in &started {
+            let host = format!("localhost:root::{}", s.socket.display());
+            let deadline = Instant::now() + Duration::from_secs(60);
+            let mut c = loop {
+                if s.socket.exists() {
+                    if let Ok(c) = connect(&host, "") {
+                        break c;
+                    }
+                }
+                assert!(Instant::now() < deadline, "store mariadbd did not start within 60 s");
+                std::thread::sleep(Duration::from_millis(100));
+            };
+            c.query_drop("CREATE USER IF NOT EXISTS 'indimail'@'%' IDENTIFIED BY 'ssh-1.5-'")
+                .unwrap();
+            c.query_drop("GRANT ALL ON *.* TO 'indimail'@'%'").unwrap();
+        }
+        started
+    })
+}
+
+/// A connection to a store server as `indimail`, on `database` (created if needed).
+pub fn store_db(s: &StoreServer, database: &str) -> mysql::Conn {
+    let o = mysql::OptsBuilder::new()
+        .user(Some("indimail"))
+        .pass(Some("ssh-1.5-"))
+        .ip_or_hostname(Some("127.0.0.1"))
+        .tcp_port(s.port)
+        .prefer_socket(false);
+    let mut c = mysql::Conn::new(o).expect("connect to a store server");
+    c.query_drop(format!("CREATE DATABASE IF NOT EXISTS `{database}`"))
+        .unwrap();
+    c.select_db(database).unwrap();
+    c
+}
+
 /// A direct connection for checking rows.
 pub fn connect(host: &str, password: &str) -> mysql::Result<mysql::Conn> {
     let mut f = host.split(':');
