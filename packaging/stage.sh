@@ -22,7 +22,6 @@ install -m 4755 "$bin" "$root/usr/sbin/indimail-suid"
 	bin/0) target=indimail ;;
 	sbin/1) target=indimail-suid ;;
 	sbin/0) target=../bin/indimail ;;
-	libexec/indimail/*) ln -s ../../bin/indimail "$root/usr/$dir/$name"; continue ;; # helpers, not in PATH
 	*) continue ;;
 	esac
 	ln -s "$target" "$root/usr/$dir/$name"

@@ -92,7 +92,7 @@ pub struct Applet {
     pub section: u8,
     /// Installed setuid root by the original; the setuid copy serves only these.
     pub setuid: bool,
-    /// Where the original installs it (`bin`, `sbin` or `libexec/indimail`).
+    /// Where it is installed (`bin` or `sbin`; never LIBEXECDIR, which holds the hooks).
     pub dir: &'static str,
     pub summary: &'static str,
     /// Operands as the usage line names them.

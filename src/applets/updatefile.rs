@@ -30,7 +30,7 @@ pub const APPLET: Applet = Applet {
     name: "updatefile",
     section: 8,
     setuid: false,
-    dir: "libexec/indimail",
+    dir: "sbin",
     summary: "add, delete or show lines of a control file",
     synopsis: "[-s] [-a] [-u updateline] [-d deleteline] [-m mode] filename",
     options: OPTIONS,
