@@ -23,6 +23,7 @@ Layers, from the bottom up (nothing below depends on what is above it):
 */
 
 pub mod address;
+pub mod admin;
 pub mod applets;
 pub mod assign;
 pub mod cli;

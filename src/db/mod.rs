@@ -21,12 +21,14 @@ pub mod bulletin;
 pub mod dircontrol;
 pub mod domains;
 pub mod lastauth;
+pub mod mgmtaccess;
 pub mod oldusers;
 pub mod schema;
 pub mod users;
 pub mod valias;
 pub mod vfilter;
 pub mod vlimits;
+pub mod vpriv;
 
 use std::time::Duration;
 
@@ -38,6 +40,7 @@ use crate::config::{env_nonempty, env_or, first_line, Config};
 /// MySQL error numbers the layer reacts to.
 const ER_BAD_DB_ERROR: u16 = 1049;
 const ER_NO_SUCH_TABLE: u16 = 1146;
+const ER_DUP_ENTRY: u16 = 1062;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -61,6 +64,11 @@ impl DbError {
     /// The statement failed because a table does not exist (yet).
     pub fn is_missing_table(&self) -> bool {
         matches!(self, DbError::Query { source, .. } if server_code(source) == Some(ER_NO_SUCH_TABLE))
+    }
+
+    /// The statement failed on a duplicate key.
+    pub fn is_duplicate(&self) -> bool {
+        matches!(self, DbError::Query { source, .. } if server_code(source) == Some(ER_DUP_ENTRY))
     }
 
     pub fn exit_code(&self) -> i32 {
@@ -267,6 +275,18 @@ impl Db {
     /// Connect with the configured string, creating the database if needed.
     pub fn open(cfg: &Config) -> DbResult<Db> {
         Db::connect(ConnSpec::local(cfg)?)
+    }
+
+    /// The central database holding `mgmtaccess` and `vpriv`: env `MASTER_HOST`, else the
+    /// first line of `CONTROLDIR/host.master`, else the local database (a non-clustered site).
+    pub fn open_master(cfg: &Config) -> DbResult<Db> {
+        if let Some(raw) = env_nonempty("MASTER_HOST") {
+            return Db::connect(ConnSpec::parse(&raw));
+        }
+        match first_line(&cfg.control("host.master")) {
+            Ok(Some(l)) if !l.is_empty() => Db::connect(ConnSpec::parse(&l)),
+            _ => Db::open(cfg),
+        }
     }
 
     pub fn connect(spec: ConnSpec) -> DbResult<Db> {
