@@ -437,3 +437,23 @@ pub fn pipe() -> io::Result<(std::fs::File, std::fs::File)> {
         )
     })
 }
+
+/// Like [`catch_signals`], but interrupted system calls restart (SA_RESTART), for
+/// multi-threaded servers whose threads must not see EINTR.
+pub fn catch_signals_restart(signals: &[i32]) -> io::Result<()> {
+    for &sig in signals {
+        // SAFETY: sigaction is plain data; zeroed is a valid initial value.
+        let mut sa: libc::sigaction = unsafe { std::mem::zeroed() };
+        sa.sa_sigaction = note_signal as extern "C" fn(libc::c_int) as usize;
+        sa.sa_flags = libc::SA_RESTART;
+        // SAFETY: as in catch_signals: a live sigaction, an async-signal-safe handler.
+        let rc = unsafe {
+            libc::sigemptyset(&mut sa.sa_mask);
+            libc::sigaction(sig, &sa, std::ptr::null_mut())
+        };
+        if rc != 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    Ok(())
+}

@@ -4,9 +4,9 @@
 //! hash comparison.
 
 use std::sync::OnceLock;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use super::throttle::{Throttle, Verdict};
+use super::throttle::Throttle;
 use crate::config::Config;
 use crate::db::{mgmtaccess, Db};
 
@@ -87,9 +87,9 @@ pub fn authenticate(
     addr: &str,
     log: &dyn Fn(&str),
 ) -> Outcome {
-    if let Verdict::Throttled(_) = throttle.verdict(user, addr, Instant::now()) {
+    let Ok(_turn) = throttle.begin(user, addr, Duration::from_secs(10)) else {
         return Outcome::Throttled;
-    }
+    };
     if !valid_user(user) {
         dummy_verify(password);
         throttle.failure(user, addr, Instant::now());

@@ -7,10 +7,12 @@
 //! A success clears the (user, address) counter and the address counter. A user is never
 //! locked out globally here, so an attacker on one address cannot keep the real administrator
 //! out; attacks spread over many addresses meet the per-user counter in `mgmtaccess`.
+//! Checks from one address run one at a time ([`Throttle::begin`]), so that a burst of parallel
+//! guesses is judged after the first failure instead of all at once.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
-use std::sync::Mutex;
+use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, Copy)]
@@ -39,7 +41,12 @@ impl Policy {
             return Duration::ZERO;
         }
         if failures >= self.lock_after {
-            return self.lock_time;
+            // Each failure after the lockout doubles it (up to a day).
+            let extra = (failures - self.lock_after).min(16);
+            return self
+                .lock_time
+                .saturating_mul(1u32 << extra)
+                .min(Duration::from_secs(86_400));
         }
         let factor = 1u32.checked_shl(failures - 1).unwrap_or(u32::MAX);
         self.base.saturating_mul(factor).min(self.max_delay)
@@ -71,6 +78,26 @@ pub enum Verdict {
 pub struct Throttle {
     pub policy: Policy,
     map: Mutex<HashMap<Key, Entry>>,
+    inflight: Mutex<HashSet<String>>,
+    turn: Condvar,
+}
+
+/// A password check in progress for one address (see [`Throttle::begin`]).
+pub struct Turn<'a> {
+    throttle: &'a Throttle,
+    addr: String,
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        let mut f = self
+            .throttle
+            .inflight
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        f.remove(&self.addr);
+        self.throttle.turn.notify_all();
+    }
 }
 
 const MAX_ENTRIES: usize = 100_000;
@@ -91,7 +118,36 @@ impl Throttle {
     pub fn new(policy: Policy) -> Throttle {
         Throttle {
             policy,
-            map: Mutex::new(HashMap::new()),
+            ..Throttle::default()
+        }
+    }
+
+    /// Wait for this address's turn to have a password checked (one at a time per address,
+    /// at most `wait`), then judge the attempt. `Ok` holds the turn until dropped.
+    pub fn begin(&self, user: &str, addr: &str, wait: Duration) -> Result<Turn<'_>, Verdict> {
+        let key = addr_key(addr);
+        let deadline = Instant::now() + wait;
+        let mut f = self.inflight.lock().unwrap_or_else(|e| e.into_inner());
+        while f.contains(&key) {
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(Verdict::Throttled(Duration::ZERO));
+            }
+            f = self
+                .turn
+                .wait_timeout(f, deadline - now)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+        match self.verdict(user, addr, Instant::now()) {
+            Verdict::Check => {
+                f.insert(key.clone());
+                Ok(Turn {
+                    throttle: self,
+                    addr: key,
+                })
+            }
+            v => Err(v),
         }
     }
 
@@ -157,7 +213,8 @@ mod tests {
         assert_eq!(p.delay(2), Duration::from_secs(2));
         assert_eq!(p.delay(4), Duration::from_secs(8));
         assert_eq!(p.delay(5), Duration::from_secs(900));
-        assert_eq!(p.delay(40), Duration::from_secs(900));
+        assert_eq!(p.delay(6), Duration::from_secs(1800));
+        assert_eq!(p.delay(40), Duration::from_secs(86_400));
     }
 
     #[test]
@@ -188,6 +245,23 @@ mod tests {
         ));
         t.success("admin", "10.0.0.1");
         assert_eq!(t.verdict("admin", "10.0.0.1", now), Verdict::Check);
+    }
+
+    #[test]
+    fn one_check_at_a_time_per_address() {
+        let t = Throttle::new(Policy::default());
+        let turn = t
+            .begin("admin", "10.0.0.1", Duration::from_secs(1))
+            .unwrap();
+        assert!(t.begin("x", "10.0.0.1", Duration::from_millis(20)).is_err());
+        assert!(t.begin("admin", "10.0.0.2", Duration::ZERO).is_ok());
+        t.failure("admin", "10.0.0.1", Instant::now());
+        drop(turn);
+        // After the failure, the next attempt from there is throttled, not checked.
+        assert!(matches!(
+            t.begin("admin", "10.0.0.1", Duration::from_millis(20)),
+            Err(Verdict::Throttled(_))
+        ));
     }
 
     #[test]

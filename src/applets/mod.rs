@@ -11,9 +11,12 @@ use crate::cli::getopt::{self, OptSpec, Parsed};
 use crate::cli::{AppletError, AppletResult, Out};
 use crate::config::Config;
 
+pub mod adminclient;
+pub mod indisrvr;
 pub mod indiversion;
 pub mod inlookup;
 pub mod inquerytest;
+pub mod mgmtpass;
 pub mod qmail_qread;
 pub mod qmail_showctl;
 pub mod qmail_tcpok;
@@ -53,6 +56,7 @@ pub mod vmoduser;
 pub mod vmoveuser;
 pub mod vmoveuserdir;
 pub mod vpasswd;
+pub mod vpriv;
 pub mod vrenamedomain;
 pub mod vrenameuser;
 pub mod vsetuserquota;
@@ -131,9 +135,12 @@ pub static TABLE: &[Applet] = &[
     rfc822headerok::APPLET,
     rfc822print::APPLET,
     rfc822received::APPLET,
+    adminclient::APPLET,
+    indisrvr::APPLET,
     indiversion::APPLET,
     inlookup::APPLET,
     inquerytest::APPLET,
+    mgmtpass::APPLET,
     qmail_qread::APPLET,
     qmail_showctl::APPLET,
     qmail_tcpok::APPLET,
@@ -161,6 +168,7 @@ pub static TABLE: &[Applet] = &[
     vmoveuser::APPLET,
     vmoveuserdir::APPLET,
     vpasswd::APPLET,
+    vpriv::APPLET,
     vrenamedomain::APPLET,
     vrenameuser::APPLET,
     vsetuserquota::APPLET,
