@@ -38,3 +38,5 @@ cp "$repo/README.md" "$repo/docs/COMPAT.md" "$root/usr/share/doc/indimail-rs/"
 # Service definitions: installed, never enabled by the package.
 install -D -m 0644 "$repo/packaging/service/indimail-inlookup.service" "$root/usr/lib/systemd/system/indimail-inlookup.service"
 install -D -m 0755 "$repo/packaging/service/inlookup/run" "$root/usr/share/indimail-rs/service/inlookup/run"
+install -D -m 0644 "$repo/packaging/service/indimail-indisrvr.service" "$root/usr/lib/systemd/system/indimail-indisrvr.service"
+install -D -m 0755 "$repo/packaging/service/indisrvr/run" "$root/usr/share/indimail-rs/service/indisrvr/run"

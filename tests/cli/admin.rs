@@ -946,3 +946,214 @@ fn tls_with_server_and_client_certificates() {
         hash.split_whitespace().nth(2).unwrap()
     ));
 }
+
+/// The steps of a provisioning run: (command, stdin, expected status). Every command of the
+/// tables that this project provides is run at least once; those without a step here are
+/// run without arguments (their usage error is a status too).
+fn plan() -> Vec<(&'static str, &'static str, Option<i32>)> {
+    vec![
+        ("indiversion", "", Some(0)),
+        ("vadddomain example.org Pm@ss-2024", "", Some(0)),
+        ("vdominfo -n example.org", "", Some(0)),
+        ("vaddaliasdomain alias.example.org example.org", "", Some(0)),
+        ("vmoddomain -l 1 example.org", "", Some(0)),
+        ("vlimit -m 10 example.org", "", Some(0)),
+        ("vlimit -s example.org", "", Some(0)),
+        ("vadduser -d bob@example.org B0b#pass1", "", Some(0)),
+        ("vpasswd bob@example.org", "N3w#pass2\nN3w#pass2\n", Some(0)),
+        ("vuserinfo -n bob@example.org", "", Some(0)),
+        ("vsetuserquota bob@example.org 10M", "", Some(0)),
+        ("vmoduser -c \"Bob Remote\" bob@example.org", "", Some(0)),
+        ("valias -i bob@example.org carol@example.org", "", Some(0)),
+        ("valias -s carol@example.org", "", Some(0)),
+        ("vacation bob@example.org +", "Away until Monday\n", Some(0)),
+        ("vacation bob@example.org -", "", Some(0)),
+        ("vgroup -a team@example.org Gr0up#pw1", "", Some(0)),
+        ("vatrn -i example.net bob@example.org", "", Some(0)),
+        (
+            "vrenameuser bob@example.org robert@example.org",
+            "",
+            Some(0),
+        ),
+        ("vuserinfo nosuch@example.org", "", Some(1)),
+        ("vdeluser robert@example.org", "", Some(0)),
+        ("vdeloldusers -d example.org -a 3650", "", None),
+        ("mgmtpass -l", "", Some(0)),
+        ("vpriv -s helpdesk", "", Some(0)),
+        ("vrenamedomain example.org example.info", "", Some(0)),
+        ("vdeldomain example.info", "", Some(0)),
+    ]
+}
+
+fn provision(
+    env: &TestEnv,
+    port: u16,
+    host: &str,
+    cafile: Option<&str>,
+) -> Vec<(String, Option<i64>, String, Option<i32>)> {
+    use indimail::admin::commands;
+    let mut steps = plan();
+    let named: Vec<&str> = steps
+        .iter()
+        .map(|s| s.0.split(' ').next().unwrap())
+        .collect();
+    let extra: Vec<&'static str> = commands::all_names()
+        .into_iter()
+        .filter(|n| commands::applet_for(n).is_some() && !named.contains(n))
+        .collect();
+    for n in extra {
+        steps.push((n, "", None));
+    }
+    let json: Vec<serde_json::Value> = steps
+        .iter()
+        .map(|(c, stdin, _)| {
+            let name = c.split(' ').next().unwrap();
+            let (index, _) = commands::client_indices(name).unwrap();
+            serde_json::json!({"index": index, "command": c, "stdin": stdin})
+        })
+        .collect();
+    let pw = env.path("provision.pw");
+    std::fs::write(&pw, format!("{ADMIN_PW}\n")).unwrap();
+    let mut cmd = std::process::Command::new("python3");
+    cmd.arg(crate::common::repo().join("tests/provision/provision.py"))
+        .args([host, &port.to_string(), "admin", pw.to_str().unwrap()]);
+    if let Some(ca) = cafile {
+        cmd.args(["--cafile", ca]);
+    }
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(serde_json::to_string(&json).unwrap().as_bytes())
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success(), "provision.py: {}", text(&o.stderr));
+    let results: Vec<serde_json::Value> = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(results.len(), steps.len());
+    results
+        .iter()
+        .zip(&steps)
+        .map(|(r, s)| {
+            (
+                r["command"].as_str().unwrap().to_string(),
+                r["status"].as_i64(),
+                r["output"].as_str().unwrap().to_string(),
+                s.2,
+            )
+        })
+        .collect()
+}
+
+fn check_provisioning(results: &[(String, Option<i64>, String, Option<i32>)]) {
+    let mut wrong = Vec::new();
+    for (cmd, status, output, want) in results {
+        match (status, want) {
+            (None, _) => wrong.push(format!("{cmd}: no RETURNSTATUS: {output}")),
+            (Some(s), Some(w)) if *s != i64::from(*w) => {
+                wrong.push(format!("{cmd}: status {s}, wanted {w}: {output}"))
+            }
+            _ => {}
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    let out = |c: &str| &results.iter().find(|r| r.0 == c).unwrap().2;
+    assert_eq!(
+        out("vuserinfo -n bob@example.org"),
+        "name          : bob@example.org\n"
+    );
+    assert_eq!(out("mgmtpass -l"), "admin\nhelpdesk\n");
+}
+
+#[test]
+fn provisioning_script_over_plaintext_and_tls() {
+    if std::process::Command::new("python3")
+        .arg("-V")
+        .output()
+        .is_err()
+    {
+        eprintln!("python3 not available: provisioning test skipped");
+        return;
+    }
+    let env = setup();
+    let srv = start(&env);
+    let results = provision(&env, srv.port, "127.0.0.1", None);
+    check_provisioning(&results);
+    assert!(env
+        .rows("SELECT pw_name FROM indimail WHERE pw_domain = 'example.org'")
+        .is_empty());
+    drop(srv);
+    // The same over TLS, on a fresh installation.
+    let env = setup();
+    let dir = env.path("certs");
+    std::fs::create_dir_all(&dir).unwrap();
+    if make_certs(&dir).is_none() {
+        eprintln!("openssl not available: TLS part skipped");
+        return;
+    }
+    let server_pem = dir.join("server.pem");
+    let srv = start_on(&env, "127.0.0.1", &["-n", server_pem.to_str().unwrap()]);
+    let ca = dir.join("ca.pem");
+    let results = provision(&env, srv.port, "localhost", Some(ca.to_str().unwrap()));
+    check_provisioning(&results);
+}
+
+/// adminclient against a server that only knows the current table (as the original release):
+/// the seed index is answered with `command mismatch`, nothing runs, and the client retries once
+/// with the current table's index.
+#[test]
+fn adminclient_retries_once_with_the_other_table_after_a_mismatch() {
+    let env = TestEnv::new();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        let mut seen = Vec::new();
+        for _ in 0..2 {
+            let (mut s, _) = listener.accept().unwrap();
+            let mut r = std::io::BufReader::new(s.try_clone().unwrap());
+            let mut line = String::new();
+            let mut read_line = |r: &mut std::io::BufReader<TcpStream>| {
+                line.clear();
+                std::io::BufRead::read_line(r, &mut line).unwrap();
+                line.trim_end_matches('\n').to_string()
+            };
+            s.write_all(b"Login: ").unwrap();
+            read_line(&mut r);
+            s.write_all(b"Password: ").unwrap();
+            read_line(&mut r);
+            s.write_all(b"OK\n").unwrap();
+            let cmd = read_line(&mut r);
+            if cmd.starts_with("41 ") {
+                s.write_all(b"admin\nRETURNSTATUS0").unwrap();
+            } else {
+                s.write_all(b"indisrvr: command mismatch [mgmtpass]8 [svstat]6\n")
+                    .unwrap();
+            }
+            seen.push(cmd);
+        }
+        seen
+    });
+    let p = port.to_string();
+    let r = env.run(
+        "adminclient",
+        &[
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &p,
+            "-u",
+            "admin",
+            "-P",
+            "x",
+            "-c",
+            "mgmtpass -l",
+        ],
+    );
+    assert_eq!((r.code, r.stdout.as_str()), (0, "admin\n"), "{r:?}");
+    assert_eq!(server.join().unwrap(), ["18 mgmtpass -l", "41 mgmtpass -l"]);
+}
