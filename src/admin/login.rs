@@ -78,7 +78,8 @@ pub fn now_epoch() -> i64 {
 }
 
 /// Check `user`/`password` coming from `addr`; logs nothing itself (the caller logs the
-/// outcome, never the password). `log` receives database errors.
+/// outcome, never the password). `log` receives database errors. On success the open
+/// connection to the central database comes back for the privilege check.
 pub fn authenticate(
     cfg: &Config,
     throttle: &Throttle,
@@ -86,6 +87,20 @@ pub fn authenticate(
     password: &[u8],
     addr: &str,
     log: &dyn Fn(&str),
+) -> (Outcome, Option<Db>) {
+    let mut db = None;
+    let o = check(cfg, throttle, user, password, addr, log, &mut db);
+    (o, db)
+}
+
+fn check(
+    cfg: &Config,
+    throttle: &Throttle,
+    user: &str,
+    password: &[u8],
+    addr: &str,
+    log: &dyn Fn(&str),
+    keep: &mut Option<Db>,
 ) -> Outcome {
     let Ok(_turn) = throttle.begin(user, addr, Duration::from_secs(10)) else {
         return Outcome::Throttled;
@@ -124,6 +139,7 @@ pub fn authenticate(
             log(&format!("mgmtaccess: {e}"));
         }
         throttle.success(user, addr);
+        *keep = Some(db);
         Outcome::Ok
     } else {
         if let Err(e) = mgmtaccess::record_failure(&mut db, user, day) {

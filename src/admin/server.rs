@@ -237,7 +237,8 @@ impl Server {
             Ok(u) => u.to_string(),
             Err(_) => String::new(),
         };
-        let outcome = login::authenticate(&s.cfg, &s.throttle, &user, &password, &peer.ip, &log);
+        let (outcome, db) =
+            login::authenticate(&s.cfg, &s.throttle, &user, &password, &peer.ip, &log);
         match outcome {
             Outcome::Ok => {
                 if self.verbose() {
@@ -309,7 +310,7 @@ impl Server {
         let allowed = match wire::split_words(wire::arguments_text(&cl.command)) {
             Ok(words) => {
                 let literal = wire::expand_words(&words, &[], |_| None);
-                match self.privilege(&user, &program.to_string_lossy(), &literal) {
+                match self.privilege(db, &user, &program.to_string_lossy(), &literal) {
                     Ok(true) => Some(wire::expand_words(&words, &s.allow_env, |n| {
                         std::env::var(n).ok()
                     })),
@@ -343,8 +344,17 @@ impl Server {
         Ok(())
     }
 
-    fn privilege(&self, user: &str, program: &str, args: &[String]) -> crate::db::DbResult<bool> {
-        let mut db = Db::open_master(&self.settings.cfg)?;
+    fn privilege(
+        &self,
+        db: Option<Db>,
+        user: &str,
+        program: &str,
+        args: &[String],
+    ) -> crate::db::DbResult<bool> {
+        let mut db = match db {
+            Some(db) => db,
+            None => Db::open_master(&self.settings.cfg)?,
+        };
         if crate::db::mgmtaccess::get(&mut db, user)?.is_none() {
             return Ok(false);
         }
