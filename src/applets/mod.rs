@@ -33,6 +33,7 @@ pub mod rfc822headerok;
 pub mod rfc822print;
 pub mod rfc822received;
 pub mod rfc822util;
+pub mod svstat;
 pub mod tcplookup;
 pub mod vacation;
 pub mod vaddaliasdomain;
@@ -145,6 +146,7 @@ pub static TABLE: &[Applet] = &[
     qmail_showctl::APPLET,
     qmail_tcpok::APPLET,
     qmail_tcpto::APPLET,
+    svstat::APPLET,
     tcplookup::APPLET,
     vacation::APPLET,
     vaddaliasdomain::APPLET,

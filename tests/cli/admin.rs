@@ -320,6 +320,32 @@ fn indisrvr_conversation_is_byte_exact() {
             "index {idx}"
         );
     }
+    // svstat: index 21 in the seed's table, 18 in the current one.
+    let svc = env.path("svc");
+    std::fs::create_dir_all(svc.join("supervise")).unwrap();
+    assert!(std::process::Command::new("mkfifo")
+        .arg(svc.join("supervise/ok"))
+        .status()
+        .unwrap()
+        .success());
+    for idx in ["21", "18"] {
+        let out = raw_from(
+            Some("127.0.0.4"),
+            srv.port,
+            &session(
+                "admin",
+                ADMIN_PW,
+                &format!("{idx} svstat {}", svc.display()),
+            ),
+        );
+        assert_eq!(
+            text(&out),
+            format!(
+                "Login: Password: OK\n{}: supervise not running\nRETURNSTATUS0",
+                svc.display()
+            )
+        );
+    }
     let log = srv.log();
     assert!(log.contains("user admin logged in"), "{log}");
     assert!(log.contains("user admin password incorrect"), "{log}");
