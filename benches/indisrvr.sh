@@ -52,15 +52,27 @@ for _ in $(seq 1 100); do python3 -c "import socket; socket.create_connection(('
 
 echo "## machine: $(nproc) cores, $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "## SHA-256-crypt verify cost (one core): $(target/release/examples/crypt_floor 2 sha256)"
-echo "## vuserinfo -n run directly (hyperfine, if installed)"
-if command -v hyperfine >/dev/null; then
-	hyperfine -N --warmup 20 --min-runs 200 --style basic 'vuserinfo -n alice@example.com' 2>/dev/null | grep -E 'Time|Range'
-fi
+echo "## vuserinfo -n run directly, 300 runs (what every session below also spends on the command)"
+python3 - <<'PY'
+import subprocess, time
+d = []
+for _ in range(300):
+    t = time.perf_counter()
+    subprocess.run(["vuserinfo", "-n", "alice@example.com"], stdout=subprocess.DEVNULL, check=True)
+    d.append(time.perf_counter() - t)
+d.sort()
+print("vuserinfo -n: p50=%.2fms p95=%.2fms" % (d[150] * 1000, d[285] * 1000))
+PY
 echo "## indisrvr + TLS, vuserinfo -n, $N sessions"
 for c in 1 32; do
 	python3 benches/indisrvr_load.py localhost "$port" admin "$t/pw" "$N" "$c" 7 'vuserinfo -n alice@example.com' \
 		--cafile "$t/certs/ca.pem"
 done
+echo "## indisrvr + TLS, login and privilege check only (an account without rules: permission denied, no process)"
+mgmtpass -u norules -a 'N0rules#pw'
+printf 'N0rules#pw\n' > "$t/pw2"
+python3 benches/indisrvr_load.py localhost "$port" norules "$t/pw2" "$N" 1 7 'vuserinfo -n alice@example.com' \
+	--cafile "$t/certs/ca.pem" --expect 1
 echo "## plaintext for comparison (UNIX socket not used: TCP on loopback)"
 port2=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 indisrvr -i 127.0.0.1 -p "$port2" -b 128 --plaintext --max-sessions 128 --max-per-ip 64 2>>"$t/indisrvr.log" &

@@ -2,7 +2,8 @@
 """Load driver for benches/indisrvr.sh: TOTAL sessions of one command through indisrvr, CONC
 at a time, each a fresh TCP connection (TLS with --cafile), login, command, output, status.
 
-usage: indisrvr_load.py HOST PORT USER PASSWORD_FILE TOTAL CONC INDEX COMMAND [--cafile CA]
+usage: indisrvr_load.py HOST PORT USER PASSWORD_FILE TOTAL CONC INDEX COMMAND [--cafile CA] [--expect N]
+(a session counts as a success when the status is N, default 0)
 prints: sessions/s, latency p50/p95/max in ms, failures.
 """
 import re
@@ -21,6 +22,11 @@ def main():
     if "--cafile" in args:
         i = args.index("--cafile")
         cafile = args[i + 1]
+        del args[i:i + 2]
+    expect = b"0"
+    if "--expect" in args:
+        i = args.index("--expect")
+        expect = args[i + 1].encode()
         del args[i:i + 2]
     host, port, user, pwfile, total, conc, index, command = args
     port, total, conc = int(port), int(total), int(conc)
@@ -50,7 +56,7 @@ def main():
             out += c
         s.close()
         m = TRAILER.search(out)
-        return time.perf_counter() - t, (m is not None and m.group(1) == b"0"), out
+        return time.perf_counter() - t, (m is not None and m.group(1) == expect), out
 
     def worker():
         while True:

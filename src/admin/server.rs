@@ -239,14 +239,14 @@ impl Server {
         };
         let (outcome, db) =
             login::authenticate(&s.cfg, &s.throttle, &user, &password, &peer.ip, &log);
+        // Every attempt is logged (the original logs successes only with -v), never the password.
         match outcome {
-            Outcome::Ok => {
-                if self.verbose() {
-                    log(&format!("user {shown} logged in"));
-                }
-            }
-            Outcome::Disabled => log(&format!("user {shown} disabled")),
-            Outcome::BadPassword => log(&format!("user {shown} password incorrect")),
+            Outcome::Ok => log(&format!("user {shown} logged in from {}", peer.ip)),
+            Outcome::Disabled => log(&format!("user {shown} disabled (from {})", peer.ip)),
+            Outcome::BadPassword => log(&format!(
+                "user {shown} password incorrect (from {})",
+                peer.ip
+            )),
             Outcome::Throttled => log(&format!(
                 "user {shown} from {} throttled after failures",
                 peer.ip
