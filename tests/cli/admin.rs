@@ -971,6 +971,46 @@ fn tls_with_server_and_client_certificates() {
         b"Tls#pw12",
         hash.split_whitespace().nth(2).unwrap()
     ));
+    // -l with -n: TLS on fds 0/1, as when started per connection by tcpserver.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let lport = listener.local_addr().unwrap().port().to_string();
+    let cmd = env.cmd("indisrvr");
+    let server_pem = d("server.pem");
+    let launcher = std::thread::spawn(move || {
+        let mut cmd = cmd;
+        let (sock, peer) = listener.accept().unwrap();
+        let out = sock.try_clone().unwrap();
+        cmd.args(["-l", "-n", &server_pem])
+            .env("TCPREMOTEIP", peer.ip().to_string())
+            .stdin(Stdio::from(std::os::fd::OwnedFd::from(sock)))
+            .stdout(Stdio::from(std::os::fd::OwnedFd::from(out)))
+            .stderr(Stdio::null())
+            .status()
+            .unwrap()
+    });
+    let r = env.run(
+        "adminclient",
+        &[
+            "-h",
+            "localhost",
+            "-p",
+            &lport,
+            "-u",
+            "admin",
+            "-P",
+            ADMIN_PW,
+            "-C",
+            &d("ca.pem"),
+            "-c",
+            "vuserinfo -n alice@example.com",
+        ],
+    );
+    assert_eq!(
+        (r.code, r.stdout.as_str()),
+        (0, "name          : alice@example.com\n"),
+        "{r:?}"
+    );
+    assert!(launcher.join().unwrap().success());
 }
 
 /// The steps of a provisioning run: (command, stdin, expected status). Every command of the
