@@ -1223,3 +1223,121 @@ fn adminclient_retries_once_with_the_other_table_after_a_mismatch() {
     assert_eq!((r.code, r.stdout.as_str()), (0, "admin\n"), "{r:?}");
     assert_eq!(server.join().unwrap(), ["18 mgmtpass -l", "41 mgmtpass -l"]);
 }
+
+#[test]
+fn mgmtpass_interactive_change_and_lockout() {
+    let env = setup();
+    // Old password, a refused new one (policy), then a good one twice.
+    let r = env.run_stdin(
+        "mgmtpass",
+        &["-u", "helpdesk"],
+        "Help#pw1\nshort\nN3w#pas9x\nN3w#pas9x\n",
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(
+        r.stderr.contains("passwd must be of minimum 8 chars"),
+        "{r:?}"
+    );
+    let hash = env.rows("SELECT pass FROM mgmtaccess WHERE user = 'helpdesk'");
+    assert!(indimail::passwd::verify(b"N3w#pas9x", &hash[0]));
+    // Mismatched confirmation, then the same as the old one, then too many tries.
+    let r = env.run_stdin(
+        "mgmtpass",
+        &["-u", "helpdesk"],
+        "N3w#pas9x\nAb1cdefg\nAb1cdefx\nN3w#pas9x\n",
+    );
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(r.stderr.contains("They don't match; try again."), "{r:?}");
+    assert!(
+        r.stderr
+            .contains("Your passwd cannot be same as the previous one"),
+        "{r:?}"
+    );
+    // Three wrong old passwords disable the account.
+    let r = env.run_stdin("mgmtpass", &["-u", "helpdesk"], "x\ny\nz\n");
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.ends_with("Login incorrect or you are disabled\n"),
+        "{r:?}"
+    );
+    assert_eq!(
+        env.rows("SELECT status FROM mgmtaccess WHERE user = 'helpdesk'"),
+        ["1"]
+    );
+}
+
+#[test]
+fn variable_expansion_only_when_allowed_and_regex_rules() {
+    let env = setup();
+    let vu = env.path("bin/vuserinfo");
+    env.run(
+        "vpriv",
+        &[
+            "-m",
+            vu.to_str().unwrap(),
+            "helpdesk",
+            "-n .*@EXAMPLE\\.com",
+        ],
+    )
+    .ok();
+    let srv = start_on(
+        &env,
+        "127.0.0.1",
+        &["--plaintext", "--allow-env", "ADMIN_SECRET"],
+    );
+    let out = text(&raw(
+        srv.port,
+        &session("admin", ADMIN_PW, "7 vuserinfo -n $ADMIN_SECRET"),
+    ));
+    assert_eq!(
+        out,
+        "Login: Password: OK\ns3cr3t-v4lue: No such user\nRETURNSTATUS1"
+    );
+    // MYSQL_PASSWD is not in the allow-list: literal.
+    let out = text(&raw(
+        srv.port,
+        &session("admin", ADMIN_PW, "7 vuserinfo -n $MYSQL_PASSWD"),
+    ));
+    assert_eq!(
+        out,
+        "Login: Password: OK\n$MYSQL_PASSWD: No such user\nRETURNSTATUS1"
+    );
+    drop(srv);
+    // QREGEX: anchored, case-insensitive regular expressions per argument.
+    let port = free_port();
+    let mut child = env
+        .cmd("indisrvr")
+        .args([
+            "-i",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "-b",
+            "5",
+            "--plaintext",
+        ])
+        .env("QREGEX", "1")
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let t0 = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(t0.elapsed() < Duration::from_secs(10));
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = text(&raw(
+        port,
+        &session("helpdesk", HELP_PW, "7 vuserinfo -n alice@example.com"),
+    ));
+    assert_eq!(
+        out,
+        "Login: Password: OK\nname          : alice@example.com\nRETURNSTATUS0"
+    );
+    let out = text(&raw(
+        port,
+        &session("helpdesk", HELP_PW, "7 vuserinfo -n alice@example.com.evil"),
+    ));
+    assert!(out.ends_with(": permission denied\nRETURNSTATUS1"), "{out}");
+    let _ = child.kill();
+    let _ = child.wait();
+}
