@@ -1341,3 +1341,98 @@ fn variable_expansion_only_when_allowed_and_regex_rules() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+/// Run an applet as another user (the test runs as root).
+fn run_as(
+    env: &TestEnv,
+    uid: u32,
+    gid: u32,
+    name: &str,
+    args: &[&str],
+    input: &str,
+) -> crate::common::Run {
+    use std::os::unix::process::CommandExt;
+    let mut child = env
+        .cmd(name)
+        .args(args)
+        .uid(uid)
+        .gid(gid)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    crate::common::Run {
+        stdout: text(&o.stdout),
+        stderr: text(&o.stderr),
+        code: o.status.code().unwrap_or(-1),
+    }
+}
+
+#[test]
+fn non_root_callers() {
+    let env = setup();
+    // -p and -i are for root only.
+    let r = run_as(
+        &env,
+        999,
+        995,
+        "mgmtpass",
+        &["-u", "helpdesk", "-p", "Any#pw123"],
+        "",
+    );
+    assert_eq!(
+        (r.code, r.stderr.trim()),
+        (1, "mgmtpass: Only superuser can specify -p option")
+    );
+    // -a without root needs the admin password.
+    let r = run_as(
+        &env,
+        999,
+        995,
+        "mgmtpass",
+        &["-u", "ops", "-a", "0ps#pa5s1"],
+        &format!("{ADMIN_PW}\n"),
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(
+        env.rows("SELECT user, pw_uid FROM mgmtaccess WHERE user = 'ops'"),
+        ["ops\t999"]
+    );
+    let r = run_as(
+        &env,
+        999,
+        995,
+        "mgmtpass",
+        &["-u", "ops2", "-a", "0ps#pa5s1"],
+        "a\nb\nc\n",
+    );
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(env
+        .rows("SELECT user FROM mgmtaccess WHERE user = 'ops2'")
+        .is_empty());
+    assert_eq!(
+        env.rows("SELECT status FROM mgmtaccess WHERE user = 'admin'"),
+        ["1"]
+    );
+    // vpriv: root, the indimail uid or gid only.
+    let r = run_as(&env, 4321, 4321, "vpriv", &["-s"], "");
+    assert_eq!(
+        (r.code, r.stderr.trim()),
+        (
+            1,
+            "vpriv: you must be root or domain user (uid=999/gid=995) to run this program"
+        )
+    );
+    assert_eq!(
+        run_as(&env, 999, 995, "vpriv", &["-s", "helpdesk"], "").code,
+        0
+    );
+}
