@@ -24,7 +24,8 @@ while read -r name dir setuid section; do
 	done
 done < <("$bin" --list-table)
 for want in /usr/share/man/man7/indimail.7.gz /usr/lib/systemd/system/indimail-inlookup.service \
-	/usr/share/indimail-rs/service/inlookup/run /usr/share/indimail-rs/include/smtp_plugin.h; do
+	/usr/share/indimail-rs/service/inlookup/run /usr/share/indimail-rs/include/smtp_plugin.h /usr/lib/systemd/system/indimail-indisrvr.service \
+	/usr/share/indimail-rs/service/indisrvr/run; do
 	for list in "$debl" "$rpml"; do
 		grep -qx "$want" "$list" || { echo "missing in $(basename "$list"): $want" >&2; missing=1; }
 	done

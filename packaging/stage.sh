@@ -40,3 +40,5 @@ install -D -m 0644 "$repo/packaging/service/indimail-inlookup.service" "$root/us
 install -D -m 0755 "$repo/packaging/service/inlookup/run" "$root/usr/share/indimail-rs/service/inlookup/run"
 # For authors of qmail-smtpd SMTP plugins (plugtest loads them).
 install -D -m 0644 "$repo/packaging/include/smtp_plugin.h" "$root/usr/share/indimail-rs/include/smtp_plugin.h"
+install -D -m 0644 "$repo/packaging/service/indimail-indisrvr.service" "$root/usr/lib/systemd/system/indimail-indisrvr.service"
+install -D -m 0755 "$repo/packaging/service/indisrvr/run" "$root/usr/share/indimail-rs/service/indisrvr/run"

@@ -20,12 +20,14 @@ Layers, from the bottom up (nothing below depends on what is above it):
 * [`ops`] — operations shared by several commands (add/delete a user ...),
   each all-or-nothing across database and file system.
 * [`inquery`], [`inlookup`] — the lookup service: wire format, client, server.
+* [`admin`] — remote administration: indisrvr/adminclient protocol, login, privileges, TLS.
 * [`hooks`] — post-handle hooks.
 * [`cli`], [`applets`], [`launcher`] — argument parsing, the applet table, dispatch.
 * [`docgen`] — man pages and shell completions generated from the applet table.
 */
 
 pub mod address;
+pub mod admin;
 pub mod applets;
 pub mod assign;
 pub mod cksum;

@@ -714,3 +714,40 @@ pub fn set_umask(mask: u32) -> u32 {
     // SAFETY: umask has no preconditions and cannot fail.
     unsafe { libc::umask(mask as libc::mode_t) as u32 }
 }
+/// A pipe (read end, write end), both close-on-exec (std's `io::pipe` needs Rust 1.87).
+pub fn pipe() -> io::Result<(std::fs::File, std::fs::File)> {
+    use std::os::unix::io::FromRawFd;
+    let mut fds = [0 as libc::c_int; 2];
+    // SAFETY: `fds` is a live array of two ints, as pipe2 requires.
+    let rc = unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) };
+    if rc != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: pipe2 succeeded, so both descriptors are new and owned by nobody else.
+    Ok(unsafe {
+        (
+            std::fs::File::from_raw_fd(fds[0]),
+            std::fs::File::from_raw_fd(fds[1]),
+        )
+    })
+}
+
+/// Like [`catch_signals`], but interrupted system calls restart (SA_RESTART), for
+/// multi-threaded servers whose threads must not see EINTR.
+pub fn catch_signals_restart(signals: &[i32]) -> io::Result<()> {
+    for &sig in signals {
+        // SAFETY: sigaction is plain data; zeroed is a valid initial value.
+        let mut sa: libc::sigaction = unsafe { std::mem::zeroed() };
+        sa.sa_sigaction = note_signal as extern "C" fn(libc::c_int) as usize;
+        sa.sa_flags = libc::SA_RESTART;
+        // SAFETY: as in catch_signals: a live sigaction, an async-signal-safe handler.
+        let rc = unsafe {
+            libc::sigemptyset(&mut sa.sa_mask);
+            libc::sigaction(sig, &sa, std::ptr::null_mut())
+        };
+        if rc != 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    Ok(())
+}

@@ -11,16 +11,19 @@ use crate::cli::getopt::{self, OptSpec, Parsed};
 use crate::cli::{AppletError, AppletResult, Out};
 use crate::config::Config;
 
+pub mod adminclient;
 pub mod clearopensmtp;
 pub mod crc;
 pub mod dbinfo;
 pub mod execmysql;
 pub mod hostcntrl;
 pub mod hostsync;
+pub mod indisrvr;
 pub mod indiversion;
 pub mod inlookup;
 pub mod inquerytest;
 pub mod ipchange;
+pub mod mgmtpass;
 pub mod plugtest;
 pub mod printdir;
 pub mod qmail_qread;
@@ -41,6 +44,7 @@ pub mod rfc822print;
 pub mod rfc822received;
 pub mod rfc822util;
 pub mod svctool;
+pub mod svstat;
 pub mod tcplookup;
 pub mod updatefile;
 pub mod vacation;
@@ -69,6 +73,7 @@ pub mod vmoduser;
 pub mod vmoveuser;
 pub mod vmoveuserdir;
 pub mod vpasswd;
+pub mod vpriv;
 pub mod vrenamedomain;
 pub mod vrenameuser;
 pub mod vreorg;
@@ -150,16 +155,19 @@ pub static TABLE: &[Applet] = &[
     rfc822headerok::APPLET,
     rfc822print::APPLET,
     rfc822received::APPLET,
+    adminclient::APPLET,
     clearopensmtp::APPLET,
     crc::APPLET,
     dbinfo::APPLET,
     execmysql::APPLET,
     hostcntrl::APPLET,
     hostsync::APPLET,
+    indisrvr::APPLET,
     indiversion::APPLET,
     inlookup::APPLET,
     inquerytest::APPLET,
     ipchange::APPLET,
+    mgmtpass::APPLET,
     plugtest::APPLET,
     printdir::APPLET,
     qmail_qread::APPLET,
@@ -168,6 +176,7 @@ pub static TABLE: &[Applet] = &[
     qmail_tcpto::APPLET,
     resetquota::APPLET,
     svctool::APPLET,
+    svstat::APPLET,
     tcplookup::APPLET,
     updatefile::APPLET,
     vacation::APPLET,
@@ -196,6 +205,7 @@ pub static TABLE: &[Applet] = &[
     vmoveuser::APPLET,
     vmoveuserdir::APPLET,
     vpasswd::APPLET,
+    vpriv::APPLET,
     vrenamedomain::APPLET,
     vrenameuser::APPLET,
     vreorg::APPLET,

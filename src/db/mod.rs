@@ -24,6 +24,7 @@ pub mod dircontrol;
 pub mod domains;
 pub mod ipchange;
 pub mod lastauth;
+pub mod mgmtaccess;
 pub mod oldusers;
 pub mod relay;
 pub mod schema;
@@ -32,6 +33,7 @@ pub mod valias;
 pub mod vfilter;
 pub mod vlimits;
 pub mod vpopmail;
+pub mod vpriv;
 
 use std::time::Duration;
 
@@ -315,6 +317,18 @@ impl Db {
     /// Connect with the configured string, creating the database if needed.
     pub fn open(cfg: &Config) -> DbResult<Db> {
         Db::connect(ConnSpec::local(cfg)?)
+    }
+
+    /// The central database holding `mgmtaccess` and `vpriv`: env `MASTER_HOST`, else the
+    /// first line of `CONTROLDIR/host.master`, else the local database (a non-clustered site).
+    pub fn open_master(cfg: &Config) -> DbResult<Db> {
+        if let Some(raw) = env_nonempty("MASTER_HOST") {
+            return Db::connect(ConnSpec::parse(&raw));
+        }
+        match first_line(&cfg.control("host.master")) {
+            Ok(Some(l)) if !l.is_empty() => Db::connect(ConnSpec::parse(&l)),
+            _ => Db::open(cfg),
+        }
     }
 
     pub fn connect(spec: ConnSpec) -> DbResult<Db> {

@@ -2,6 +2,7 @@
 //! against a real MariaDB (see `common`). One test binary for every applet,
 //! so CI links once.
 
+mod admin;
 mod bulk;
 mod bulletin;
 mod cluster;
