@@ -146,7 +146,7 @@ pub fn set(db: &mut Db, key: &str, l: &Limits) -> DbResult<u64> {
     );
     let maillist =
         l.perm_maillist | (l.perm_maillist_users << 3) | (l.perm_maillist_moderators << 6);
-    db.exec(
+    let n = db.exec(
         "vlimits",
         &sql,
         params! {
@@ -177,14 +177,26 @@ pub fn set(db: &mut Db, key: &str, l: &Limits) -> DbResult<u64> {
             "perm_quota" => l.perm_quota,
             "perm_defaultquota" => l.perm_defaultquota,
         },
-    )
+    )?;
+    db.changed(limits_change(key));
+    Ok(n)
+}
+
+/// A user row changes that user's answers; a domain row (DOMAIN_LIMITS gid bits) any.
+fn limits_change(key: &str) -> crate::flushlog::Change {
+    match key.split_once('@') {
+        Some((u, d)) => crate::flushlog::Change::user(u, d),
+        None => crate::flushlog::Change::All,
+    }
 }
 
 /// `vdel_limits`: remove the row; the number of rows removed.
 pub fn delete(db: &mut Db, key: &str) -> DbResult<u64> {
-    db.exec(
+    let n = db.exec(
         "vlimits",
         "DELETE FROM vlimits WHERE domain = :d",
         params! {"d" => key},
-    )
+    )?;
+    db.changed(limits_change(key));
+    Ok(n)
 }

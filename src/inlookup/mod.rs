@@ -5,18 +5,24 @@
 //! `O_NOFOLLOW`; request lengths are validated and oversized bodies drained so the stream
 //! stays in step; unknown query types get the error reply; the cache has a TTL and a bound.
 
+pub mod cache;
+pub mod pool;
+pub mod socket;
 pub mod supervise;
 
-use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
 use std::os::unix::io::AsRawFd;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::config::{env_nonempty, env_or, Config};
-use crate::db::Db;
+pub use cache::{Cache, DEFAULT_CACHE_MAX, DEFAULT_CACHE_TTL};
+
+use crate::config::{env_nonempty, Config};
+use crate::flushlog::Watcher;
 use crate::inquery::answer::answer;
 use crate::inquery::client::control_timeout;
 use crate::inquery::codec::{
@@ -24,97 +30,166 @@ use crate::inquery::codec::{
     HOST_QUERY, LIMIT_QUERY, PIPE_BUF, PWD_QUERY, RELAY_QUERY, USER_QUERY,
 };
 
-/// Default lifetime of a cache entry (the original's never expired).
-pub const DEFAULT_CACHE_TTL: u64 = 60;
-/// Default bound of the cache when `MAX_BTREE_COUNT` is unset or 0.
-pub const DEFAULT_CACHE_MAX: usize = 100_000;
+/// Default number of threads answering FIFO requests (`INLOOKUP_THREADS`).
+pub const DEFAULT_THREADS: usize = 8;
+/// Default number of MySQL connections (`INLOOKUP_DB_CONNECTIONS`).
+pub const DEFAULT_DB_CONNECTIONS: usize = 8;
 
-/// Bounded query cache with a TTL, keyed by the exact query string and type.
-pub struct Cache {
-    map: HashMap<(u8, Vec<u8>), (Instant, Reply)>,
-    max: usize,
-    ttl: Duration,
+fn env_count(name: &str, default: usize) -> usize {
+    env_nonempty(name)
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(default)
 }
 
-impl Cache {
-    pub fn new(max: usize, ttl: Duration) -> Cache {
-        Cache {
-            map: HashMap::new(),
-            max: max.max(1),
-            ttl,
-        }
-    }
+struct CacheState {
+    cache: Option<Cache>,
+    watcher: Option<Watcher>,
+}
 
-    pub fn from_env() -> Option<Cache> {
-        if !env_or("USE_BTREE", "").starts_with('1') {
-            return None;
-        }
-        let max = env_nonempty("MAX_BTREE_COUNT")
-            .and_then(|v| v.trim().parse::<usize>().ok())
-            .filter(|&n| n > 0)
-            .unwrap_or(DEFAULT_CACHE_MAX);
-        let ttl = env_nonempty("INLOOKUP_CACHE_TTL")
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .unwrap_or(DEFAULT_CACHE_TTL);
-        Some(Cache::new(max, Duration::from_secs(ttl)))
-    }
+/// What answers queries, shared by every thread and transport: the cache (kept current
+/// through the invalidation log), the MySQL connections, the counters.
+pub struct Engine {
+    cfg: Config,
+    state: Mutex<CacheState>,
+    pool: pool::Pool,
+    stats: [AtomicU64; 8],
+}
 
-    /// Types the original cached: user status, password, alias list, host.
-    pub fn cacheable(qtype: u8) -> bool {
-        matches!(qtype, USER_QUERY | PWD_QUERY | ALIAS_QUERY | HOST_QUERY)
-    }
-
-    pub fn get(&mut self, qtype: u8, key: &[u8]) -> Option<Reply> {
-        let k = (qtype, key.to_vec());
-        match self.map.get(&k) {
-            Some((at, r)) if at.elapsed() < self.ttl => Some(r.clone()),
-            Some(_) => {
-                self.map.remove(&k);
+impl Engine {
+    /// `cache`: the cache to use (None = always ask MySQL); `connections`: pool size.
+    pub fn new(cfg: Config, cache: Option<Cache>, connections: usize) -> Engine {
+        let watcher = cache.as_ref().map(|_| {
+            let owner = if crate::sys::geteuid() == 0 {
+                cfg.indimail_ids().ok()
+            } else {
                 None
-            }
-            None => None,
+            };
+            Watcher::new(crate::flushlog::path(&cfg), owner)
+        });
+        Engine {
+            pool: pool::Pool::new(cfg.clone(), connections),
+            cfg,
+            state: Mutex::new(CacheState { cache, watcher }),
+            stats: Default::default(),
         }
     }
 
-    /// Store a good answer (errors and not-found are retried next time).
-    pub fn put(&mut self, qtype: u8, key: &[u8], reply: &Reply) {
-        let good = match reply {
-            Reply::Status(s) => *s >= 0,
-            Reply::Password(_) | Reply::Aliases(_) | Reply::Host(_) => true,
-            _ => false,
-        };
-        if !good || !Cache::cacheable(qtype) {
-            return;
+    fn lock(&self) -> std::sync::MutexGuard<'_, CacheState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Answer one request: (reply, whether it came from the cache).
+    pub fn answer(&self, req: &Request) -> (Reply, bool) {
+        if !valid_type(req.qtype) {
+            return (Reply::Error, false);
         }
-        if self.map.len() >= self.max {
-            let now = Instant::now();
-            let ttl = self.ttl;
-            self.map.retain(|_, (at, _)| now.duration_since(*at) < ttl);
-            if self.map.len() >= self.max {
+        self.stats[req.qtype as usize].fetch_add(1, Ordering::Relaxed);
+        let mut epoch = None;
+        if Cache::cacheable(req.qtype) {
+            let mut st = self.lock();
+            let CacheState { cache, watcher } = &mut *st;
+            if let (Some(c), Some(w)) = (cache.as_mut(), watcher.as_mut()) {
+                c.apply(w.poll());
+                if w.usable() {
+                    if let Some(r) = c.get(req.qtype, &req.email) {
+                        return (r, true);
+                    }
+                    epoch = Some(c.epoch());
+                }
+            }
+        }
+        let r = self.compute(req);
+        if let Some(e) = epoch {
+            if let Some(c) = self.lock().cache.as_mut() {
+                c.put(req.qtype, &req.email, &r, e);
+            }
+        }
+        (r, false)
+    }
+
+    fn compute(&self, req: &Request) -> Reply {
+        let email = String::from_utf8_lossy(&req.email).into_owned();
+        let ip = String::from_utf8_lossy(&req.ip).into_owned();
+        let mut lease = match self.pool.take() {
+            Ok(l) => l,
+            Err(e) => {
+                log(&format!("InLookup: {e}"));
+                return answer_error(req.qtype);
+            }
+        };
+        let r = answer(&self.cfg, &mut lease.db, req.qtype, &email, &ip);
+        // a connection that gave an error is not reused (it may have broken)
+        let healthy = !(matches!(r, Reply::Error) || r == answer_error(req.qtype));
+        self.pool.give(lease, healthy);
+        r
+    }
+
+    /// `-c activeSecs`: fill the cache with the password records of the users who logged
+    /// in (imap, pop3, webmail) within the last `secs` seconds, newest first.
+    pub fn prewarm(&self, secs: i64) {
+        let (epoch, room) = {
+            let st = self.lock();
+            match (&st.cache, &st.watcher) {
+                (Some(c), Some(w)) if w.usable() => (c.epoch(), c.room()),
+                _ => return,
+            }
+        };
+        let mut lease = match self.pool.take() {
+            Ok(l) => l,
+            Err(e) => {
+                log(&format!("InLookup: {e}"));
                 return;
             }
+        };
+        let since = crate::db::now() - secs;
+        let rows = crate::db::users::recently_active(&mut lease.db, since, room);
+        self.pool.give(lease, rows.is_ok());
+        let rows = match rows {
+            Ok(r) => r,
+            Err(e) => {
+                log(&format!("InLookup: {e}"));
+                return;
+            }
+        };
+        let mut st = self.lock();
+        let Some(c) = st.cache.as_mut() else {
+            return;
+        };
+        let before = c.len();
+        for row in rows {
+            let key = format!("{}@{}", row.name, row.domain);
+            let domain = row.domain.clone();
+            let reply = crate::inquery::answer::password_reply(
+                row,
+                crate::db::users::Status::Active,
+                domain,
+            );
+            c.put(PWD_QUERY, key.as_bytes(), &reply, epoch);
         }
-        self.map
-            .insert((qtype, key.to_vec()), (Instant::now(), reply.clone()));
+        log(&format!("cached {} records", c.len() - before));
     }
 
-    pub fn clear(&mut self) {
-        self.map.clear();
+    /// HUP: empty the cache and close the MySQL connections.
+    pub fn flush(&self) {
+        if let Some(c) = self.lock().cache.as_mut() {
+            c.clear();
+        }
+        self.pool.close_all();
     }
 
-    pub fn len(&self) -> usize {
-        self.map.len()
+    /// INT: close the MySQL connections.
+    pub fn close_db(&self) {
+        self.pool.close_all();
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
+    pub fn cached(&self) -> usize {
+        self.lock().cache.as_ref().map_or(0, Cache::len)
     }
-}
 
-/// Per-type counters for the stats dump.
-#[derive(Default)]
-struct Stats {
-    by_type: [u64; 8],
+    fn counts(&self) -> [u64; 8] {
+        std::array::from_fn(|i| self.stats[i].load(Ordering::Relaxed))
+    }
 }
 
 /// Server settings.
@@ -125,6 +200,8 @@ pub struct Server {
     /// Directory reply FIFOs must live in.
     pub reply_dir: PathBuf,
     pub verbose: bool,
+    /// `-c activeSecs`: pre-warm the cache with users active in that window.
+    pub prewarm: Option<i64>,
 }
 
 fn log(line: &str) {
@@ -132,11 +209,27 @@ fn log(line: &str) {
     let _ = writeln!(e, "{line}");
 }
 
-/// Create the server FIFO (an existing FIFO is reused, anything else is an error).
-pub fn create_fifo(path: &Path) -> io::Result<()> {
+/// Owner for the files the server creates: the indimail user when running as root.
+fn indimail_owner(cfg: &Config) -> Option<(u32, u32)> {
+    if crate::sys::geteuid() == 0 {
+        cfg.indimail_ids().ok()
+    } else {
+        None
+    }
+}
+
+/// `FIFO_MODE` (octal), if set.
+fn fifo_mode() -> Option<u32> {
+    env_nonempty("FIFO_MODE").and_then(|m| u32::from_str_radix(m.trim(), 8).ok())
+}
+
+/// Create the server FIFO (an existing FIFO is reused, anything else is an error); owned by
+/// the indimail user when running as root, mode 0660 or `FIFO_MODE`.
+pub fn create_fifo(path: &Path, owner: Option<(u32, u32)>) -> io::Result<()> {
     if let Some(dir) = path.parent() {
-        if path.is_absolute() && !dir.as_os_str().is_empty() {
+        if path.is_absolute() && !dir.as_os_str().is_empty() && !dir.exists() {
             std::fs::create_dir_all(dir)?;
+            let _ = crate::sys::chown(dir, owner);
         }
     }
     match std::fs::symlink_metadata(path) {
@@ -145,7 +238,10 @@ pub fn create_fifo(path: &Path) -> io::Result<()> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => crate::sys::mkfifo(path, 0o660)?,
         Err(e) => return Err(e),
     }
-    if let Some(mode) = env_nonempty("FIFO_MODE").and_then(|m| u32::from_str_radix(&m, 8).ok()) {
+    if let Some((u, g)) = owner {
+        crate::sys::lchown(path, u, g)?;
+    }
+    if let Some(mode) = fifo_mode() {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode & 0o777))?;
     }
@@ -179,7 +275,16 @@ fn read_exact_timed(f: &mut File, buf: &mut [u8], deadline: Option<Instant>) -> 
     Ok(true)
 }
 
-impl Server {
+/// The part of the server that answers FIFO requests (shared by the worker threads).
+struct FifoSide {
+    engine: Arc<Engine>,
+    cfg: Config,
+    name: String,
+    reply_dir: PathBuf,
+    verbose: bool,
+}
+
+impl FifoSide {
     /// Check the reply path and open it for writing: a FIFO directly inside `reply_dir`,
     /// never through a symbolic link. It is unlinked once opened, as the original did.
     fn open_reply(&self, raw: &[u8]) -> io::Result<File> {
@@ -224,7 +329,7 @@ impl Server {
                     Err(e)
                         if e.kind() == io::ErrorKind::WouldBlock && Instant::now() < deadline =>
                     {
-                        std::thread::sleep(Duration::from_millis(2))
+                        std::thread::sleep(Duration::from_millis(1))
                     }
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                     Err(e) => return Err(e),
@@ -234,9 +339,62 @@ impl Server {
         Ok(())
     }
 
+    /// Answer one request read from the FIFO.
+    fn serve(&self, req: Request, len: usize) {
+        let qname = query_name(req.qtype).unwrap_or("Unknown Query");
+        let t0 = Instant::now();
+        let fifo_s = String::from_utf8_lossy(&req.fifo).into_owned();
+        if self.verbose {
+            let ip = if req.ip.is_empty() {
+                "N/A".to_string()
+            } else {
+                String::from_utf8_lossy(&req.ip).into_owned()
+            };
+            log(&format!(
+                "{}->{fifo_s}, Bytes {len}, Query ['{qname}'], User {}, RemoteIp {ip}",
+                self.name,
+                req.email_lossy()
+            ));
+        }
+        let mut out = match self.open_reply(&req.fifo) {
+            Ok(f) => f,
+            Err(e) => {
+                log(&format!("InLookup: {fifo_s}: open-probably-timeout: {e}"));
+                return;
+            }
+        };
+        let (reply, hit) = self.engine.answer(&req);
+        if let Err(e) = self.write_reply(&mut out, &reply.encode(), req.qtype) {
+            log(&format!("InLookup: write {fifo_s}: {e}"));
+        }
+        if self.verbose {
+            let secs = t0.elapsed().as_secs();
+            let h = if hit { ", cache hit" } else { "" };
+            log(&format!("{secs} '{qname}' -> {fifo_s}{h}"));
+        }
+    }
+}
+
+impl Server {
+    pub fn new(cfg: Config, fifo: PathBuf, reply_dir: PathBuf, verbose: bool) -> Server {
+        Server {
+            cfg,
+            fifo,
+            reply_dir,
+            verbose,
+            prewarm: None,
+        }
+    }
+
+    /// The UNIX socket served beside the FIFO: `<fifo>.sock`.
+    pub fn socket_path(&self) -> PathBuf {
+        socket::path_for(&self.fifo)
+    }
+
     /// Serve until SIGTERM. Returns the exit status.
     pub fn run(&self) -> i32 {
-        if let Err(e) = create_fifo(&self.fifo) {
+        let owner = indimail_owner(&self.cfg);
+        if let Err(e) = create_fifo(&self.fifo, owner) {
             log(&format!("InLookup: {}: {e}", self.fifo.display()));
             return 111;
         }
@@ -257,9 +415,14 @@ impl Server {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         log(&format!("InLookup INFIFO={name}"));
-        let mut cache = Cache::from_env();
-        let mut db: Option<Db> = None;
-        let mut stats = Stats::default();
+        let engine = Arc::new(Engine::new(
+            self.cfg.clone(),
+            Cache::from_env(),
+            env_count("INLOOKUP_DB_CONNECTIONS", DEFAULT_DB_CONNECTIONS),
+        ));
+        if let Some(secs) = self.prewarm {
+            engine.prewarm(secs);
+        }
         let start = crate::db::now();
         let mut fifo = match self.open_fifo() {
             Ok(f) => f,
@@ -268,10 +431,31 @@ impl Server {
                 return 111;
             }
         };
+        let sock = socket::enabled().then(|| self.socket_path());
+        if let Some(p) = &sock {
+            match socket::Listener::bind(p, owner, fifo_mode()) {
+                Ok(l) => l.spawn(Arc::clone(&engine), self.cfg.clone(), self.verbose),
+                Err(e) => log(&format!("InLookup: socket {}: {e}", p.display())),
+            }
+        }
+        let side = Arc::new(FifoSide {
+            engine: Arc::clone(&engine),
+            cfg: self.cfg.clone(),
+            name: name.clone(),
+            reply_dir: self.reply_dir.clone(),
+            verbose: self.verbose,
+        });
+        let jobs = spawn_workers(&side, env_count("INLOOKUP_THREADS", DEFAULT_THREADS));
         let mut debug = std::env::var_os("DEBUG").is_some();
         // an instance of `inlookup -i N` stops when its parent is gone (reparented)
         let supervised = std::env::var_os(supervise::CHILD_ENV).is_some();
         let first_ppid = std::os::unix::process::parent_id();
+        let cleanup = || {
+            let _ = std::fs::remove_file(&self.fifo);
+            if let Some(p) = &sock {
+                let _ = std::fs::remove_file(p);
+            }
+        };
         loop {
             let sigs = crate::sys::take_signals();
             if sigs & (1 << libc::SIGTERM) != 0 {
@@ -285,26 +469,23 @@ impl Server {
                     "{pid} INFIFO {}, Got Terminated",
                     self.fifo.display()
                 ));
-                self.dump_stats(&stats, cache.as_ref().map_or(0, Cache::len), start);
-                let _ = std::fs::remove_file(&self.fifo);
+                self.dump_stats(&engine, start);
+                cleanup();
                 return 0;
             }
             if sigs & (1 << libc::SIGUSR1) != 0 {
-                self.dump_stats(&stats, cache.as_ref().map_or(0, Cache::len), start);
+                self.dump_stats(&engine, start);
             }
             if sigs & (1 << libc::SIGHUP) != 0 {
                 log(&format!(
                     "{pid} INFIFO {}, Got Hangup, Reconfiguring",
                     self.fifo.display()
                 ));
-                db = None;
-                if let Some(c) = cache.as_mut() {
-                    c.clear();
-                }
+                engine.flush();
             }
             if sigs & (1 << libc::SIGINT) != 0 {
                 log(&format!("{pid} INFIFO {}, closing db", self.fifo.display()));
-                db = None;
+                engine.close_db();
             }
             if sigs & (1 << libc::SIGUSR2) != 0 {
                 debug = !debug;
@@ -319,7 +500,7 @@ impl Server {
                     "{pid} INFIFO {}, parent died, exiting",
                     self.fifo.display()
                 ));
-                let _ = std::fs::remove_file(&self.fifo);
+                cleanup();
                 return 0;
             }
             // wake up at least once a second to notice signals that raced the wait
@@ -375,75 +556,12 @@ impl Server {
                 log(&format!("InLookup: malformed request of {len} bytes"));
                 continue;
             };
-            let qname = query_name(req.qtype).unwrap_or("Unknown Query");
-            let t0 = Instant::now();
-            let fifo_s = String::from_utf8_lossy(&req.fifo).into_owned();
-            if self.verbose {
-                let ip = if req.ip.is_empty() {
-                    "N/A".to_string()
-                } else {
-                    String::from_utf8_lossy(&req.ip).into_owned()
-                };
-                log(&format!(
-                    "{name}->{fifo_s}, Bytes {len}, Query ['{qname}'], User {}, RemoteIp {ip}",
-                    req.email_lossy()
-                ));
-            }
-            let mut out = match self.open_reply(&req.fifo) {
-                Ok(f) => f,
-                Err(e) => {
-                    log(&format!("InLookup: {fifo_s}: open-probably-timeout: {e}"));
-                    continue;
-                }
-            };
-            let mut hit = false;
-            let reply = if !valid_type(req.qtype) {
-                Reply::Error
-            } else if let Some(r) = cache.as_mut().and_then(|c| c.get(req.qtype, &req.email)) {
-                hit = true;
-                r
-            } else {
-                let r = self.compute(&mut db, &req);
-                if let Some(c) = cache.as_mut() {
-                    c.put(req.qtype, &req.email, &r);
-                }
-                r
-            };
-            if valid_type(req.qtype) {
-                stats.by_type[req.qtype as usize] += 1;
-            }
-            if let Err(e) = self.write_reply(&mut out, &reply.encode(), req.qtype) {
-                log(&format!("InLookup: write {fifo_s}: {e}"));
-            }
-            if self.verbose {
-                let secs = t0.elapsed().as_secs();
-                let h = if hit { ", cache hit" } else { "" };
-                log(&format!("{secs} '{qname}' -> {fifo_s}{h}"));
+            if jobs.send((req, len)).is_err() {
+                log("InLookup: worker threads gone");
+                cleanup();
+                return 111;
             }
         }
-    }
-
-    fn compute(&self, db: &mut Option<Db>, req: &Request) -> Reply {
-        let email = String::from_utf8_lossy(&req.email).into_owned();
-        let ip = String::from_utf8_lossy(&req.ip).into_owned();
-        if db.is_none() {
-            match Db::open(&self.cfg) {
-                Ok(d) => *db = Some(d),
-                Err(e) => {
-                    log(&format!("InLookup: {e}"));
-                    return answer_error(req.qtype);
-                }
-            }
-        }
-        let Some(conn) = db.as_mut() else {
-            return answer_error(req.qtype);
-        };
-        let r = answer(&self.cfg, conn, req.qtype, &email, &ip);
-        if matches!(r, Reply::Error) || r == answer_error(req.qtype) {
-            // reconnect next time in case the connection broke
-            *db = None;
-        }
-        r
     }
 
     fn open_fifo(&self) -> io::Result<File> {
@@ -467,17 +585,18 @@ impl Server {
         }
     }
 
-    fn dump_stats(&self, s: &Stats, nodes: usize, start: i64) {
-        let b = &s.by_type;
+    fn dump_stats(&self, engine: &Engine, start: i64) {
+        let b = engine.counts();
         log(&format!(
-            "User:Relay:Password:Limit:Alias:Host:Domain {} {} {} {} {} {} {} Cached Nodes {nodes}",
+            "User:Relay:Password:Limit:Alias:Host:Domain {} {} {} {} {} {} {} Cached Nodes {}",
             b[USER_QUERY as usize],
             b[RELAY_QUERY as usize],
             b[PWD_QUERY as usize],
             b[LIMIT_QUERY as usize],
             b[ALIAS_QUERY as usize],
             b[HOST_QUERY as usize],
-            b[DOMAIN_QUERY as usize]
+            b[DOMAIN_QUERY as usize],
+            engine.cached()
         ));
         let end = crate::db::now();
         let total: u64 = b.iter().sum();
@@ -490,6 +609,25 @@ impl Server {
             end - start
         );
     }
+}
+
+/// Worker threads answering FIFO requests, so that one slow query does not hold up the
+/// others. Returns the queue to feed them.
+fn spawn_workers(side: &Arc<FifoSide>, n: usize) -> std::sync::mpsc::SyncSender<(Request, usize)> {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<(Request, usize)>(n * 64);
+    let rx = Arc::new(Mutex::new(rx));
+    for _ in 0..n {
+        let rx = Arc::clone(&rx);
+        let side = Arc::clone(side);
+        std::thread::spawn(move || loop {
+            let job = rx.lock().unwrap_or_else(|p| p.into_inner()).recv();
+            match job {
+                Ok((req, len)) => side.serve(req, len),
+                Err(_) => return,
+            }
+        });
+    }
+    tx
 }
 
 fn answer_error(qtype: u8) -> Reply {
@@ -526,17 +664,7 @@ pub fn serve_stream(cfg: &Config, input: &mut dyn Read, output: &mut dyn Write) 
         log(&format!("InLookup: malformed request of {len} bytes"));
         return 111;
     };
-    let reply = if valid_type(req.qtype) {
-        let server = Server {
-            cfg: cfg.clone(),
-            fifo: PathBuf::new(),
-            reply_dir: PathBuf::new(),
-            verbose: false,
-        };
-        server.compute(&mut None, &req)
-    } else {
-        Reply::Error
-    };
+    let (reply, _) = Engine::new(cfg.clone(), None, 1).answer(&req);
     if output
         .write_all(&reply.encode())
         .and_then(|_| output.flush())
@@ -545,27 +673,4 @@ pub fn serve_stream(cfg: &Config, input: &mut dyn Read, output: &mut dyn Write) 
         return 111;
     }
     0
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cache_ttl_bound_and_flush() {
-        let mut c = Cache::new(2, Duration::from_millis(50));
-        c.put(USER_QUERY, b"a", &Reply::Status(0));
-        c.put(USER_QUERY, b"b", &Reply::Status(-1)); // errors are not cached
-        c.put(LIMIT_QUERY, b"c", &Reply::Status(0)); // type not cached
-        c.put(PWD_QUERY, b"d", &Reply::NoSuchUser(b"d".to_vec()));
-        assert_eq!(c.len(), 1);
-        c.put(ALIAS_QUERY, b"a", &Reply::Aliases(vec![]));
-        c.put(HOST_QUERY, b"a", &Reply::Host(b"h".to_vec()));
-        assert_eq!(c.len(), 2);
-        assert_eq!(c.get(USER_QUERY, b"a"), Some(Reply::Status(0)));
-        std::thread::sleep(Duration::from_millis(60));
-        assert_eq!(c.get(USER_QUERY, b"a"), None);
-        c.clear();
-        assert!(c.is_empty());
-    }
 }

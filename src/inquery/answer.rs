@@ -81,19 +81,24 @@ fn password(cfg: &Config, db: &mut Db, email: &str) -> DbResult<Reply> {
     };
     let real = real_domain(cfg, &domain);
     Ok(match users::get(db, &user, &real)? {
-        Some((row, status)) => Reply::Password(PwRecord {
-            passwd: row.display_passwd().into_bytes(),
-            name: row.name.into_bytes(),
-            // the domain as asked (the original prints the alias domain, not the real one)
-            domain: domain.into_bytes(),
-            uid: row.uid as u32,
-            gid: row.gid as u32,
-            gecos: row.gecos.into_bytes(),
-            dir: row.dir.into_bytes(),
-            shell: row.shell.into_bytes(),
-            inactive: i32::from(status == users::Status::Inactive),
-        }),
+        Some((row, status)) => password_reply(row, status, domain),
         None => not_found(),
+    })
+}
+
+/// The password reply for a row; `domain` is the domain as asked (the original prints the
+/// alias domain, not the real one).
+pub fn password_reply(row: users::UserRow, status: users::Status, domain: String) -> Reply {
+    Reply::Password(PwRecord {
+        passwd: row.display_passwd().into_bytes(),
+        name: row.name.into_bytes(),
+        domain: domain.into_bytes(),
+        uid: row.uid as u32,
+        gid: row.gid as u32,
+        gecos: row.gecos.into_bytes(),
+        dir: row.dir.into_bytes(),
+        shell: row.shell.into_bytes(),
+        inactive: i32::from(status == users::Status::Inactive),
     })
 }
 

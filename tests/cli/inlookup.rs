@@ -244,11 +244,23 @@ fn inlookup_answers_every_query_type_like_the_original() {
         String::from_utf8_lossy(&out.stdout),
         "Alias List for info@example.com\n&bob@remote.test\nalice@example.com\n"
     );
-    // -v prints the FIFOs on stdout first
+    // -v names the socket used (our second transport)
     let out = env
         .cmd("inquerytest")
         .args(["-v", "-q", "1", "-i", fifo_s, "alice@example.com"])
         .env("FIFOTMPDIR", &replies)
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("Using INSOCK={fifo_s}.sock\nalice@example.com has all services enabled\n")
+    );
+    // -v prints the FIFOs on stdout first (FIFO transport)
+    let out = env
+        .cmd("inquerytest")
+        .args(["-v", "-q", "1", "-i", fifo_s, "alice@example.com"])
+        .env("FIFOTMPDIR", &replies)
+        .env("INLOOKUP_SOCKET", "0")
         .output()
         .unwrap();
     let s = String::from_utf8_lossy(&out.stdout);
@@ -654,4 +666,122 @@ fn inquerytest_under_tcpclient_uses_fds_6_and_7() {
         std::fs::read(&request).unwrap(),
         frame(1, "ina@example.com", "socket")
     );
+}
+
+/// `pw_passwd: …` of a password answer.
+fn passwd_line(out: &str) -> String {
+    out.lines()
+        .find(|l| l.starts_with("pw_passwd: "))
+        .unwrap_or("")
+        .to_string()
+}
+
+#[test]
+fn inlookup_cache_follows_changes_made_by_our_commands() {
+    let env = setup()
+        .env("USE_BTREE", "1")
+        .env("INLOOKUP_CACHE_TTL", "600");
+    let replies = env.path("run/reply");
+    std::fs::create_dir_all(&replies).unwrap();
+    let fifo = env.path("run/infifo");
+    let server = ServerProc::start(&env, &fifo, &replies);
+    let log = env.path("var/domains/.inlookup-flush");
+    assert!(log.exists(), "the server creates the invalidation log");
+    // (socket, FIFO) answers of one query; both transports share the cache
+    let ask = |q: &str, email: &str| -> String {
+        let mut outs = Vec::new();
+        for sock in ["1", "0"] {
+            let out = env
+                .cmd("inquerytest")
+                .args(["-q", q, "-i", fifo.to_str().unwrap(), email])
+                .env("FIFOTMPDIR", &replies)
+                .env("INLOOKUP_SOCKET", sock)
+                .output()
+                .unwrap();
+            outs.push(format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        assert_eq!(outs[0], outs[1], "socket and FIFO disagree");
+        outs.remove(0)
+    };
+    let db_hash = |user: &str| {
+        env.rows(&format!(
+            "SELECT pw_passwd FROM indimail WHERE pw_name = '{user}'"
+        ))
+    };
+    // cached, and a change behind our back (direct SQL) is not seen: the cache is in use
+    let before = passwd_line(&ask("3", "alice@example.com"));
+    assert_eq!(before, format!("pw_passwd: {HASH}"));
+    env.db()
+        .query_drop("UPDATE indimail SET pw_gecos = 'behind' WHERE pw_name = 'alice'")
+        .unwrap();
+    assert!(!ask("3", "alice@example.com").contains("behind"));
+    // vpasswd: the next answer has the new hash, never the old one
+    env.run("vpasswd", &["alice@example.com", "N3w-secret!"])
+        .ok();
+    let after = passwd_line(&ask("3", "alice@example.com"));
+    assert_ne!(after, before);
+    assert_eq!(after, format!("pw_passwd: {}", db_hash("alice")[0]));
+    // the same mailbox asked through another spelling is dropped too
+    ask("3", "ALICE@example.com");
+    env.run("vpasswd", &["alice@example.com", "Th1rd-secret!"])
+        .ok();
+    assert_eq!(
+        passwd_line(&ask("3", "ALICE@example.com")),
+        format!("pw_passwd: {}", db_hash("alice")[0])
+    );
+    // vsetuserquota, vmoduser (quota, inactive toggle, bounce flag)
+    env.run("vsetuserquota", &["alice@example.com", "7000000"])
+        .ok();
+    let a = ask("3", "alice@example.com");
+    assert!(a.contains("pw_shell : 7000000"), "{a}");
+    assert_eq!(
+        ask("1", "alice@example.com"),
+        "alice@example.com has all services enabled\n"
+    );
+    env.run("vmoduser", &["-b", "alice@example.com"]).ok();
+    assert_eq!(
+        ask("1", "alice@example.com"),
+        "alice@example.com is Overquota on this domain (#5.2.2)\n"
+    );
+    env.run("vmoduser", &["-n", "alice@example.com"]).ok();
+    assert!(ask("3", "alice@example.com").ends_with("Table    : indibak\n"));
+    // valias: the alias list and the user status of an alias
+    assert_eq!(
+        ask("1", "sales@example.com"),
+        "sales@example.com is Absent on this domain (#5.1.1)\n"
+    );
+    env.run("valias", &["-i", "&x@remote.test", "sales@example.com"])
+        .ok();
+    assert_eq!(
+        ask("1", "sales@example.com"),
+        "sales@example.com is an alias\n"
+    );
+    // vrenameuser and vdeluser
+    assert!(ask("3", "over@example.com").contains("pw_name  : over"));
+    env.run("vrenameuser", &["over@example.com", "newover@example.com"])
+        .ok();
+    assert_eq!(
+        ask("3", "over@example.com"),
+        "over@example.com: No such user\n"
+    );
+    assert!(ask("3", "newover@example.com").contains("pw_name  : newover"));
+    env.run("vdeluser", &["newover@example.com"]).ok();
+    assert_eq!(
+        ask("1", "newover@example.com"),
+        "newover@example.com is Absent on this domain (#5.1.1)\n"
+    );
+    // HUP empties the cache: the change made behind our back shows
+    let pid = server.child.id().to_string();
+    let _ = std::process::Command::new("kill")
+        .args(["-HUP", &pid])
+        .status();
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(ask("3", "ina@example.com").contains("pw_name  : ina"));
+    let (code, log) = server.stop();
+    assert_eq!(code, Some(0), "{log}");
+    assert!(log.contains(", cache hit"), "{log}");
 }
