@@ -23,7 +23,7 @@ pub use cache::{Cache, DEFAULT_CACHE_MAX, DEFAULT_CACHE_TTL};
 
 use crate::config::{env_nonempty, Config};
 use crate::flushlog::Watcher;
-use crate::inquery::answer::answer;
+use crate::inquery::answer::answer_bytes;
 use crate::inquery::client::control_timeout;
 use crate::inquery::codec::{
     check_request_len, query_name, valid_type, Reply, Request, ALIAS_QUERY, DOMAIN_QUERY,
@@ -109,8 +109,6 @@ impl Engine {
     }
 
     fn compute(&self, req: &Request) -> Reply {
-        let email = String::from_utf8_lossy(&req.email).into_owned();
-        let ip = String::from_utf8_lossy(&req.ip).into_owned();
         let mut lease = match self.pool.take() {
             Ok(l) => l,
             Err(e) => {
@@ -118,7 +116,7 @@ impl Engine {
                 return answer_error(req.qtype);
             }
         };
-        let r = answer(&self.cfg, &mut lease.db, req.qtype, &email, &ip);
+        let r = answer_bytes(&self.cfg, &mut lease.db, req.qtype, &req.email, &req.ip);
         // a connection that gave an error is not reused (it may have broken)
         let healthy = !(matches!(r, Reply::Error) || r == answer_error(req.qtype));
         self.pool.give(lease, healthy);

@@ -82,15 +82,28 @@ impl Listener {
             }
             Err(_) => {}
         }
-        let inner = UnixListener::bind(path)?;
-        if let Some((u, g)) = owner {
-            crate::sys::lchown(path, u, g)?;
+        // bound and listening under a temporary name, then renamed into place: a client
+        // never finds the path without a listener behind it
+        let mut tmp = path.as_os_str().to_owned();
+        tmp.push(format!(".new{}", std::process::id()));
+        let tmp = PathBuf::from(tmp);
+        let _ = std::fs::remove_file(&tmp);
+        let inner = UnixListener::bind(&tmp)?;
+        let placed = (|| {
+            if let Some((u, g)) = owner {
+                crate::sys::lchown(&tmp, u, g)?;
+            }
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(
+                &tmp,
+                std::fs::Permissions::from_mode(mode.unwrap_or(0o660) & 0o777),
+            )?;
+            std::fs::rename(&tmp, path)
+        })();
+        if let Err(e) = placed {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
         }
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(
-            path,
-            std::fs::Permissions::from_mode(mode.unwrap_or(0o660) & 0o777),
-        )?;
         Ok(Listener {
             inner,
             path: path.to_path_buf(),

@@ -37,6 +37,26 @@ pub fn real_domain(cfg: &Config, domain: &str) -> String {
     }
 }
 
+/// Answer a query as it came off the wire. An address or ip that is not UTF-8 names nothing
+/// we store (our names are checked when added): it gets the not-found answer of its type
+/// without asking MySQL.
+pub fn answer_bytes(cfg: &Config, db: &mut Db, qtype: u8, email: &[u8], ip: &[u8]) -> Reply {
+    match (std::str::from_utf8(email), std::str::from_utf8(ip)) {
+        (Ok(e), Ok(i)) => answer(cfg, db, qtype, e, i),
+        _ => match qtype {
+            USER_QUERY => Reply::Status(USER_ABSENT),
+            RELAY_QUERY => Reply::Status(0),
+            PWD_QUERY => Reply::NoSuchUser(email.to_vec()),
+            HOST_QUERY => Reply::Zero,
+            ALIAS_QUERY => Reply::Aliases(Vec::new()),
+            LIMIT_QUERY if email.contains(&b'@') => Reply::Limits(VLimits::unlimited()),
+            LIMIT_QUERY => Reply::Zero,
+            DOMAIN_QUERY => Reply::Domain(email.to_vec()),
+            _ => Reply::Error,
+        },
+    }
+}
+
 /// Answer one query. Unknown types get the error reply (the original sent nothing).
 pub fn answer(cfg: &Config, db: &mut Db, qtype: u8, email: &str, ip: &str) -> Reply {
     let r = match qtype {

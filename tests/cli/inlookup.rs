@@ -12,15 +12,15 @@ use mysql::prelude::Queryable;
 
 use crate::common::TestEnv;
 
-const HASH: &str = "$5$saltsaltsaltsalt$pSMZ29rcJ30AWnWPsGfMDo0l5iJ7o.aZX7TS6qDXvK6";
+pub(crate) const HASH: &str = "$5$saltsaltsaltsalt$pSMZ29rcJ30AWnWPsGfMDo0l5iJ7o.aZX7TS6qDXvK6";
 
 /// The server process; killed (TERM, then KILL) when dropped.
-struct ServerProc {
-    child: Child,
+pub(crate) struct ServerProc {
+    pub(crate) child: Child,
 }
 
 impl ServerProc {
-    fn start(env: &TestEnv, fifo: &Path, reply_dir: &Path) -> ServerProc {
+    pub(crate) fn start(env: &TestEnv, fifo: &Path, reply_dir: &Path) -> ServerProc {
         let child = env
             .cmd("inlookup")
             .args(["-v", "-f", fifo.to_str().unwrap()])
@@ -41,12 +41,36 @@ impl ServerProc {
         ServerProc { child }
     }
 
-    fn alive(&mut self) -> bool {
+    /// Without `-v`, stderr to `<root>/inlookup.log` (a busy server would fill a pipe);
+    /// ready once its socket is there too.
+    pub(crate) fn start_quiet(env: &TestEnv, fifo: &Path, reply_dir: &Path) -> ServerProc {
+        let log = std::fs::File::create(env.path("inlookup.log")).unwrap();
+        let child = env
+            .cmd("inlookup")
+            .args(["-f", fifo.to_str().unwrap()])
+            .env("FIFOTMPDIR", reply_dir)
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        let sock = format!("{}.sock", fifo.display());
+        let t0 = Instant::now();
+        while open_writer(fifo).is_err() || !Path::new(&sock).exists() {
+            assert!(
+                t0.elapsed() < Duration::from_secs(10),
+                "inlookup did not open its FIFO and socket"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        ServerProc { child }
+    }
+
+    pub(crate) fn alive(&mut self) -> bool {
         self.child.try_wait().unwrap().is_none()
     }
 
     /// SIGTERM and wait: returns (exit code, stderr).
-    fn stop(mut self) -> (Option<i32>, String) {
+    pub(crate) fn stop(mut self) -> (Option<i32>, String) {
         // kill(1), so that the test needs no unsafe code
         let _ = std::process::Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
@@ -76,15 +100,20 @@ impl Drop for ServerProc {
     }
 }
 
-fn open_writer(fifo: &Path) -> std::io::Result<std::fs::File> {
+pub(crate) fn open_writer(fifo: &Path) -> std::io::Result<std::fs::File> {
     std::fs::OpenOptions::new()
         .write(true)
         .custom_flags(libc::O_NONBLOCK)
         .open(fifo)
 }
 
-fn setup() -> TestEnv {
-    let env = TestEnv::new().with_domain("example.com");
+pub(crate) fn setup() -> TestEnv {
+    setup_on(TestEnv::new())
+}
+
+/// [`setup`] in a given tree.
+pub(crate) fn setup_on(env: TestEnv) -> TestEnv {
+    let env = env.with_domain("example.com");
     env.run("vadduser", &["-e", "alice@example.com", HASH]).ok();
     env.run("vadduser", &["-e", "-i", "ina@example.com", HASH])
         .ok();
@@ -284,7 +313,7 @@ fn inlookup_answers_every_query_type_like_the_original() {
     assert!(!fifo.exists(), "FIFO removed on TERM");
 }
 
-fn frame(qtype: u8, email: &str, reply: &str) -> Vec<u8> {
+pub(crate) fn frame(qtype: u8, email: &str, reply: &str) -> Vec<u8> {
     let mut body = vec![qtype, 0];
     for f in [email, reply, ""] {
         body.extend(f.as_bytes());

@@ -11,6 +11,7 @@ mod domains;
 mod filters;
 mod groups;
 mod inlookup;
+mod inlookup_faults;
 mod launcher;
 mod limits;
 mod moduser;
