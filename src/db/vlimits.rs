@@ -87,6 +87,26 @@ impl Default for Limits {
     }
 }
 
+impl Limits {
+    /// `vlimits_get_flag_mask`: the `pw_gid` bits the domain's disable_* settings stand for
+    /// (NO_POP 0x02, NO_IMAP 0x08, NO_DIALUP 0x40, NO_PASSWD_CHNG 0x01, NO_WEBMAIL 0x04,
+    /// NO_RELAY 0x20, NO_SMTP 0x100).
+    pub fn gid_mask(&self) -> i64 {
+        [
+            (self.disable_pop, 0x02),
+            (self.disable_imap, 0x08),
+            (self.disable_dialup, 0x40),
+            (self.disable_passwordchanging, 0x01),
+            (self.disable_webmail, 0x04),
+            (self.disable_relay, 0x20),
+            (self.disable_smtp, 0x100),
+        ]
+        .iter()
+        .filter(|(set, _)| *set != 0)
+        .fold(0, |m, (_, bit)| m | bit)
+    }
+}
+
 const LIMIT_COLUMNS: &str = "domain_expiry, passwd_expiry, maxpopaccounts, maxaliases, maxforwards, \
 maxautoresponders, maxmailinglists, diskquota, maxmsgcount, defaultquota, defaultmaxmsgcount, \
 disable_pop, disable_imap, disable_dialup, disable_passwordchanging, disable_webmail, disable_relay, \

@@ -10,6 +10,8 @@ use crate::db::{lastauth, users, valias, vlimits, Db, DbResult};
 
 /// `BOUNCE_MAIL` flag in pw_gid: the mailbox is over quota.
 pub const BOUNCE_MAIL: i64 = 0x10;
+/// `V_OVERRIDE` flag in pw_gid: domain limits do not apply to this user.
+pub const V_OVERRIDE: i64 = 0x2000;
 
 /// User status codes of USER_QUERY.
 pub const USER_OK: i32 = 0;
@@ -101,7 +103,15 @@ fn password(cfg: &Config, db: &mut Db, email: &str) -> DbResult<Reply> {
     };
     let real = real_domain(cfg, &domain);
     Ok(match users::get(db, &user, &real)? {
-        Some((row, status)) => password_reply(row, status, domain),
+        Some((mut row, status)) => {
+            // DOMAIN_LIMITS: the domain's disable_* settings show as gid flags
+            if std::env::var_os("DOMAIN_LIMITS").is_some() && row.gid & V_OVERRIDE == 0 {
+                if let Some(l) = vlimits::get(db, &real)? {
+                    row.gid |= l.gid_mask();
+                }
+            }
+            password_reply(row, status, domain)
+        }
         None => not_found(),
     })
 }

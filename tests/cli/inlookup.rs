@@ -814,3 +814,101 @@ fn inlookup_cache_follows_changes_made_by_our_commands() {
     assert_eq!(code, Some(0), "{log}");
     assert!(log.contains(", cache hit"), "{log}");
 }
+
+#[test]
+fn domain_limits_show_in_the_password_gid_and_follow_vlimit() {
+    // the domain row disables pop and imap (0x02 | 0x08)
+    let env = setup()
+        .env("DOMAIN_LIMITS", "1")
+        .env("USE_BTREE", "1")
+        .env("INLOOKUP_CACHE_TTL", "600");
+    let replies = env.path("run/reply");
+    std::fs::create_dir_all(&replies).unwrap();
+    let fifo = env.path("run/infifo");
+    let _server = ServerProc::start(&env, &fifo, &replies);
+    let gid = |user: &str| -> String {
+        let out = env
+            .cmd("inquerytest")
+            .args(["-q", "3", "-i", fifo.to_str().unwrap(), user])
+            .env("FIFOTMPDIR", &replies)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .find(|l| l.starts_with("pw_gid   : "))
+            .unwrap_or("")
+            .to_string()
+    };
+    assert_eq!(gid("alice@example.com"), "pw_gid   : 10");
+    // over has BOUNCE_MAIL (16); with V_OVERRIDE the domain's bits stay out
+    assert_eq!(gid("over@example.com"), "pw_gid   : 26");
+    env.db()
+        .query_drop("UPDATE indimail SET pw_gid = 8192 WHERE pw_name = 'ina'")
+        .unwrap();
+    env.db()
+        .query_drop("UPDATE indibak SET pw_gid = 8192 WHERE pw_name = 'ina'")
+        .unwrap();
+    assert_eq!(gid("ina@example.com"), "pw_gid   : 8192");
+    // vlimit -g s leaves only no-smtp (0x100): the cached answer follows at once
+    env.run("vlimit", &["-g", "s", "example.com"]).ok();
+    assert_eq!(gid("alice@example.com"), "pw_gid   : 256");
+    // without DOMAIN_LIMITS the stored gid
+    let env2 = env.env("DOMAIN_LIMITS", "");
+    let out = env2
+        .cmd("inquerytest")
+        .args(["-q", "3", "alice@example.com"])
+        .env_remove("DOMAIN_LIMITS")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("pw_gid   : 0\n"));
+}
+
+#[test]
+fn prewarm_caches_recent_logins_and_files_belong_to_indimail() {
+    use std::os::unix::fs::MetadataExt;
+    let env = setup().env("USE_BTREE", "1");
+    let mut c = env.db();
+    c.query_drop(indimail::db::schema::create_sql("lastauth").unwrap())
+        .unwrap();
+    c.query_drop(
+        "INSERT INTO lastauth (user, domain, service, remote_ip, quota, gecos) VALUES \
+         ('alice', 'example.com', 'imap', '192.0.2.1', 0, ''), \
+         ('over', 'example.com', 'smtp', '192.0.2.1', 0, ''), \
+         ('ina', 'example.com', 'pop3', '192.0.2.1', 0, '')",
+    )
+    .unwrap();
+    // ina is inactive: only alice (imap, active) is pre-warmed; over only used smtp
+    let replies = env.path("run/reply");
+    std::fs::create_dir_all(&replies).unwrap();
+    let fifo = env.path("run/infifo");
+    let child = env
+        .cmd("inlookup")
+        .args(["-f", fifo.to_str().unwrap(), "-c", "3600"])
+        .env("FIFOTMPDIR", &replies)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut server = ServerProc { child };
+    let t0 = Instant::now();
+    while open_writer(&fifo).is_err() {
+        assert!(t0.elapsed() < Duration::from_secs(10));
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(server.alive());
+    // the FIFO's mode is 0660 less the umask, as the original (FIFO_MODE overrides)
+    for (p, mode) in [
+        (fifo.clone(), None),
+        (env.path("run/infifo.sock"), Some(0o660)),
+        (env.path("var/domains/.inlookup-flush"), Some(0o660)),
+    ] {
+        let m = std::fs::symlink_metadata(&p).unwrap();
+        assert_eq!((m.uid(), m.gid()), (999, 995), "{}", p.display());
+        if let Some(mode) = mode {
+            assert_eq!(m.mode() & 0o777, mode, "{}", p.display());
+        }
+    }
+    let (code, log) = server.stop();
+    assert_eq!(code, Some(0));
+    assert!(log.contains("cached 1 records"), "{log}");
+    assert!(log.contains("Cached Nodes 1"), "{log}");
+}
