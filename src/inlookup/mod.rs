@@ -81,11 +81,19 @@ impl Engine {
 
     /// Answer one request: (reply, whether it came from the cache).
     pub fn answer(&self, req: &Request) -> (Reply, bool) {
+        match self.lookup(req) {
+            Lookup::Ready(r, hit) => (r, hit),
+            Lookup::Compute(epoch) => (self.fill(req, epoch), false),
+        }
+    }
+
+    /// The first half of [`Engine::answer`], without MySQL: a cache hit (or the error reply
+    /// of an unknown type), or what [`Engine::fill`] needs to compute the answer.
+    pub fn lookup(&self, req: &Request) -> Lookup {
         if !valid_type(req.qtype) {
-            return (Reply::Error, false);
+            return Lookup::Ready(Reply::Error, false);
         }
         self.stats[req.qtype as usize].fetch_add(1, Ordering::Relaxed);
-        let mut epoch = None;
         if Cache::cacheable(req.qtype) {
             let mut st = self.lock();
             let CacheState { cache, watcher } = &mut *st;
@@ -93,19 +101,24 @@ impl Engine {
                 c.apply(w.poll());
                 if w.usable() {
                     if let Some(r) = c.get(req.qtype, &req.email) {
-                        return (r, true);
+                        return Lookup::Ready(r, true);
                     }
-                    epoch = Some(c.epoch());
+                    return Lookup::Compute(Some(c.epoch()));
                 }
             }
         }
+        Lookup::Compute(None)
+    }
+
+    /// The second half: ask MySQL and store the answer if it may be cached (`epoch`).
+    pub fn fill(&self, req: &Request, epoch: Option<u64>) -> Reply {
         let r = self.compute(req);
         if let Some(e) = epoch {
             if let Some(c) = self.lock().cache.as_mut() {
                 c.put(req.qtype, &req.email, &r, e);
             }
         }
-        (r, false)
+        r
     }
 
     fn compute(&self, req: &Request) -> Reply {
@@ -188,6 +201,14 @@ impl Engine {
     fn counts(&self) -> [u64; 8] {
         std::array::from_fn(|i| self.stats[i].load(Ordering::Relaxed))
     }
+}
+
+/// What [`Engine::lookup`] found.
+pub enum Lookup {
+    /// The reply, and whether it came from the cache.
+    Ready(Reply, bool),
+    /// MySQL must be asked; `Some(epoch)` when the answer may then be cached.
+    Compute(Option<u64>),
 }
 
 /// Server settings.
@@ -276,9 +297,12 @@ fn read_exact_timed(f: &mut File, buf: &mut [u8], deadline: Option<Instant>) -> 
 /// The part of the server that answers FIFO requests (shared by the worker threads).
 struct FifoSide {
     engine: Arc<Engine>,
-    cfg: Config,
     name: String,
     reply_dir: PathBuf,
+    /// `reply_dir` resolved once (None: resolved per request until it exists).
+    reply_dir_real: Option<PathBuf>,
+    /// `control/timeoutwrite` in milliseconds, read at start and on HUP.
+    wto_ms: AtomicU64,
     verbose: bool,
 }
 
@@ -290,10 +314,20 @@ impl FifoSide {
         let path = Path::new(std::ffi::OsStr::from_bytes(raw));
         let bad = || io::Error::new(io::ErrorKind::PermissionDenied, "reply path refused");
         let parent = path.parent().ok_or_else(bad)?;
-        let dir = std::fs::canonicalize(parent).map_err(|_| bad())?;
-        let want = std::fs::canonicalize(&self.reply_dir).map_err(|_| bad())?;
-        if dir != want || path.file_name().is_none() {
+        if path.file_name().is_none() {
             return Err(bad());
+        }
+        // the configured directory as written needs no resolving
+        let configured = self.reply_dir.components().eq(parent.components());
+        if !configured {
+            let dir = std::fs::canonicalize(parent).map_err(|_| bad())?;
+            let want = match &self.reply_dir_real {
+                Some(w) => w.clone(),
+                None => std::fs::canonicalize(&self.reply_dir).map_err(|_| bad())?,
+            };
+            if dir != want {
+                return Err(bad());
+            }
         }
         let m = std::fs::symlink_metadata(path)?;
         if !m.file_type().is_fifo() {
@@ -312,7 +346,7 @@ impl FifoSide {
     }
 
     fn write_reply(&self, f: &mut File, bytes: &[u8], qtype: u8) -> io::Result<()> {
-        let deadline = Instant::now() + control_timeout(&self.cfg, "timeoutwrite");
+        let deadline = Instant::now() + Duration::from_millis(self.wto_ms.load(Ordering::Relaxed));
         // the int, then the payload (two writes, as the original)
         let split = if bytes.len() > 4 && qtype >= PWD_QUERY {
             4
@@ -337,8 +371,8 @@ impl FifoSide {
         Ok(())
     }
 
-    /// Answer one request read from the FIFO.
-    fn serve(&self, req: Request, len: usize) {
+    /// Answer one request read from the FIFO (`pre`: what the cache lookup found).
+    fn serve(&self, req: Request, len: usize, pre: Lookup) {
         let qname = query_name(req.qtype).unwrap_or("Unknown Query");
         let t0 = Instant::now();
         let fifo_s = String::from_utf8_lossy(&req.fifo).into_owned();
@@ -361,7 +395,10 @@ impl FifoSide {
                 return;
             }
         };
-        let (reply, hit) = self.engine.answer(&req);
+        let (reply, hit) = match pre {
+            Lookup::Ready(r, hit) => (r, hit),
+            Lookup::Compute(epoch) => (self.engine.fill(&req, epoch), false),
+        };
         if let Err(e) = self.write_reply(&mut out, &reply.encode(), req.qtype) {
             log(&format!("InLookup: write {fifo_s}: {e}"));
         }
@@ -436,13 +473,16 @@ impl Server {
                 Err(e) => log(&format!("InLookup: socket {}: {e}", p.display())),
             }
         }
+        let ms = |name: &str| control_timeout(&self.cfg, name).as_millis() as u64;
         let side = Arc::new(FifoSide {
             engine: Arc::clone(&engine),
-            cfg: self.cfg.clone(),
             name: name.clone(),
             reply_dir: self.reply_dir.clone(),
+            reply_dir_real: std::fs::canonicalize(&self.reply_dir).ok(),
+            wto_ms: AtomicU64::new(ms("timeoutwrite")),
             verbose: self.verbose,
         });
+        let mut rto = control_timeout(&self.cfg, "timeoutread");
         let jobs = spawn_workers(&side, env_count("INLOOKUP_THREADS", DEFAULT_THREADS));
         let mut debug = std::env::var_os("DEBUG").is_some();
         // an instance of `inlookup -i N` stops when its parent is gone (reparented)
@@ -480,6 +520,8 @@ impl Server {
                     self.fifo.display()
                 ));
                 engine.flush();
+                rto = control_timeout(&self.cfg, "timeoutread");
+                side.wto_ms.store(ms("timeoutwrite"), Ordering::Relaxed);
             }
             if sigs & (1 << libc::SIGINT) != 0 {
                 log(&format!("{pid} INFIFO {}, closing db", self.fifo.display()));
@@ -541,7 +583,6 @@ impl Server {
                     continue;
                 }
             };
-            let rto = control_timeout(&self.cfg, "timeoutread");
             let mut body = vec![0u8; len];
             match read_exact_timed(&mut fifo, &mut body, Some(Instant::now() + rto)) {
                 Ok(true) => {}
@@ -554,7 +595,13 @@ impl Server {
                 log(&format!("InLookup: malformed request of {len} bytes"));
                 continue;
             };
-            if jobs.send((req, len)).is_err() {
+            // cache hits are answered here at once, the rest by the worker threads
+            let pre = engine.lookup(&req);
+            if let Lookup::Ready(..) = pre {
+                side.serve(req, len, pre);
+                continue;
+            }
+            if jobs.send((req, len, pre)).is_err() {
                 log("InLookup: worker threads gone");
                 cleanup();
                 return 111;
@@ -611,8 +658,10 @@ impl Server {
 
 /// Worker threads answering FIFO requests, so that one slow query does not hold up the
 /// others. Returns the queue to feed them.
-fn spawn_workers(side: &Arc<FifoSide>, n: usize) -> std::sync::mpsc::SyncSender<(Request, usize)> {
-    let (tx, rx) = std::sync::mpsc::sync_channel::<(Request, usize)>(n * 64);
+type Job = (Request, usize, Lookup);
+
+fn spawn_workers(side: &Arc<FifoSide>, n: usize) -> std::sync::mpsc::SyncSender<Job> {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Job>(n * 64);
     let rx = Arc::new(Mutex::new(rx));
     for _ in 0..n {
         let rx = Arc::clone(&rx);
@@ -620,7 +669,7 @@ fn spawn_workers(side: &Arc<FifoSide>, n: usize) -> std::sync::mpsc::SyncSender<
         std::thread::spawn(move || loop {
             let job = rx.lock().unwrap_or_else(|p| p.into_inner()).recv();
             match job {
-                Ok((req, len)) => side.serve(req, len),
+                Ok((req, len, pre)) => side.serve(req, len, pre),
                 Err(_) => return,
             }
         });
