@@ -24,7 +24,7 @@ use crate::inquery::codec::{check_request_len, query_name, Reply, Request, PIPE_
 /// Default bound on simultaneous connections (`INLOOKUP_MAX_CLIENTS`); more are closed at
 /// once (our client then falls back to the FIFO).
 pub const DEFAULT_MAX_CLIENTS: usize = 1024;
-/// A connection idle this long is closed.
+/// A connection idle (or stalled in the middle of a frame) this long is closed.
 pub const IDLE: Duration = Duration::from_secs(300);
 
 pub use crate::inquery::client::socket_path as path_for;
@@ -180,15 +180,18 @@ impl Conn {
             }
     }
 
-    fn serve(&self, mut s: UnixStream) {
-        let rto = control_timeout(&self.cfg, "timeoutread");
+    fn serve(&self, s: UnixStream) {
         let wto = control_timeout(&self.cfg, "timeoutwrite");
-        if s.set_write_timeout(Some(wto)).is_err() {
+        // one timeout for waiting and for a frame's parts (fewer system calls per request);
+        // a stalled client holds only its own thread
+        if s.set_write_timeout(Some(wto)).is_err() || s.set_read_timeout(Some(IDLE)).is_err() {
             return;
         }
+        let mut r = std::io::BufReader::with_capacity(PIPE_BUF + 4, &s);
+        let mut w = &s;
         loop {
             let mut word = [0u8; 4];
-            if s.set_read_timeout(Some(IDLE)).is_err() || s.read_exact(&mut word).is_err() {
+            if r.read_exact(&mut word).is_err() {
                 return;
             }
             let n = i32::from_ne_bytes(word);
@@ -200,7 +203,7 @@ impl Conn {
                 return;
             };
             let mut body = vec![0u8; len];
-            if s.set_read_timeout(Some(rto)).is_err() || s.read_exact(&mut body).is_err() {
+            if r.read_exact(&mut body).is_err() {
                 log(&format!(
                     "InLookup: {}: aborted read from client",
                     self.name
@@ -238,7 +241,7 @@ impl Conn {
                 ));
                 (Reply::Error, false)
             };
-            if s.write_all(&reply.encode()).is_err() {
+            if w.write_all(&reply.encode()).is_err() {
                 return;
             }
             if self.verbose {

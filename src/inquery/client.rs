@@ -309,19 +309,38 @@ pub fn socket_query(
 
 fn exchange(s: &mut UnixStream, frame: &[u8], qtype: u8) -> Result<Reply, InqueryError> {
     s.write_all(frame)?;
-    let mut word = [0u8; 4];
-    s.read_exact(&mut word)?;
-    let r = i32::from_ne_bytes(word);
-    let mut all = word.to_vec();
-    if qtype >= PWD_QUERY && r > 0 {
-        if r as usize > PIPE_BUF {
-            return Err(io::Error::from_raw_os_error(libc::EMSGSIZE).into());
+    // the server writes a reply in one piece: usually one read gets all of it
+    let mut buf = vec![0u8; 4 + PIPE_BUF];
+    let mut got = 0;
+    loop {
+        let want = if got < 4 {
+            4
+        } else {
+            let r = i32::from_ne_bytes([buf[0], buf[1], buf[2], buf[3]]);
+            if qtype >= PWD_QUERY && r > 0 {
+                if r as usize > PIPE_BUF {
+                    return Err(io::Error::from_raw_os_error(libc::EMSGSIZE).into());
+                }
+                4 + r as usize
+            } else {
+                4
+            }
+        };
+        if got >= want {
+            if got > want {
+                // more than one reply: the stream is out of step
+                return Err(InqueryError::Service);
+            }
+            break;
         }
-        let mut payload = vec![0u8; r as usize];
-        s.read_exact(&mut payload)?;
-        all.extend(payload);
+        match s.read(&mut buf[got..]) {
+            Ok(0) => return Err(io::Error::from(io::ErrorKind::UnexpectedEof).into()),
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e.into()),
+        }
     }
-    Ok(Reply::decode(qtype, &all)?)
+    Ok(Reply::decode(qtype, &buf[..got])?)
 }
 
 /// Client interpretation of a reply (servers.md 1.4).
