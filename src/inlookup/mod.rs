@@ -301,8 +301,11 @@ struct FifoSide {
     reply_dir: PathBuf,
     /// `reply_dir` resolved once (None: resolved per request until it exists).
     reply_dir_real: Option<PathBuf>,
-    /// `control/timeoutwrite` in milliseconds, read at start and on HUP.
+    /// `control/timeoutwrite` and `timeoutread` in milliseconds, read at start and on HUP.
     wto_ms: AtomicU64,
+    rto_ms: AtomicU64,
+    /// The FIFO served (reopened if it ever reads end-of-file).
+    fifo: PathBuf,
     verbose: bool,
 }
 
@@ -369,6 +372,73 @@ impl FifoSide {
             }
         }
         Ok(())
+    }
+
+    /// Read one request from the FIFO: None after a malformed one (logged; an oversized
+    /// body is drained so that the next length word is read in step).
+    fn read_request(&self, f: &mut File) -> Option<(Request, usize)> {
+        let mut word = [0u8; 4];
+        match read_exact_timed(f, &mut word, None) {
+            Ok(true) => {}
+            Ok(false) => {
+                log("InLookup: aborted read from client");
+                match OpenOptions::new()
+                    .read(true)
+                    .write(true)
+                    .custom_flags(libc::O_NOFOLLOW)
+                    .open(&self.fifo)
+                {
+                    Ok(nf) => *f = nf,
+                    Err(e) => {
+                        log(&format!("InLookup: reopen {}: {e}", self.fifo.display()));
+                        std::thread::sleep(Duration::from_secs(1));
+                    }
+                }
+                return None;
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => return None,
+            Err(e) => {
+                log(&format!("InLookup: read: {e}"));
+                std::thread::sleep(Duration::from_millis(10));
+                return None;
+            }
+        }
+        let rto = Duration::from_millis(self.rto_ms.load(Ordering::Relaxed));
+        let n = i32::from_ne_bytes(word);
+        let len = match check_request_len(n, PIPE_BUF) {
+            Ok(l) => l,
+            Err(_) => {
+                log(&format!(
+                    "InLookup: bytes {n}, pipe_size {PIPE_BUF}: invalid request length"
+                ));
+                let deadline = Instant::now() + rto;
+                let mut left = n.max(0) as usize;
+                let mut buf = [0u8; 4096];
+                while left > 0 {
+                    let k = left.min(buf.len());
+                    match read_exact_timed(f, &mut buf[..k], Some(deadline)) {
+                        Ok(true) => left -= k,
+                        _ => break,
+                    }
+                }
+                return None;
+            }
+        };
+        let mut body = vec![0u8; len];
+        match read_exact_timed(f, &mut body, Some(Instant::now() + rto)) {
+            Ok(true) => {}
+            Ok(false) | Err(_) => {
+                log("InLookup: aborted read from client");
+                return None;
+            }
+        }
+        match Request::decode_body(&body) {
+            Ok(req) => Some((req, len)),
+            Err(_) => {
+                log(&format!("InLookup: malformed request of {len} bytes"));
+                None
+            }
+        }
     }
 
     /// Answer one request read from the FIFO (`pre`: what the cache lookup found).
@@ -459,7 +529,7 @@ impl Server {
             engine.prewarm(secs);
         }
         let start = crate::db::now();
-        let mut fifo = match self.open_fifo() {
+        let fifo = match self.open_fifo() {
             Ok(f) => f,
             Err(e) => {
                 log(&format!("InLookup: open {}: {e}", self.fifo.display()));
@@ -480,10 +550,15 @@ impl Server {
             reply_dir: self.reply_dir.clone(),
             reply_dir_real: std::fs::canonicalize(&self.reply_dir).ok(),
             wto_ms: AtomicU64::new(ms("timeoutwrite")),
+            rto_ms: AtomicU64::new(ms("timeoutread")),
+            fifo: self.fifo.clone(),
             verbose: self.verbose,
         });
-        let mut rto = control_timeout(&self.cfg, "timeoutread");
-        let jobs = spawn_workers(&side, env_count("INLOOKUP_THREADS", DEFAULT_THREADS));
+        spawn_readers(
+            &side,
+            Arc::new(Mutex::new(fifo)),
+            env_count("INLOOKUP_THREADS", DEFAULT_THREADS),
+        );
         let mut debug = std::env::var_os("DEBUG").is_some();
         // an instance of `inlookup -i N` stops when its parent is gone (reparented)
         let supervised = std::env::var_os(supervise::CHILD_ENV).is_some();
@@ -520,7 +595,7 @@ impl Server {
                     self.fifo.display()
                 ));
                 engine.flush();
-                rto = control_timeout(&self.cfg, "timeoutread");
+                side.rto_ms.store(ms("timeoutread"), Ordering::Relaxed);
                 side.wto_ms.store(ms("timeoutwrite"), Ordering::Relaxed);
             }
             if sigs & (1 << libc::SIGINT) != 0 {
@@ -543,69 +618,8 @@ impl Server {
                 cleanup();
                 return 0;
             }
-            // wake up at least once a second to notice signals that raced the wait
-            match crate::sys::poll_readable(fifo.as_raw_fd(), 1000) {
-                Ok(true) => {}
-                Ok(false) => continue,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    log(&format!("InLookup: poll: {e}"));
-                    return 111;
-                }
-            }
-            let mut word = [0u8; 4];
-            match read_exact_timed(&mut fifo, &mut word, None) {
-                Ok(true) => {}
-                Ok(false) => {
-                    log("InLookup: aborted read from client");
-                    match self.open_fifo() {
-                        Ok(f) => fifo = f,
-                        Err(_) => return 111,
-                    }
-                    continue;
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    log(&format!("InLookup: read: {e}"));
-                    continue;
-                }
-            }
-            let n = i32::from_ne_bytes(word);
-            let len = match check_request_len(n, PIPE_BUF) {
-                Ok(l) => l,
-                Err(_) => {
-                    log(&format!(
-                        "InLookup: bytes {n}, pipe_size {PIPE_BUF}: invalid request length"
-                    ));
-                    if n > 0 {
-                        self.drain(&mut fifo, n as usize);
-                    }
-                    continue;
-                }
-            };
-            let mut body = vec![0u8; len];
-            match read_exact_timed(&mut fifo, &mut body, Some(Instant::now() + rto)) {
-                Ok(true) => {}
-                Ok(false) | Err(_) => {
-                    log("InLookup: aborted read from client");
-                    continue;
-                }
-            }
-            let Ok(req) = Request::decode_body(&body) else {
-                log(&format!("InLookup: malformed request of {len} bytes"));
-                continue;
-            };
-            // cache hits are answered here at once, the rest by the worker threads
-            let pre = engine.lookup(&req);
-            if let Lookup::Ready(..) = pre {
-                side.serve(req, len, pre);
-                continue;
-            }
-            if jobs.send((req, len, pre)).is_err() {
-                log("InLookup: worker threads gone");
-                cleanup();
-                return 111;
-            }
+            // the reader threads do the work; this one waits for signals
+            std::thread::sleep(Duration::from_millis(100));
         }
     }
 
@@ -615,19 +629,6 @@ impl Server {
             .write(true)
             .custom_flags(libc::O_NOFOLLOW)
             .open(&self.fifo)
-    }
-
-    /// Skip the body of a refused request so that the next length word is read in step.
-    fn drain(&self, f: &mut File, mut n: usize) {
-        let deadline = Instant::now() + control_timeout(&self.cfg, "timeoutread");
-        let mut buf = [0u8; 4096];
-        while n > 0 {
-            let k = n.min(buf.len());
-            match read_exact_timed(f, &mut buf[..k], Some(deadline)) {
-                Ok(true) => n -= k,
-                _ => return,
-            }
-        }
     }
 
     fn dump_stats(&self, engine: &Engine, start: i64) {
@@ -656,25 +657,23 @@ impl Server {
     }
 }
 
-/// Worker threads answering FIFO requests, so that one slow query does not hold up the
-/// others. Returns the queue to feed them.
-type Job = (Request, usize, Lookup);
-
-fn spawn_workers(side: &Arc<FifoSide>, n: usize) -> std::sync::mpsc::SyncSender<Job> {
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Job>(n * 64);
-    let rx = Arc::new(Mutex::new(rx));
+/// The FIFO's threads. Each takes the FIFO, reads one whole request, lets go of it and
+/// answers the request itself (no hand-off), so a slow query holds up only its own thread
+/// while the others go on reading.
+fn spawn_readers(side: &Arc<FifoSide>, fifo: Arc<Mutex<File>>, n: usize) {
     for _ in 0..n {
-        let rx = Arc::clone(&rx);
-        let side = Arc::clone(side);
+        let (side, fifo) = (Arc::clone(side), Arc::clone(&fifo));
         std::thread::spawn(move || loop {
-            let job = rx.lock().unwrap_or_else(|p| p.into_inner()).recv();
-            match job {
-                Ok((req, len, pre)) => side.serve(req, len, pre),
-                Err(_) => return,
+            let next = {
+                let mut f = fifo.lock().unwrap_or_else(|p| p.into_inner());
+                side.read_request(&mut f)
+            };
+            if let Some((req, len)) = next {
+                let pre = side.engine.lookup(&req);
+                side.serve(req, len, pre);
             }
         });
     }
-    tx
 }
 
 fn answer_error(qtype: u8) -> Reply {
