@@ -58,7 +58,6 @@ fn exec_optional(db: &mut Db, table: &str, stmt: &str, p: mysql::Params) -> DbRe
 /// userquota, the dir_control rows of `dir_tables`, and the vfilter rules of
 /// `prefilt@` / `postfilt@`. Call inside a transaction.
 pub fn delete_domain(db: &mut Db, domain: &str, dir_tables: &[String]) -> DbResult<Deleted> {
-    db.changed(crate::flushlog::Change::All);
     let mut d = Deleted::default();
     for t in [users::active_table(), users::inactive_table()] {
         check_identifier(&t)?;
@@ -104,6 +103,7 @@ pub fn delete_domain(db: &mut Db, domain: &str, dir_tables: &[String]) -> DbResu
             params! {"e" => format!("{id}@{domain}")},
         )?;
     }
+    db.changed(crate::flushlog::Change::All);
     Ok(d)
 }
 
@@ -116,7 +116,6 @@ pub fn rename_domain(
     dir_tables: &[String],
     dir_map: &[(String, String)],
 ) -> DbResult<()> {
-    db.changed(crate::flushlog::Change::All);
     for t in [users::active_table(), users::inactive_table()] {
         check_identifier(&t)?;
         exec_optional(
@@ -176,6 +175,7 @@ pub fn rename_domain(
          WHERE SUBSTRING_INDEX(emailid, '@', -1) = :o",
         params! {"n" => new, "o" => old},
     )?;
+    db.changed(crate::flushlog::Change::All);
     Ok(())
 }
 
@@ -260,11 +260,12 @@ pub fn valias_of_domain(db: &mut Db, domain: &str) -> DbResult<Vec<(String, Stri
 }
 
 pub fn valias_delete_domain(db: &mut Db, domain: &str) -> DbResult<u64> {
-    db.changed(crate::flushlog::Change::All);
-    exec_optional(
+    let n = exec_optional(
         db,
         "valias",
         "DELETE FROM valias WHERE domain = :d",
         params! {"d" => domain},
-    )
+    )?;
+    db.changed(crate::flushlog::Change::All);
+    Ok(n)
 }

@@ -912,3 +912,43 @@ fn prewarm_caches_recent_logins_and_files_belong_to_indimail() {
     assert!(log.contains("cached 1 records"), "{log}");
     assert!(log.contains("Cached Nodes 1"), "{log}");
 }
+
+#[test]
+fn inlookup_cache_follows_domain_commands() {
+    let env = setup()
+        .env("USE_BTREE", "1")
+        .env("INLOOKUP_CACHE_TTL", "600");
+    let replies = env.path("run/reply");
+    std::fs::create_dir_all(&replies).unwrap();
+    let fifo = env.path("run/infifo");
+    let _server = ServerProc::start(&env, &fifo, &replies);
+    let ask = |email: &str| -> String {
+        let out = env
+            .cmd("inquerytest")
+            .args(["-q", "1", "-i", fifo.to_str().unwrap(), email])
+            .env("FIFOTMPDIR", &replies)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert_eq!(
+        ask("alice@alias.test"),
+        "alice@alias.test is Absent on this domain (#5.1.1)\n"
+    );
+    // an alias domain (files only, no row changes) reaches the cache too
+    env.run("vaddaliasdomain", &["alias.test", "example.com"])
+        .ok();
+    assert_eq!(
+        ask("alice@alias.test"),
+        "alice@alias.test has all services enabled\n"
+    );
+    assert_eq!(
+        ask("alice@example.com"),
+        "alice@example.com has all services enabled\n"
+    );
+    env.run("vdeldomain", &["example.com"]).ok();
+    assert_eq!(
+        ask("alice@example.com"),
+        "alice@example.com is Absent on this domain (#5.1.1)\n"
+    );
+}
