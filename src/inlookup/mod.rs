@@ -348,8 +348,15 @@ impl FifoSide {
         Ok(f)
     }
 
-    fn write_reply(&self, f: &mut File, bytes: &[u8], qtype: u8) -> io::Result<()> {
-        let deadline = Instant::now() + Duration::from_millis(self.wto_ms.load(Ordering::Relaxed));
+    /// Write the reply; `patient` false: a reply FIFO that cannot take it at once (a client
+    /// that filled its own FIFO) is given up at once instead of waiting up to timeoutwrite.
+    fn write_reply(&self, f: &mut File, bytes: &[u8], qtype: u8, patient: bool) -> io::Result<()> {
+        let wait = if patient {
+            Duration::from_millis(self.wto_ms.load(Ordering::Relaxed))
+        } else {
+            Duration::ZERO
+        };
+        let deadline = Instant::now() + wait;
         // the int, then the payload (two writes, as the original)
         let split = if bytes.len() > 4 && qtype >= PWD_QUERY {
             4
@@ -442,7 +449,7 @@ impl FifoSide {
     }
 
     /// Answer one request read from the FIFO (`pre`: what the cache lookup found).
-    fn serve(&self, req: Request, len: usize, pre: Lookup) {
+    fn serve(&self, req: Request, len: usize, pre: Lookup, patient: bool) {
         let qname = query_name(req.qtype).unwrap_or("Unknown Query");
         let t0 = Instant::now();
         let fifo_s = String::from_utf8_lossy(&req.fifo).into_owned();
@@ -469,7 +476,7 @@ impl FifoSide {
             Lookup::Ready(r, hit) => (r, hit),
             Lookup::Compute(epoch) => (self.engine.fill(&req, epoch), false),
         };
-        if let Err(e) = self.write_reply(&mut out, &reply.encode(), req.qtype) {
+        if let Err(e) = self.write_reply(&mut out, &reply.encode(), req.qtype, patient) {
             log(&format!("InLookup: write {fifo_s}: {e}"));
         }
         if self.verbose {
@@ -657,20 +664,35 @@ impl Server {
     }
 }
 
-/// The FIFO's threads. Each takes the FIFO, reads one whole request, lets go of it and
-/// answers the request itself (no hand-off), so a slow query holds up only its own thread
-/// while the others go on reading.
+/// The FIFO's threads. Each takes the FIFO, reads one whole request and answers it itself
+/// (no hand-off); before asking MySQL it lets go of the FIFO, so a slow query holds up only
+/// its own thread while the others go on reading.
 fn spawn_readers(side: &Arc<FifoSide>, fifo: Arc<Mutex<File>>, n: usize) {
     for _ in 0..n {
         let (side, fifo) = (Arc::clone(side), Arc::clone(&fifo));
-        std::thread::spawn(move || loop {
-            let next = {
-                let mut f = fifo.lock().unwrap_or_else(|p| p.into_inner());
-                side.read_request(&mut f)
-            };
-            if let Some((req, len)) = next {
-                let pre = side.engine.lookup(&req);
-                side.serve(req, len, pre);
+        std::thread::spawn(move || {
+            // a thread answering cache hits keeps the FIFO (a hit never waits on anything),
+            // so at low load one thread serves without waking another
+            let mut held = None;
+            loop {
+                let mut f = match held.take() {
+                    Some(g) => g,
+                    None => fifo.lock().unwrap_or_else(|p| p.into_inner()),
+                };
+                let Some((req, len)) = side.read_request(&mut f) else {
+                    held = Some(f);
+                    continue;
+                };
+                match side.engine.lookup(&req) {
+                    pre @ Lookup::Ready(..) => {
+                        side.serve(req, len, pre, false);
+                        held = Some(f);
+                    }
+                    pre => {
+                        drop(f);
+                        side.serve(req, len, pre, true);
+                    }
+                }
             }
         });
     }
