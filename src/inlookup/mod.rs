@@ -3,7 +3,11 @@
 //! Hardening that keeps the wire format: the reply path must be a FIFO directly inside the
 //! reply directory (`FIFOTMPDIR`, default `/tmp/`), checked with lstat and opened with
 //! `O_NOFOLLOW`; request lengths are validated and oversized bodies drained so the stream
-//! stays in step; unknown query types get the error reply; the cache has a TTL and a bound.
+//! stays in step; unknown query types get the error reply; the cache has a TTL and a bound
+//! and follows every change our commands commit ([`crate::flushlog`]).
+//!
+//! One [`Engine`] (cache, MySQL pool, counters) serves the FIFO's reader threads and the
+//! UNIX socket's per-connection threads ([`socket`]); the main thread handles signals.
 
 pub mod cache;
 pub mod pool;
