@@ -7,6 +7,7 @@ built as one multi-call binary.
 Layers, from the bottom up (nothing below depends on what is above it):
 
 * [`config`], [`sys`] — paths and environment, the few Unix calls std lacks.
+* [`flushlog`] — the log through which committed changes reach inlookup's cache.
 * [`passwd`] — crypt(3)-compatible password hashing.
 * [`assign`], [`control`] — qmail's `users/assign` + `users/cdb` and control files.
 * [`cksum`] — the POSIX cksum CRC (`crc`).
@@ -38,6 +39,7 @@ pub mod control;
 pub mod db;
 pub mod docgen;
 pub mod domain;
+pub mod flushlog;
 pub mod hooks;
 pub mod inlookup;
 pub mod inquery;

@@ -714,6 +714,7 @@ pub fn set_umask(mask: u32) -> u32 {
     // SAFETY: umask has no preconditions and cannot fail.
     unsafe { libc::umask(mask as libc::mode_t) as u32 }
 }
+
 /// A pipe (read end, write end), both close-on-exec (std's `io::pipe` needs Rust 1.87).
 pub fn pipe() -> io::Result<(std::fs::File, std::fs::File)> {
     use std::os::unix::io::FromRawFd;
@@ -750,4 +751,30 @@ pub fn catch_signals_restart(signals: &[i32]) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The uid and gid of the process at the other end of a connected UNIX socket
+/// (`SO_PEERCRED`, as it was when the peer connected).
+pub fn peer_cred(fd: std::os::unix::io::RawFd) -> io::Result<(u32, u32)> {
+    let mut cred = libc::ucred {
+        pid: 0,
+        uid: 0,
+        gid: 0,
+    };
+    let mut len = std::mem::size_of::<libc::ucred>() as libc::socklen_t;
+    // SAFETY: `cred` is a live ucred and `len` holds its size; the kernel writes at most
+    // `len` bytes into it. A bad fd only yields an error.
+    let rc = unsafe {
+        libc::getsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            libc::SO_PEERCRED,
+            (&mut cred as *mut libc::ucred).cast(),
+            &mut len,
+        )
+    };
+    if rc != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok((cred.uid, cred.gid))
 }

@@ -14,7 +14,11 @@ const USAGE: &str = "USAGE: inlookup [-f infifo] [-i instance] [-c activeSecs] [
 const OPTIONS: &[OptSpec] = &[
     OptSpec::value('f', "infifo", "FIFO name or path (overrides INFIFO)"),
     OptSpec::value('i', "instance", "number of server processes"),
-    OptSpec::value('c', "activeSecs", "pre-warm window (accepted, not used)"),
+    OptSpec::value(
+        'c',
+        "activeSecs",
+        "pre-warm the cache with users active in the last activeSecs seconds",
+    ),
     OptSpec::flag('v', "log every query"),
 ];
 
@@ -36,6 +40,7 @@ fn usage() -> AppletError {
 /// The original's hand-rolled parser: `-v` alone, `-f`/`-i`/`-c` take the next argument.
 fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
     let (mut fifo, mut instances, mut verbose) = (None::<String>, 1u32, false);
+    let mut prewarm = None::<i64>;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -47,7 +52,7 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
                 match a.as_str() {
                     "-f" => fifo = Some(v.clone()),
                     "-i" => instances = v.trim().parse().map_err(|_| usage())?,
-                    _ => {}
+                    _ => prewarm = Some(v.trim().parse().map_err(|_| usage())?),
                 }
             }
             _ => return Err(usage()),
@@ -71,18 +76,15 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
             &path,
             instances as usize,
             verbose,
+            prewarm,
         ));
     }
     let mut reply_dir = env_or("FIFOTMPDIR", "/tmp/");
     if reply_dir.is_empty() {
         reply_dir = "/tmp/".into();
     }
-    let server = Server {
-        cfg: ctx.cfg.clone(),
-        fifo: path,
-        reply_dir: PathBuf::from(reply_dir),
-        verbose,
-    };
+    let mut server = Server::new(ctx.cfg.clone(), path, PathBuf::from(reply_dir), verbose);
+    server.prewarm = prewarm;
     ctx.out.flush();
     Ok(server.run())
 }

@@ -55,7 +55,9 @@ pub fn insert_users(db: &mut Db, rows: &[UserRow], status: Status) -> DbResult<u
             Value::from(&r.scram),
         ]);
     }
-    db.exec(&table, &q, Params::Positional(values))
+    let n = db.exec(&table, &q, Params::Positional(values))?;
+    db.changed(crate::flushlog::Change::All);
+    Ok(n)
 }
 
 /// `lastauth` records of `service` for every row, stamped now, with one statement.

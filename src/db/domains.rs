@@ -103,6 +103,7 @@ pub fn delete_domain(db: &mut Db, domain: &str, dir_tables: &[String]) -> DbResu
             params! {"e" => format!("{id}@{domain}")},
         )?;
     }
+    db.changed(crate::flushlog::Change::All);
     Ok(d)
 }
 
@@ -174,6 +175,7 @@ pub fn rename_domain(
          WHERE SUBSTRING_INDEX(emailid, '@', -1) = :o",
         params! {"n" => new, "o" => old},
     )?;
+    db.changed(crate::flushlog::Change::All);
     Ok(())
 }
 
@@ -258,10 +260,12 @@ pub fn valias_of_domain(db: &mut Db, domain: &str) -> DbResult<Vec<(String, Stri
 }
 
 pub fn valias_delete_domain(db: &mut Db, domain: &str) -> DbResult<u64> {
-    exec_optional(
+    let n = exec_optional(
         db,
         "valias",
         "DELETE FROM valias WHERE domain = :d",
         params! {"d" => domain},
-    )
+    )?;
+    db.changed(crate::flushlog::Change::All);
+    Ok(n)
 }

@@ -311,12 +311,19 @@ pub struct Db {
     /// Inside a transaction a missing table is reported, not created: DDL
     /// would commit the transaction half-way.
     in_txn: bool,
+    /// The inlookup cache-invalidation log ([`crate::flushlog`]); None for connections
+    /// opened without a configuration.
+    flush_log: Option<std::path::PathBuf>,
+    /// Changes noted by the writers and not yet published (inside a transaction).
+    changes: Vec<crate::flushlog::Change>,
 }
 
 impl Db {
     /// Connect with the configured string, creating the database if needed.
     pub fn open(cfg: &Config) -> DbResult<Db> {
-        Db::connect(ConnSpec::local(cfg)?)
+        let mut db = Db::connect(ConnSpec::local(cfg)?)?;
+        db.flush_log = Some(crate::flushlog::path(cfg));
+        Ok(db)
     }
 
     /// The central database holding `mgmtaccess` and `vpriv`: env `MASTER_HOST`, else the
@@ -349,6 +356,8 @@ impl Db {
             conn,
             spec,
             in_txn: false,
+            flush_log: None,
+            changes: Vec::new(),
         })
     }
 
@@ -433,16 +442,38 @@ impl Db {
         self.in_txn = false;
         match result {
             Ok(v) => {
-                self.conn
-                    .query_drop("COMMIT")
-                    .map_err(|e| DbError::query("commit", e))?;
+                let commit = self.conn.query_drop("COMMIT");
+                // published even when COMMIT reports an error: it may have committed
+                self.publish_changes();
+                commit.map_err(|e| DbError::query("commit", e))?;
                 Ok(v)
             }
             Err(e) => {
                 let _ = self.conn.query_drop("ROLLBACK");
+                self.changes.clear();
                 Err(e)
             }
         }
+    }
+
+    /// Note that a write changed what inlookup may have cached (called by the writers in
+    /// `db::*` after their statement succeeded). Published to the invalidation log at once,
+    /// or after COMMIT inside a transaction; dropped on ROLLBACK.
+    pub fn changed(&mut self, change: crate::flushlog::Change) {
+        self.changes.push(change);
+        if !self.in_txn {
+            self.publish_changes();
+        }
+    }
+
+    fn publish_changes(&mut self) {
+        let mut changes = std::mem::take(&mut self.changes);
+        let Some(path) = &self.flush_log else {
+            return;
+        };
+        changes.sort();
+        changes.dedup();
+        crate::flushlog::notify(path, &changes);
     }
 
     /// The socket the connection uses, if any (vuserinfo's `Unix   Socket` line).

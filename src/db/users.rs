@@ -4,6 +4,7 @@ use mysql::params;
 
 use super::{check_identifier, Db, DbResult};
 use crate::config::env_or;
+use crate::flushlog::Change;
 
 /// Active table name (`MYSQL_TABLE`, default `indimail`).
 pub fn active_table() -> String {
@@ -159,6 +160,7 @@ pub fn insert(db: &mut Db, row: &UserRow, status: Status) -> DbResult<()> {
             "g" => &row.gecos, "dir" => &row.dir, "sh" => &row.shell, "sc" => &row.scram,
         },
     )?;
+    db.changed(Change::user(&row.name, &row.domain));
     Ok(())
 }
 
@@ -169,6 +171,7 @@ pub fn delete(db: &mut Db, user: &str, domain: &str) -> DbResult<Option<Status>>
         check_identifier(&table)?;
         let q = format!("DELETE FROM {table} WHERE pw_name = :u AND pw_domain = :d");
         if db.delete(&table, &q, params! {"u" => user, "d" => domain})? > 0 {
+            db.changed(Change::user(user, domain));
             return Ok(Some(status));
         }
     }
@@ -200,6 +203,7 @@ fn update(
         p.push(("d".into(), domain.into()));
         let q = format!("UPDATE {table} SET {set} WHERE pw_name = :u AND pw_domain = :d");
         db.exec(&table, &q, mysql::Params::from(p))?;
+        db.changed(Change::user(user, domain));
         return Ok(true);
     }
     Ok(false)
@@ -272,7 +276,29 @@ pub fn move_row(db: &mut Db, user: &str, domain: &str, from: Status) -> DbResult
         return Ok(false);
     }
     let q = format!("DELETE FROM {src} WHERE pw_name = :u AND pw_domain = :d");
-    Ok(db.exec(&src, &q, params! {"u" => user, "d" => domain})? > 0)
+    let moved = db.exec(&src, &q, params! {"u" => user, "d" => domain})? > 0;
+    db.changed(Change::user(user, domain));
+    Ok(moved)
+}
+
+/// inlookup `-c`: active users who logged in by imap, pop3 or webmail since `since`
+/// (unix time), most recent first, at most `limit`.
+pub fn recently_active(db: &mut Db, since: i64, limit: usize) -> DbResult<Vec<UserRow>> {
+    let active = active_table();
+    check_identifier(&active)?;
+    let q = format!(
+        "SELECT {cols} FROM {active} a JOIN (SELECT user, domain, MAX(timestamp) AS t FROM lastauth \
+         WHERE service IN ('imap', 'pop3', 'webm') AND timestamp > FROM_UNIXTIME(:since) \
+         GROUP BY user, domain) l ON a.pw_name = l.user AND a.pw_domain = l.domain \
+         ORDER BY l.t DESC LIMIT {limit}",
+        cols = USER_COLUMNS
+            .split(", ")
+            .map(|c| format!("a.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let rows: Vec<RawUser> = db.select(&active, &q, params! {"since" => since})?;
+    Ok(rows.into_iter().map(from_raw).collect())
 }
 
 /// Clustered sites: set the `pw_uid` flag (1 normal, 2 ADD pending, 4 DEL

@@ -3,6 +3,7 @@
 use mysql::params;
 
 use super::{Db, DbResult};
+use crate::flushlog::Change;
 
 /// Lines of one alias, in the table's index order.
 pub fn lines(db: &mut Db, alias: &str, domain: &str) -> DbResult<Vec<String>> {
@@ -14,29 +15,38 @@ pub fn lines(db: &mut Db, alias: &str, domain: &str) -> DbResult<Vec<String>> {
 }
 
 pub fn insert(db: &mut Db, alias: &str, domain: &str, line: &str) -> DbResult<u64> {
-    db.exec(
+    let n = db.exec(
         "valias",
         "INSERT INTO valias (alias, domain, valias_line) VALUES (:a, :d, :l)",
         params! {"a" => alias, "d" => domain, "l" => line},
-    )
+    )?;
+    db.changed(Change::user(alias, domain));
+    Ok(n)
 }
 
 /// Remove every line of an alias.
 pub fn delete_alias(db: &mut Db, alias: &str, domain: &str) -> DbResult<u64> {
-    db.delete(
+    let n = db.delete(
         "valias",
         "DELETE FROM valias WHERE alias = :a AND domain = :d",
         params! {"a" => alias, "d" => domain},
-    )
+    )?;
+    db.changed(Change::user(alias, domain));
+    Ok(n)
 }
 
 /// Remove forwards to an address (`&user@domain` lines of other aliases).
 pub fn delete_forwards_to(db: &mut Db, line: &str) -> DbResult<u64> {
-    db.delete(
+    let n = db.delete(
         "valias",
         "DELETE FROM valias WHERE valias_line = :l",
         params! {"l" => line},
-    )
+    )?;
+    if n > 0 {
+        // lines of any number of aliases
+        db.changed(Change::All);
+    }
+    Ok(n)
 }
 
 /// One `valias` row.
@@ -95,20 +105,24 @@ pub fn exists(db: &mut Db, alias: &str, domain: &str, line: &str) -> DbResult<bo
 
 /// Remove one line of an alias.
 pub fn delete_line(db: &mut Db, alias: &str, domain: &str, line: &str) -> DbResult<u64> {
-    db.delete(
+    let n = db.delete(
         "valias",
         "DELETE FROM valias WHERE alias = :a AND domain = :d AND valias_line = :l",
         params! {"a" => alias, "d" => domain, "l" => line},
-    )
+    )?;
+    db.changed(Change::user(alias, domain));
+    Ok(n)
 }
 
 /// `valias_update`: replace one line of an alias.
 pub fn update_line(db: &mut Db, alias: &str, domain: &str, old: &str, new: &str) -> DbResult<u64> {
-    db.exec(
+    let n = db.exec(
         "valias",
         "UPDATE valias SET valias_line = :n WHERE alias = :a AND domain = :d AND valias_line = :o",
         params! {"n" => new, "a" => alias, "d" => domain, "o" => old},
-    )
+    )?;
+    db.changed(Change::user(alias, domain));
+    Ok(n)
 }
 
 /// Give every line of an alias to another alias name/domain (vrenameuser).
@@ -126,6 +140,7 @@ pub fn rename_alias(
         params! {"na" => new_alias, "nd" => new_domain, "a" => alias, "d" => domain},
     )?;
     delete_alias(db, alias, domain)?;
+    db.changed(Change::user(new_alias, new_domain));
     Ok(n)
 }
 

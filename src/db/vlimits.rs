@@ -87,6 +87,26 @@ impl Default for Limits {
     }
 }
 
+impl Limits {
+    /// `vlimits_get_flag_mask`: the `pw_gid` bits the domain's disable_* settings stand for
+    /// (NO_POP 0x02, NO_IMAP 0x08, NO_DIALUP 0x40, NO_PASSWD_CHNG 0x01, NO_WEBMAIL 0x04,
+    /// NO_RELAY 0x20, NO_SMTP 0x100).
+    pub fn gid_mask(&self) -> i64 {
+        [
+            (self.disable_pop, 0x02),
+            (self.disable_imap, 0x08),
+            (self.disable_dialup, 0x40),
+            (self.disable_passwordchanging, 0x01),
+            (self.disable_webmail, 0x04),
+            (self.disable_relay, 0x20),
+            (self.disable_smtp, 0x100),
+        ]
+        .iter()
+        .filter(|(set, _)| *set != 0)
+        .fold(0, |m, (_, bit)| m | bit)
+    }
+}
+
 const LIMIT_COLUMNS: &str = "domain_expiry, passwd_expiry, maxpopaccounts, maxaliases, maxforwards, \
 maxautoresponders, maxmailinglists, diskquota, maxmsgcount, defaultquota, defaultmaxmsgcount, \
 disable_pop, disable_imap, disable_dialup, disable_passwordchanging, disable_webmail, disable_relay, \
@@ -146,7 +166,7 @@ pub fn set(db: &mut Db, key: &str, l: &Limits) -> DbResult<u64> {
     );
     let maillist =
         l.perm_maillist | (l.perm_maillist_users << 3) | (l.perm_maillist_moderators << 6);
-    db.exec(
+    let n = db.exec(
         "vlimits",
         &sql,
         params! {
@@ -177,14 +197,26 @@ pub fn set(db: &mut Db, key: &str, l: &Limits) -> DbResult<u64> {
             "perm_quota" => l.perm_quota,
             "perm_defaultquota" => l.perm_defaultquota,
         },
-    )
+    )?;
+    db.changed(limits_change(key));
+    Ok(n)
+}
+
+/// A user row changes that user's answers; a domain row (DOMAIN_LIMITS gid bits) any.
+fn limits_change(key: &str) -> crate::flushlog::Change {
+    match key.split_once('@') {
+        Some((u, d)) => crate::flushlog::Change::user(u, d),
+        None => crate::flushlog::Change::All,
+    }
 }
 
 /// `vdel_limits`: remove the row; the number of rows removed.
 pub fn delete(db: &mut Db, key: &str) -> DbResult<u64> {
-    db.exec(
+    let n = db.exec(
         "vlimits",
         "DELETE FROM vlimits WHERE domain = :d",
         params! {"d" => key},
-    )
+    )?;
+    db.changed(limits_change(key));
+    Ok(n)
 }

@@ -3,118 +3,216 @@
 //! Hardening that keeps the wire format: the reply path must be a FIFO directly inside the
 //! reply directory (`FIFOTMPDIR`, default `/tmp/`), checked with lstat and opened with
 //! `O_NOFOLLOW`; request lengths are validated and oversized bodies drained so the stream
-//! stays in step; unknown query types get the error reply; the cache has a TTL and a bound.
+//! stays in step; unknown query types get the error reply; the cache has a TTL and a bound
+//! and follows every change our commands commit ([`crate::flushlog`]).
+//!
+//! One [`Engine`] (cache, MySQL pool, counters) serves the FIFO's reader threads and the
+//! UNIX socket's per-connection threads ([`socket`]); the main thread handles signals.
 
+pub mod cache;
+pub mod pool;
+pub mod socket;
 pub mod supervise;
 
-use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
 use std::os::unix::io::AsRawFd;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::config::{env_nonempty, env_or, Config};
-use crate::db::Db;
-use crate::inquery::answer::answer;
+pub use cache::{Cache, DEFAULT_CACHE_MAX, DEFAULT_CACHE_TTL};
+
+use crate::config::{env_nonempty, Config};
+use crate::flushlog::Watcher;
+use crate::inquery::answer::answer_bytes;
 use crate::inquery::client::control_timeout;
 use crate::inquery::codec::{
     check_request_len, query_name, valid_type, Reply, Request, ALIAS_QUERY, DOMAIN_QUERY,
     HOST_QUERY, LIMIT_QUERY, PIPE_BUF, PWD_QUERY, RELAY_QUERY, USER_QUERY,
 };
 
-/// Default lifetime of a cache entry (the original's never expired).
-pub const DEFAULT_CACHE_TTL: u64 = 60;
-/// Default bound of the cache when `MAX_BTREE_COUNT` is unset or 0.
-pub const DEFAULT_CACHE_MAX: usize = 100_000;
+/// Default number of threads answering FIFO requests (`INLOOKUP_THREADS`).
+pub const DEFAULT_THREADS: usize = 8;
+/// Default number of MySQL connections (`INLOOKUP_DB_CONNECTIONS`).
+pub const DEFAULT_DB_CONNECTIONS: usize = 8;
 
-/// Bounded query cache with a TTL, keyed by the exact query string and type.
-pub struct Cache {
-    map: HashMap<(u8, Vec<u8>), (Instant, Reply)>,
-    max: usize,
-    ttl: Duration,
+fn env_count(name: &str, default: usize) -> usize {
+    env_nonempty(name)
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(default)
 }
 
-impl Cache {
-    pub fn new(max: usize, ttl: Duration) -> Cache {
-        Cache {
-            map: HashMap::new(),
-            max: max.max(1),
-            ttl,
-        }
-    }
+struct CacheState {
+    cache: Option<Cache>,
+    watcher: Option<Watcher>,
+}
 
-    pub fn from_env() -> Option<Cache> {
-        if !env_or("USE_BTREE", "").starts_with('1') {
-            return None;
-        }
-        let max = env_nonempty("MAX_BTREE_COUNT")
-            .and_then(|v| v.trim().parse::<usize>().ok())
-            .filter(|&n| n > 0)
-            .unwrap_or(DEFAULT_CACHE_MAX);
-        let ttl = env_nonempty("INLOOKUP_CACHE_TTL")
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .unwrap_or(DEFAULT_CACHE_TTL);
-        Some(Cache::new(max, Duration::from_secs(ttl)))
-    }
+/// What answers queries, shared by every thread and transport: the cache (kept current
+/// through the invalidation log), the MySQL connections, the counters.
+pub struct Engine {
+    cfg: Config,
+    state: Mutex<CacheState>,
+    pool: pool::Pool,
+    stats: [AtomicU64; 8],
+}
 
-    /// Types the original cached: user status, password, alias list, host.
-    pub fn cacheable(qtype: u8) -> bool {
-        matches!(qtype, USER_QUERY | PWD_QUERY | ALIAS_QUERY | HOST_QUERY)
-    }
-
-    pub fn get(&mut self, qtype: u8, key: &[u8]) -> Option<Reply> {
-        let k = (qtype, key.to_vec());
-        match self.map.get(&k) {
-            Some((at, r)) if at.elapsed() < self.ttl => Some(r.clone()),
-            Some(_) => {
-                self.map.remove(&k);
+impl Engine {
+    /// `cache`: the cache to use (None = always ask MySQL); `connections`: pool size.
+    pub fn new(cfg: Config, cache: Option<Cache>, connections: usize) -> Engine {
+        let watcher = cache.as_ref().map(|_| {
+            let owner = if crate::sys::geteuid() == 0 {
+                cfg.indimail_ids().ok()
+            } else {
                 None
-            }
-            None => None,
+            };
+            Watcher::new(crate::flushlog::path(&cfg), owner)
+        });
+        Engine {
+            pool: pool::Pool::new(cfg.clone(), connections),
+            cfg,
+            state: Mutex::new(CacheState { cache, watcher }),
+            stats: Default::default(),
         }
     }
 
-    /// Store a good answer (errors and not-found are retried next time).
-    pub fn put(&mut self, qtype: u8, key: &[u8], reply: &Reply) {
-        let good = match reply {
-            Reply::Status(s) => *s >= 0,
-            Reply::Password(_) | Reply::Aliases(_) | Reply::Host(_) => true,
-            _ => false,
-        };
-        if !good || !Cache::cacheable(qtype) {
-            return;
+    fn lock(&self) -> std::sync::MutexGuard<'_, CacheState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Answer one request: (reply, whether it came from the cache).
+    pub fn answer(&self, req: &Request) -> (Reply, bool) {
+        match self.lookup(req) {
+            Lookup::Ready(r, hit) => (r, hit),
+            Lookup::Compute(epoch) => (self.fill(req, epoch), false),
         }
-        if self.map.len() >= self.max {
-            let now = Instant::now();
-            let ttl = self.ttl;
-            self.map.retain(|_, (at, _)| now.duration_since(*at) < ttl);
-            if self.map.len() >= self.max {
+    }
+
+    /// The first half of [`Engine::answer`], without MySQL: a cache hit (or the error reply
+    /// of an unknown type), or what [`Engine::fill`] needs to compute the answer.
+    pub fn lookup(&self, req: &Request) -> Lookup {
+        if !valid_type(req.qtype) {
+            return Lookup::Ready(Reply::Error, false);
+        }
+        self.stats[req.qtype as usize].fetch_add(1, Ordering::Relaxed);
+        if Cache::cacheable(req.qtype) {
+            let mut st = self.lock();
+            let CacheState { cache, watcher } = &mut *st;
+            if let (Some(c), Some(w)) = (cache.as_mut(), watcher.as_mut()) {
+                c.apply(w.poll());
+                if w.usable() {
+                    if let Some(r) = c.get(req.qtype, &req.email) {
+                        return Lookup::Ready(r, true);
+                    }
+                    return Lookup::Compute(Some(c.epoch()));
+                }
+            }
+        }
+        Lookup::Compute(None)
+    }
+
+    /// The second half: ask MySQL and store the answer if it may be cached (`epoch`).
+    pub fn fill(&self, req: &Request, epoch: Option<u64>) -> Reply {
+        let r = self.compute(req);
+        if let Some(e) = epoch {
+            if let Some(c) = self.lock().cache.as_mut() {
+                c.put(req.qtype, &req.email, &r, e);
+            }
+        }
+        r
+    }
+
+    fn compute(&self, req: &Request) -> Reply {
+        let mut lease = match self.pool.take() {
+            Ok(l) => l,
+            Err(e) => {
+                log(&format!("InLookup: {e}"));
+                return answer_error(req.qtype);
+            }
+        };
+        let r = answer_bytes(&self.cfg, &mut lease.db, req.qtype, &req.email, &req.ip);
+        // a connection that gave an error is not reused (it may have broken)
+        let healthy = !(matches!(r, Reply::Error) || r == answer_error(req.qtype));
+        self.pool.give(lease, healthy);
+        r
+    }
+
+    /// `-c activeSecs`: fill the cache with the password records of the users who logged
+    /// in (imap, pop3, webmail) within the last `secs` seconds, newest first.
+    pub fn prewarm(&self, secs: i64) {
+        let (epoch, room) = {
+            let st = self.lock();
+            match (&st.cache, &st.watcher) {
+                (Some(c), Some(w)) if w.usable() => (c.epoch(), c.room()),
+                _ => return,
+            }
+        };
+        let mut lease = match self.pool.take() {
+            Ok(l) => l,
+            Err(e) => {
+                log(&format!("InLookup: {e}"));
                 return;
             }
+        };
+        let since = crate::db::now() - secs;
+        let rows = crate::db::users::recently_active(&mut lease.db, since, room);
+        self.pool.give(lease, rows.is_ok());
+        let rows = match rows {
+            Ok(r) => r,
+            Err(e) => {
+                log(&format!("InLookup: {e}"));
+                return;
+            }
+        };
+        let mut st = self.lock();
+        let Some(c) = st.cache.as_mut() else {
+            return;
+        };
+        let before = c.len();
+        for row in rows {
+            let key = format!("{}@{}", row.name, row.domain);
+            let domain = row.domain.clone();
+            let reply = crate::inquery::answer::password_reply(
+                row,
+                crate::db::users::Status::Active,
+                domain,
+            );
+            c.put(PWD_QUERY, key.as_bytes(), &reply, epoch);
         }
-        self.map
-            .insert((qtype, key.to_vec()), (Instant::now(), reply.clone()));
+        log(&format!("cached {} records", c.len() - before));
     }
 
-    pub fn clear(&mut self) {
-        self.map.clear();
+    /// HUP: empty the cache and close the MySQL connections.
+    pub fn flush(&self) {
+        if let Some(c) = self.lock().cache.as_mut() {
+            c.clear();
+        }
+        self.pool.close_all();
     }
 
-    pub fn len(&self) -> usize {
-        self.map.len()
+    /// INT: close the MySQL connections.
+    pub fn close_db(&self) {
+        self.pool.close_all();
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
+    pub fn cached(&self) -> usize {
+        self.lock().cache.as_ref().map_or(0, Cache::len)
+    }
+
+    fn counts(&self) -> [u64; 8] {
+        std::array::from_fn(|i| self.stats[i].load(Ordering::Relaxed))
     }
 }
 
-/// Per-type counters for the stats dump.
-#[derive(Default)]
-struct Stats {
-    by_type: [u64; 8],
+/// What [`Engine::lookup`] found.
+pub enum Lookup {
+    /// The reply, and whether it came from the cache.
+    Ready(Reply, bool),
+    /// MySQL must be asked; `Some(epoch)` when the answer may then be cached.
+    Compute(Option<u64>),
 }
 
 /// Server settings.
@@ -125,6 +223,8 @@ pub struct Server {
     /// Directory reply FIFOs must live in.
     pub reply_dir: PathBuf,
     pub verbose: bool,
+    /// `-c activeSecs`: pre-warm the cache with users active in that window.
+    pub prewarm: Option<i64>,
 }
 
 fn log(line: &str) {
@@ -132,11 +232,27 @@ fn log(line: &str) {
     let _ = writeln!(e, "{line}");
 }
 
-/// Create the server FIFO (an existing FIFO is reused, anything else is an error).
-pub fn create_fifo(path: &Path) -> io::Result<()> {
+/// Owner for the files the server creates: the indimail user when running as root.
+fn indimail_owner(cfg: &Config) -> Option<(u32, u32)> {
+    if crate::sys::geteuid() == 0 {
+        cfg.indimail_ids().ok()
+    } else {
+        None
+    }
+}
+
+/// `FIFO_MODE` (octal), if set.
+fn fifo_mode() -> Option<u32> {
+    env_nonempty("FIFO_MODE").and_then(|m| u32::from_str_radix(m.trim(), 8).ok())
+}
+
+/// Create the server FIFO (an existing FIFO is reused, anything else is an error); owned by
+/// the indimail user when running as root, mode 0660 or `FIFO_MODE`.
+pub fn create_fifo(path: &Path, owner: Option<(u32, u32)>) -> io::Result<()> {
     if let Some(dir) = path.parent() {
-        if path.is_absolute() && !dir.as_os_str().is_empty() {
+        if path.is_absolute() && !dir.as_os_str().is_empty() && !dir.exists() {
             std::fs::create_dir_all(dir)?;
+            let _ = crate::sys::chown(dir, owner);
         }
     }
     match std::fs::symlink_metadata(path) {
@@ -145,7 +261,10 @@ pub fn create_fifo(path: &Path) -> io::Result<()> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => crate::sys::mkfifo(path, 0o660)?,
         Err(e) => return Err(e),
     }
-    if let Some(mode) = env_nonempty("FIFO_MODE").and_then(|m| u32::from_str_radix(&m, 8).ok()) {
+    if let Some((u, g)) = owner {
+        crate::sys::lchown(path, u, g)?;
+    }
+    if let Some(mode) = fifo_mode() {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode & 0o777))?;
     }
@@ -179,7 +298,22 @@ fn read_exact_timed(f: &mut File, buf: &mut [u8], deadline: Option<Instant>) -> 
     Ok(true)
 }
 
-impl Server {
+/// The part of the server that answers FIFO requests (shared by the worker threads).
+struct FifoSide {
+    engine: Arc<Engine>,
+    name: String,
+    reply_dir: PathBuf,
+    /// `reply_dir` resolved once (None: resolved per request until it exists).
+    reply_dir_real: Option<PathBuf>,
+    /// `control/timeoutwrite` and `timeoutread` in milliseconds, read at start and on HUP.
+    wto_ms: AtomicU64,
+    rto_ms: AtomicU64,
+    /// The FIFO served (reopened if it ever reads end-of-file).
+    fifo: PathBuf,
+    verbose: bool,
+}
+
+impl FifoSide {
     /// Check the reply path and open it for writing: a FIFO directly inside `reply_dir`,
     /// never through a symbolic link. It is unlinked once opened, as the original did.
     fn open_reply(&self, raw: &[u8]) -> io::Result<File> {
@@ -187,10 +321,20 @@ impl Server {
         let path = Path::new(std::ffi::OsStr::from_bytes(raw));
         let bad = || io::Error::new(io::ErrorKind::PermissionDenied, "reply path refused");
         let parent = path.parent().ok_or_else(bad)?;
-        let dir = std::fs::canonicalize(parent).map_err(|_| bad())?;
-        let want = std::fs::canonicalize(&self.reply_dir).map_err(|_| bad())?;
-        if dir != want || path.file_name().is_none() {
+        if path.file_name().is_none() {
             return Err(bad());
+        }
+        // the configured directory as written needs no resolving
+        let configured = self.reply_dir.components().eq(parent.components());
+        if !configured {
+            let dir = std::fs::canonicalize(parent).map_err(|_| bad())?;
+            let want = match &self.reply_dir_real {
+                Some(w) => w.clone(),
+                None => std::fs::canonicalize(&self.reply_dir).map_err(|_| bad())?,
+            };
+            if dir != want {
+                return Err(bad());
+            }
         }
         let m = std::fs::symlink_metadata(path)?;
         if !m.file_type().is_fifo() {
@@ -208,8 +352,15 @@ impl Server {
         Ok(f)
     }
 
-    fn write_reply(&self, f: &mut File, bytes: &[u8], qtype: u8) -> io::Result<()> {
-        let deadline = Instant::now() + control_timeout(&self.cfg, "timeoutwrite");
+    /// Write the reply; `patient` false: a reply FIFO that cannot take it at once (a client
+    /// that filled its own FIFO) is given up at once instead of waiting up to timeoutwrite.
+    fn write_reply(&self, f: &mut File, bytes: &[u8], qtype: u8, patient: bool) -> io::Result<()> {
+        let wait = if patient {
+            Duration::from_millis(self.wto_ms.load(Ordering::Relaxed))
+        } else {
+            Duration::ZERO
+        };
+        let deadline = Instant::now() + wait;
         // the int, then the payload (two writes, as the original)
         let split = if bytes.len() > 4 && qtype >= PWD_QUERY {
             4
@@ -224,7 +375,7 @@ impl Server {
                     Err(e)
                         if e.kind() == io::ErrorKind::WouldBlock && Instant::now() < deadline =>
                     {
-                        std::thread::sleep(Duration::from_millis(2))
+                        std::thread::sleep(Duration::from_millis(1))
                     }
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                     Err(e) => return Err(e),
@@ -234,9 +385,132 @@ impl Server {
         Ok(())
     }
 
+    /// Read one request from the FIFO: None after a malformed one (logged; an oversized
+    /// body is drained so that the next length word is read in step).
+    fn read_request(&self, f: &mut File) -> Option<(Request, usize)> {
+        let mut word = [0u8; 4];
+        match read_exact_timed(f, &mut word, None) {
+            Ok(true) => {}
+            Ok(false) => {
+                log("InLookup: aborted read from client");
+                match OpenOptions::new()
+                    .read(true)
+                    .write(true)
+                    .custom_flags(libc::O_NOFOLLOW)
+                    .open(&self.fifo)
+                {
+                    Ok(nf) => *f = nf,
+                    Err(e) => {
+                        log(&format!("InLookup: reopen {}: {e}", self.fifo.display()));
+                        std::thread::sleep(Duration::from_secs(1));
+                    }
+                }
+                return None;
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => return None,
+            Err(e) => {
+                log(&format!("InLookup: read: {e}"));
+                std::thread::sleep(Duration::from_millis(10));
+                return None;
+            }
+        }
+        let rto = Duration::from_millis(self.rto_ms.load(Ordering::Relaxed));
+        let n = i32::from_ne_bytes(word);
+        let len = match check_request_len(n, PIPE_BUF) {
+            Ok(l) => l,
+            Err(_) => {
+                log(&format!(
+                    "InLookup: bytes {n}, pipe_size {PIPE_BUF}: invalid request length"
+                ));
+                let deadline = Instant::now() + rto;
+                let mut left = n.max(0) as usize;
+                let mut buf = [0u8; 4096];
+                while left > 0 {
+                    let k = left.min(buf.len());
+                    match read_exact_timed(f, &mut buf[..k], Some(deadline)) {
+                        Ok(true) => left -= k,
+                        _ => break,
+                    }
+                }
+                return None;
+            }
+        };
+        let mut body = vec![0u8; len];
+        match read_exact_timed(f, &mut body, Some(Instant::now() + rto)) {
+            Ok(true) => {}
+            Ok(false) | Err(_) => {
+                log("InLookup: aborted read from client");
+                return None;
+            }
+        }
+        match Request::decode_body(&body) {
+            Ok(req) => Some((req, len)),
+            Err(_) => {
+                log(&format!("InLookup: malformed request of {len} bytes"));
+                None
+            }
+        }
+    }
+
+    /// Answer one request read from the FIFO (`pre`: what the cache lookup found).
+    fn serve(&self, req: Request, len: usize, pre: Lookup, patient: bool) {
+        let qname = query_name(req.qtype).unwrap_or("Unknown Query");
+        let t0 = Instant::now();
+        let fifo_s = String::from_utf8_lossy(&req.fifo).into_owned();
+        if self.verbose {
+            let ip = if req.ip.is_empty() {
+                "N/A".to_string()
+            } else {
+                String::from_utf8_lossy(&req.ip).into_owned()
+            };
+            log(&format!(
+                "{}->{fifo_s}, Bytes {len}, Query ['{qname}'], User {}, RemoteIp {ip}",
+                self.name,
+                req.email_lossy()
+            ));
+        }
+        let mut out = match self.open_reply(&req.fifo) {
+            Ok(f) => f,
+            Err(e) => {
+                log(&format!("InLookup: {fifo_s}: open-probably-timeout: {e}"));
+                return;
+            }
+        };
+        let (reply, hit) = match pre {
+            Lookup::Ready(r, hit) => (r, hit),
+            Lookup::Compute(epoch) => (self.engine.fill(&req, epoch), false),
+        };
+        if let Err(e) = self.write_reply(&mut out, &reply.encode(), req.qtype, patient) {
+            log(&format!("InLookup: write {fifo_s}: {e}"));
+        }
+        if self.verbose {
+            let secs = t0.elapsed().as_secs();
+            let h = if hit { ", cache hit" } else { "" };
+            log(&format!("{secs} '{qname}' -> {fifo_s}{h}"));
+        }
+    }
+}
+
+impl Server {
+    pub fn new(cfg: Config, fifo: PathBuf, reply_dir: PathBuf, verbose: bool) -> Server {
+        Server {
+            cfg,
+            fifo,
+            reply_dir,
+            verbose,
+            prewarm: None,
+        }
+    }
+
+    /// The UNIX socket served beside the FIFO: `<fifo>.sock`.
+    pub fn socket_path(&self) -> PathBuf {
+        socket::path_for(&self.fifo)
+    }
+
     /// Serve until SIGTERM. Returns the exit status.
     pub fn run(&self) -> i32 {
-        if let Err(e) = create_fifo(&self.fifo) {
+        let owner = indimail_owner(&self.cfg);
+        if let Err(e) = create_fifo(&self.fifo, owner) {
             log(&format!("InLookup: {}: {e}", self.fifo.display()));
             return 111;
         }
@@ -257,21 +531,55 @@ impl Server {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         log(&format!("InLookup INFIFO={name}"));
-        let mut cache = Cache::from_env();
-        let mut db: Option<Db> = None;
-        let mut stats = Stats::default();
+        let engine = Arc::new(Engine::new(
+            self.cfg.clone(),
+            Cache::from_env(),
+            env_count("INLOOKUP_DB_CONNECTIONS", DEFAULT_DB_CONNECTIONS),
+        ));
+        if let Some(secs) = self.prewarm {
+            engine.prewarm(secs);
+        }
         let start = crate::db::now();
-        let mut fifo = match self.open_fifo() {
+        let fifo = match self.open_fifo() {
             Ok(f) => f,
             Err(e) => {
                 log(&format!("InLookup: open {}: {e}", self.fifo.display()));
                 return 111;
             }
         };
+        let sock = socket::enabled().then(|| self.socket_path());
+        if let Some(p) = &sock {
+            match socket::Listener::bind(p, owner, fifo_mode()) {
+                Ok(l) => l.spawn(Arc::clone(&engine), self.cfg.clone(), self.verbose),
+                Err(e) => log(&format!("InLookup: socket {}: {e}", p.display())),
+            }
+        }
+        let ms = |name: &str| control_timeout(&self.cfg, name).as_millis() as u64;
+        let side = Arc::new(FifoSide {
+            engine: Arc::clone(&engine),
+            name: name.clone(),
+            reply_dir: self.reply_dir.clone(),
+            reply_dir_real: std::fs::canonicalize(&self.reply_dir).ok(),
+            wto_ms: AtomicU64::new(ms("timeoutwrite")),
+            rto_ms: AtomicU64::new(ms("timeoutread")),
+            fifo: self.fifo.clone(),
+            verbose: self.verbose,
+        });
+        spawn_readers(
+            &side,
+            Arc::new(Mutex::new(fifo)),
+            env_count("INLOOKUP_THREADS", DEFAULT_THREADS),
+        );
         let mut debug = std::env::var_os("DEBUG").is_some();
         // an instance of `inlookup -i N` stops when its parent is gone (reparented)
         let supervised = std::env::var_os(supervise::CHILD_ENV).is_some();
         let first_ppid = std::os::unix::process::parent_id();
+        let cleanup = || {
+            let _ = std::fs::remove_file(&self.fifo);
+            if let Some(p) = &sock {
+                let _ = std::fs::remove_file(p);
+            }
+        };
         loop {
             let sigs = crate::sys::take_signals();
             if sigs & (1 << libc::SIGTERM) != 0 {
@@ -285,26 +593,25 @@ impl Server {
                     "{pid} INFIFO {}, Got Terminated",
                     self.fifo.display()
                 ));
-                self.dump_stats(&stats, cache.as_ref().map_or(0, Cache::len), start);
-                let _ = std::fs::remove_file(&self.fifo);
+                self.dump_stats(&engine, start);
+                cleanup();
                 return 0;
             }
             if sigs & (1 << libc::SIGUSR1) != 0 {
-                self.dump_stats(&stats, cache.as_ref().map_or(0, Cache::len), start);
+                self.dump_stats(&engine, start);
             }
             if sigs & (1 << libc::SIGHUP) != 0 {
                 log(&format!(
                     "{pid} INFIFO {}, Got Hangup, Reconfiguring",
                     self.fifo.display()
                 ));
-                db = None;
-                if let Some(c) = cache.as_mut() {
-                    c.clear();
-                }
+                engine.flush();
+                side.rto_ms.store(ms("timeoutread"), Ordering::Relaxed);
+                side.wto_ms.store(ms("timeoutwrite"), Ordering::Relaxed);
             }
             if sigs & (1 << libc::SIGINT) != 0 {
                 log(&format!("{pid} INFIFO {}, closing db", self.fifo.display()));
-                db = None;
+                engine.close_db();
             }
             if sigs & (1 << libc::SIGUSR2) != 0 {
                 debug = !debug;
@@ -319,131 +626,12 @@ impl Server {
                     "{pid} INFIFO {}, parent died, exiting",
                     self.fifo.display()
                 ));
-                let _ = std::fs::remove_file(&self.fifo);
+                cleanup();
                 return 0;
             }
-            // wake up at least once a second to notice signals that raced the wait
-            match crate::sys::poll_readable(fifo.as_raw_fd(), 1000) {
-                Ok(true) => {}
-                Ok(false) => continue,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    log(&format!("InLookup: poll: {e}"));
-                    return 111;
-                }
-            }
-            let mut word = [0u8; 4];
-            match read_exact_timed(&mut fifo, &mut word, None) {
-                Ok(true) => {}
-                Ok(false) => {
-                    log("InLookup: aborted read from client");
-                    match self.open_fifo() {
-                        Ok(f) => fifo = f,
-                        Err(_) => return 111,
-                    }
-                    continue;
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    log(&format!("InLookup: read: {e}"));
-                    continue;
-                }
-            }
-            let n = i32::from_ne_bytes(word);
-            let len = match check_request_len(n, PIPE_BUF) {
-                Ok(l) => l,
-                Err(_) => {
-                    log(&format!(
-                        "InLookup: bytes {n}, pipe_size {PIPE_BUF}: invalid request length"
-                    ));
-                    if n > 0 {
-                        self.drain(&mut fifo, n as usize);
-                    }
-                    continue;
-                }
-            };
-            let rto = control_timeout(&self.cfg, "timeoutread");
-            let mut body = vec![0u8; len];
-            match read_exact_timed(&mut fifo, &mut body, Some(Instant::now() + rto)) {
-                Ok(true) => {}
-                Ok(false) | Err(_) => {
-                    log("InLookup: aborted read from client");
-                    continue;
-                }
-            }
-            let Ok(req) = Request::decode_body(&body) else {
-                log(&format!("InLookup: malformed request of {len} bytes"));
-                continue;
-            };
-            let qname = query_name(req.qtype).unwrap_or("Unknown Query");
-            let t0 = Instant::now();
-            let fifo_s = String::from_utf8_lossy(&req.fifo).into_owned();
-            if self.verbose {
-                let ip = if req.ip.is_empty() {
-                    "N/A".to_string()
-                } else {
-                    String::from_utf8_lossy(&req.ip).into_owned()
-                };
-                log(&format!(
-                    "{name}->{fifo_s}, Bytes {len}, Query ['{qname}'], User {}, RemoteIp {ip}",
-                    req.email_lossy()
-                ));
-            }
-            let mut out = match self.open_reply(&req.fifo) {
-                Ok(f) => f,
-                Err(e) => {
-                    log(&format!("InLookup: {fifo_s}: open-probably-timeout: {e}"));
-                    continue;
-                }
-            };
-            let mut hit = false;
-            let reply = if !valid_type(req.qtype) {
-                Reply::Error
-            } else if let Some(r) = cache.as_mut().and_then(|c| c.get(req.qtype, &req.email)) {
-                hit = true;
-                r
-            } else {
-                let r = self.compute(&mut db, &req);
-                if let Some(c) = cache.as_mut() {
-                    c.put(req.qtype, &req.email, &r);
-                }
-                r
-            };
-            if valid_type(req.qtype) {
-                stats.by_type[req.qtype as usize] += 1;
-            }
-            if let Err(e) = self.write_reply(&mut out, &reply.encode(), req.qtype) {
-                log(&format!("InLookup: write {fifo_s}: {e}"));
-            }
-            if self.verbose {
-                let secs = t0.elapsed().as_secs();
-                let h = if hit { ", cache hit" } else { "" };
-                log(&format!("{secs} '{qname}' -> {fifo_s}{h}"));
-            }
+            // the reader threads do the work; this one waits for signals
+            std::thread::sleep(Duration::from_millis(100));
         }
-    }
-
-    fn compute(&self, db: &mut Option<Db>, req: &Request) -> Reply {
-        let email = String::from_utf8_lossy(&req.email).into_owned();
-        let ip = String::from_utf8_lossy(&req.ip).into_owned();
-        if db.is_none() {
-            match Db::open(&self.cfg) {
-                Ok(d) => *db = Some(d),
-                Err(e) => {
-                    log(&format!("InLookup: {e}"));
-                    return answer_error(req.qtype);
-                }
-            }
-        }
-        let Some(conn) = db.as_mut() else {
-            return answer_error(req.qtype);
-        };
-        let r = answer(&self.cfg, conn, req.qtype, &email, &ip);
-        if matches!(r, Reply::Error) || r == answer_error(req.qtype) {
-            // reconnect next time in case the connection broke
-            *db = None;
-        }
-        r
     }
 
     fn open_fifo(&self) -> io::Result<File> {
@@ -454,30 +642,18 @@ impl Server {
             .open(&self.fifo)
     }
 
-    /// Skip the body of a refused request so that the next length word is read in step.
-    fn drain(&self, f: &mut File, mut n: usize) {
-        let deadline = Instant::now() + control_timeout(&self.cfg, "timeoutread");
-        let mut buf = [0u8; 4096];
-        while n > 0 {
-            let k = n.min(buf.len());
-            match read_exact_timed(f, &mut buf[..k], Some(deadline)) {
-                Ok(true) => n -= k,
-                _ => return,
-            }
-        }
-    }
-
-    fn dump_stats(&self, s: &Stats, nodes: usize, start: i64) {
-        let b = &s.by_type;
+    fn dump_stats(&self, engine: &Engine, start: i64) {
+        let b = engine.counts();
         log(&format!(
-            "User:Relay:Password:Limit:Alias:Host:Domain {} {} {} {} {} {} {} Cached Nodes {nodes}",
+            "User:Relay:Password:Limit:Alias:Host:Domain {} {} {} {} {} {} {} Cached Nodes {}",
             b[USER_QUERY as usize],
             b[RELAY_QUERY as usize],
             b[PWD_QUERY as usize],
             b[LIMIT_QUERY as usize],
             b[ALIAS_QUERY as usize],
             b[HOST_QUERY as usize],
-            b[DOMAIN_QUERY as usize]
+            b[DOMAIN_QUERY as usize],
+            engine.cached()
         ));
         let end = crate::db::now();
         let total: u64 = b.iter().sum();
@@ -489,6 +665,40 @@ impl Server {
             "Queries {total}, Total Time {} secs, Query/Sec = ",
             end - start
         );
+    }
+}
+
+/// The FIFO's threads. Each takes the FIFO, reads one whole request and answers it itself
+/// (no hand-off); before asking MySQL it lets go of the FIFO, so a slow query holds up only
+/// its own thread while the others go on reading.
+fn spawn_readers(side: &Arc<FifoSide>, fifo: Arc<Mutex<File>>, n: usize) {
+    for _ in 0..n {
+        let (side, fifo) = (Arc::clone(side), Arc::clone(&fifo));
+        std::thread::spawn(move || {
+            // a thread answering cache hits keeps the FIFO (a hit never waits on anything),
+            // so at low load one thread serves without waking another
+            let mut held = None;
+            loop {
+                let mut f = match held.take() {
+                    Some(g) => g,
+                    None => fifo.lock().unwrap_or_else(|p| p.into_inner()),
+                };
+                let Some((req, len)) = side.read_request(&mut f) else {
+                    held = Some(f);
+                    continue;
+                };
+                match side.engine.lookup(&req) {
+                    pre @ Lookup::Ready(..) => {
+                        side.serve(req, len, pre, false);
+                        held = Some(f);
+                    }
+                    pre => {
+                        drop(f);
+                        side.serve(req, len, pre, true);
+                    }
+                }
+            }
+        });
     }
 }
 
@@ -526,17 +736,7 @@ pub fn serve_stream(cfg: &Config, input: &mut dyn Read, output: &mut dyn Write) 
         log(&format!("InLookup: malformed request of {len} bytes"));
         return 111;
     };
-    let reply = if valid_type(req.qtype) {
-        let server = Server {
-            cfg: cfg.clone(),
-            fifo: PathBuf::new(),
-            reply_dir: PathBuf::new(),
-            verbose: false,
-        };
-        server.compute(&mut None, &req)
-    } else {
-        Reply::Error
-    };
+    let (reply, _) = Engine::new(cfg.clone(), None, 1).answer(&req);
     if output
         .write_all(&reply.encode())
         .and_then(|_| output.flush())
@@ -545,27 +745,4 @@ pub fn serve_stream(cfg: &Config, input: &mut dyn Read, output: &mut dyn Write) 
         return 111;
     }
     0
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cache_ttl_bound_and_flush() {
-        let mut c = Cache::new(2, Duration::from_millis(50));
-        c.put(USER_QUERY, b"a", &Reply::Status(0));
-        c.put(USER_QUERY, b"b", &Reply::Status(-1)); // errors are not cached
-        c.put(LIMIT_QUERY, b"c", &Reply::Status(0)); // type not cached
-        c.put(PWD_QUERY, b"d", &Reply::NoSuchUser(b"d".to_vec()));
-        assert_eq!(c.len(), 1);
-        c.put(ALIAS_QUERY, b"a", &Reply::Aliases(vec![]));
-        c.put(HOST_QUERY, b"a", &Reply::Host(b"h".to_vec()));
-        assert_eq!(c.len(), 2);
-        assert_eq!(c.get(USER_QUERY, b"a"), Some(Reply::Status(0)));
-        std::thread::sleep(Duration::from_millis(60));
-        assert_eq!(c.get(USER_QUERY, b"a"), None);
-        c.clear();
-        assert!(c.is_empty());
-    }
 }

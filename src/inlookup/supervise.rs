@@ -14,7 +14,13 @@ fn log(line: &str) {
     eprintln!("{line}");
 }
 
-fn spawn(exe: &Path, fifo: &str, k: usize, verbose: bool) -> std::io::Result<Child> {
+fn spawn(
+    exe: &Path,
+    fifo: &str,
+    k: usize,
+    verbose: bool,
+    prewarm: Option<i64>,
+) -> std::io::Result<Child> {
     let mut c = Command::new(exe);
     c.arg0("inlookup")
         .args(["-f", fifo])
@@ -22,6 +28,9 @@ fn spawn(exe: &Path, fifo: &str, k: usize, verbose: bool) -> std::io::Result<Chi
         .env(CHILD_ENV, k.to_string());
     if verbose {
         c.arg("-v");
+    }
+    if let Some(secs) = prewarm {
+        c.args(["-c", &secs.to_string()]);
     }
     let child = c.spawn()?;
     log(&format!(
@@ -33,7 +42,7 @@ fn spawn(exe: &Path, fifo: &str, k: usize, verbose: bool) -> std::io::Result<Chi
 }
 
 /// Run the instances until SIGTERM.
-pub fn supervise(base: &Path, n: usize, verbose: bool) -> i32 {
+pub fn supervise(base: &Path, n: usize, verbose: bool, prewarm: Option<i64>) -> i32 {
     const SIGS: [i32; 5] = [
         libc::SIGTERM,
         libc::SIGHUP,
@@ -55,7 +64,7 @@ pub fn supervise(base: &Path, n: usize, verbose: bool) -> i32 {
     let fifos: Vec<String> = (1..=n).map(|k| format!("{}.{k}", base.display())).collect();
     let mut children: Vec<Option<Child>> = Vec::with_capacity(n);
     for (i, f) in fifos.iter().enumerate() {
-        match spawn(&exe, f, i + 1, verbose) {
+        match spawn(&exe, f, i + 1, verbose, prewarm) {
             Ok(c) => children.push(Some(c)),
             Err(e) => {
                 log(&format!("inlookup[{}]: fork: {e}", i + 1));
@@ -112,7 +121,7 @@ pub fn supervise(base: &Path, n: usize, verbose: bool) -> i32 {
             if died {
                 // do not spin if the child cannot start at all
                 std::thread::sleep(Duration::from_millis(200));
-                *slot = spawn(&exe, &fifos[i], i + 1, verbose).ok();
+                *slot = spawn(&exe, &fifos[i], i + 1, verbose, prewarm).ok();
             }
         }
     }

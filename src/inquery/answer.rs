@@ -10,6 +10,8 @@ use crate::db::{lastauth, users, valias, vlimits, Db, DbResult};
 
 /// `BOUNCE_MAIL` flag in pw_gid: the mailbox is over quota.
 pub const BOUNCE_MAIL: i64 = 0x10;
+/// `V_OVERRIDE` flag in pw_gid: domain limits do not apply to this user.
+pub const V_OVERRIDE: i64 = 0x2000;
 
 /// User status codes of USER_QUERY.
 pub const USER_OK: i32 = 0;
@@ -34,6 +36,26 @@ pub fn real_domain(cfg: &Config, domain: &str) -> String {
     match crate::domain::real_domain(cfg, domain) {
         Ok(Some(r)) => r,
         _ => domain.to_string(),
+    }
+}
+
+/// Answer a query as it came off the wire. An address or ip that is not UTF-8 names nothing
+/// we store (our names are checked when added): it gets the not-found answer of its type
+/// without asking MySQL.
+pub fn answer_bytes(cfg: &Config, db: &mut Db, qtype: u8, email: &[u8], ip: &[u8]) -> Reply {
+    match (std::str::from_utf8(email), std::str::from_utf8(ip)) {
+        (Ok(e), Ok(i)) => answer(cfg, db, qtype, e, i),
+        _ => match qtype {
+            USER_QUERY => Reply::Status(USER_ABSENT),
+            RELAY_QUERY => Reply::Status(0),
+            PWD_QUERY => Reply::NoSuchUser(email.to_vec()),
+            HOST_QUERY => Reply::Zero,
+            ALIAS_QUERY => Reply::Aliases(Vec::new()),
+            LIMIT_QUERY if email.contains(&b'@') => Reply::Limits(VLimits::unlimited()),
+            LIMIT_QUERY => Reply::Zero,
+            DOMAIN_QUERY => Reply::Domain(email.to_vec()),
+            _ => Reply::Error,
+        },
     }
 }
 
@@ -81,19 +103,32 @@ fn password(cfg: &Config, db: &mut Db, email: &str) -> DbResult<Reply> {
     };
     let real = real_domain(cfg, &domain);
     Ok(match users::get(db, &user, &real)? {
-        Some((row, status)) => Reply::Password(PwRecord {
-            passwd: row.display_passwd().into_bytes(),
-            name: row.name.into_bytes(),
-            // the domain as asked (the original prints the alias domain, not the real one)
-            domain: domain.into_bytes(),
-            uid: row.uid as u32,
-            gid: row.gid as u32,
-            gecos: row.gecos.into_bytes(),
-            dir: row.dir.into_bytes(),
-            shell: row.shell.into_bytes(),
-            inactive: i32::from(status == users::Status::Inactive),
-        }),
+        Some((mut row, status)) => {
+            // DOMAIN_LIMITS: the domain's disable_* settings show as gid flags
+            if std::env::var_os("DOMAIN_LIMITS").is_some() && row.gid & V_OVERRIDE == 0 {
+                if let Some(l) = vlimits::get(db, &real)? {
+                    row.gid |= l.gid_mask();
+                }
+            }
+            password_reply(row, status, domain)
+        }
         None => not_found(),
+    })
+}
+
+/// The password reply for a row; `domain` is the domain as asked (the original prints the
+/// alias domain, not the real one).
+pub fn password_reply(row: users::UserRow, status: users::Status, domain: String) -> Reply {
+    Reply::Password(PwRecord {
+        passwd: row.display_passwd().into_bytes(),
+        name: row.name.into_bytes(),
+        domain: domain.into_bytes(),
+        uid: row.uid as u32,
+        gid: row.gid as u32,
+        gecos: row.gecos.into_bytes(),
+        dir: row.dir.into_bytes(),
+        shell: row.shell.into_bytes(),
+        inactive: i32::from(status == users::Status::Inactive),
     })
 }
 

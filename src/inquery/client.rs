@@ -5,6 +5,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::os::unix::io::AsRawFd;
+use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -213,6 +214,135 @@ pub fn fifo_query(
     Ok(Reply::decode(qtype, &all)?)
 }
 
+/// The UNIX socket an inlookup serves beside its FIFO: `<fifo>.sock`.
+pub fn socket_path(fifo: &Path) -> PathBuf {
+    let mut s = fifo.as_os_str().to_owned();
+    s.push(".sock");
+    PathBuf::from(s)
+}
+
+/// Whether to use the socket transport (`INLOOKUP_SOCKET` not `0`, `no` or `off`).
+pub fn socket_wanted() -> bool {
+    !matches!(env_or("INLOOKUP_SOCKET", "1").trim(), "0" | "no" | "off")
+}
+
+/// Ask the inlookup on `infifo`: over its UNIX socket when it offers one (a persistent
+/// connection, reused by later queries of this thread), otherwise — or when the socket
+/// exchange fails — over the FIFO.
+pub fn query_server(
+    cfg: &Config,
+    infifo: &Path,
+    qtype: u8,
+    email: &str,
+    ip: &str,
+    mut log: Option<&mut dyn Write>,
+) -> Result<Reply, InqueryError> {
+    if socket_wanted() {
+        let sock = socket_path(infifo);
+        if let Some(w) = log.as_mut() {
+            if sock.exists() {
+                let _ = writeln!(w, "Using INSOCK={}", sock.display());
+            }
+        }
+        match socket_query(cfg, &sock, qtype, email, ip) {
+            Ok(r) => return Ok(r),
+            Err(InqueryError::Io(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    fifo_query(cfg, infifo, qtype, email, ip, log)
+}
+
+thread_local! {
+    /// This thread's connection to an inlookup socket, kept between queries.
+    static CONN: std::cell::RefCell<Option<(PathBuf, UnixStream)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// One exchange over inlookup's UNIX socket, on this thread's persistent connection (a
+/// broken one is replaced once). An `Io` error means: use the FIFO.
+pub fn socket_query(
+    cfg: &Config,
+    sock: &Path,
+    qtype: u8,
+    email: &str,
+    ip: &str,
+) -> Result<Reply, InqueryError> {
+    let frame = Request::new(qtype, email.as_bytes(), b"socket", ip.as_bytes()).encode(PIPE_BUF)?;
+    let rto = control_timeout(cfg, "timeoutread");
+    CONN.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        let reused = matches!(&*slot, Some((p, _)) if p == sock);
+        if !reused {
+            *slot = None;
+        }
+        for attempt in 0..2 {
+            if slot.is_none() {
+                let s = UnixStream::connect(sock)?;
+                s.set_write_timeout(Some(control_timeout(cfg, "timeoutwrite")))?;
+                s.set_read_timeout(Some(rto))?;
+                *slot = Some((sock.to_path_buf(), s));
+            }
+            let Some((_, s)) = slot.as_mut() else {
+                break;
+            };
+            match exchange(s, &frame, qtype) {
+                Ok(r) => return Ok(r),
+                Err(InqueryError::Io(e)) => {
+                    *slot = None;
+                    // a kept connection may have been closed by the server: retry once
+                    if attempt == 1 || !reused {
+                        return Err(InqueryError::Io(e));
+                    }
+                }
+                Err(e) => {
+                    *slot = None;
+                    return Err(e);
+                }
+            }
+        }
+        Err(InqueryError::Io(io::Error::from(
+            io::ErrorKind::NotConnected,
+        )))
+    })
+}
+
+fn exchange(s: &mut UnixStream, frame: &[u8], qtype: u8) -> Result<Reply, InqueryError> {
+    s.write_all(frame)?;
+    // the server writes a reply in one piece: usually one read gets all of it
+    let mut buf = vec![0u8; 4 + PIPE_BUF];
+    let mut got = 0;
+    loop {
+        let want = if got < 4 {
+            4
+        } else {
+            let r = i32::from_ne_bytes([buf[0], buf[1], buf[2], buf[3]]);
+            if qtype >= PWD_QUERY && r > 0 {
+                if r as usize > PIPE_BUF {
+                    return Err(io::Error::from_raw_os_error(libc::EMSGSIZE).into());
+                }
+                4 + r as usize
+            } else {
+                4
+            }
+        };
+        if got >= want {
+            if got > want {
+                // more than one reply: the stream is out of step
+                return Err(InqueryError::Service);
+            }
+            break;
+        }
+        match s.read(&mut buf[got..]) {
+            Ok(0) => return Err(io::Error::from(io::ErrorKind::UnexpectedEof).into()),
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(Reply::decode(qtype, &buf[..got])?)
+}
+
 /// Client interpretation of a reply (servers.md 1.4).
 pub fn interpret(qtype: u8, reply: Reply) -> Result<Answer, InqueryError> {
     match reply {
@@ -241,7 +371,7 @@ pub fn inquery(
         tcp_query(qtype, email, ip)?
     } else if std::env::var_os("QUERY_CACHE").is_some() || infifo.is_some_and(|f| !f.is_empty()) {
         let path = select_infifo(infifo);
-        fifo_query(cfg, &path, qtype, email, ip, log)?
+        query_server(cfg, &path, qtype, email, ip, log)?
     } else {
         let mut db = Db::open(cfg).map_err(|e| io::Error::other(e.to_string()))?;
         answer(cfg, &mut db, qtype, email, ip)

@@ -251,5 +251,10 @@ impl<'a> Edits<'a> {
             let _ = std::fs::remove_file(&mrh);
             let _ = std::fs::remove_file(self.cfg.control("morercpthosts.cdb"));
         }
+        // domains, alias domains and their assign lines decide answers inlookup may cache
+        crate::flushlog::notify(
+            &crate::flushlog::path(self.cfg),
+            &[crate::flushlog::Change::All],
+        );
     }
 }

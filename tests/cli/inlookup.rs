@@ -12,15 +12,15 @@ use mysql::prelude::Queryable;
 
 use crate::common::TestEnv;
 
-const HASH: &str = "$5$saltsaltsaltsalt$pSMZ29rcJ30AWnWPsGfMDo0l5iJ7o.aZX7TS6qDXvK6";
+pub(crate) const HASH: &str = "$5$saltsaltsaltsalt$pSMZ29rcJ30AWnWPsGfMDo0l5iJ7o.aZX7TS6qDXvK6";
 
 /// The server process; killed (TERM, then KILL) when dropped.
-struct ServerProc {
-    child: Child,
+pub(crate) struct ServerProc {
+    pub(crate) child: Child,
 }
 
 impl ServerProc {
-    fn start(env: &TestEnv, fifo: &Path, reply_dir: &Path) -> ServerProc {
+    pub(crate) fn start(env: &TestEnv, fifo: &Path, reply_dir: &Path) -> ServerProc {
         let child = env
             .cmd("inlookup")
             .args(["-v", "-f", fifo.to_str().unwrap()])
@@ -41,12 +41,36 @@ impl ServerProc {
         ServerProc { child }
     }
 
-    fn alive(&mut self) -> bool {
+    /// Without `-v`, stderr to `<root>/inlookup.log` (a busy server would fill a pipe);
+    /// ready once its socket is there too.
+    pub(crate) fn start_quiet(env: &TestEnv, fifo: &Path, reply_dir: &Path) -> ServerProc {
+        let log = std::fs::File::create(env.path("inlookup.log")).unwrap();
+        let child = env
+            .cmd("inlookup")
+            .args(["-f", fifo.to_str().unwrap()])
+            .env("FIFOTMPDIR", reply_dir)
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        let sock = format!("{}.sock", fifo.display());
+        let t0 = Instant::now();
+        while open_writer(fifo).is_err() || !Path::new(&sock).exists() {
+            assert!(
+                t0.elapsed() < Duration::from_secs(10),
+                "inlookup did not open its FIFO and socket"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        ServerProc { child }
+    }
+
+    pub(crate) fn alive(&mut self) -> bool {
         self.child.try_wait().unwrap().is_none()
     }
 
     /// SIGTERM and wait: returns (exit code, stderr).
-    fn stop(mut self) -> (Option<i32>, String) {
+    pub(crate) fn stop(mut self) -> (Option<i32>, String) {
         // kill(1), so that the test needs no unsafe code
         let _ = std::process::Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
@@ -76,15 +100,20 @@ impl Drop for ServerProc {
     }
 }
 
-fn open_writer(fifo: &Path) -> std::io::Result<std::fs::File> {
+pub(crate) fn open_writer(fifo: &Path) -> std::io::Result<std::fs::File> {
     std::fs::OpenOptions::new()
         .write(true)
         .custom_flags(libc::O_NONBLOCK)
         .open(fifo)
 }
 
-fn setup() -> TestEnv {
-    let env = TestEnv::new().with_domain("example.com");
+pub(crate) fn setup() -> TestEnv {
+    setup_on(TestEnv::new())
+}
+
+/// [`setup`] in a given tree.
+pub(crate) fn setup_on(env: TestEnv) -> TestEnv {
+    let env = env.with_domain("example.com");
     env.run("vadduser", &["-e", "alice@example.com", HASH]).ok();
     env.run("vadduser", &["-e", "-i", "ina@example.com", HASH])
         .ok();
@@ -244,11 +273,23 @@ fn inlookup_answers_every_query_type_like_the_original() {
         String::from_utf8_lossy(&out.stdout),
         "Alias List for info@example.com\n&bob@remote.test\nalice@example.com\n"
     );
-    // -v prints the FIFOs on stdout first
+    // -v names the socket used (our second transport)
     let out = env
         .cmd("inquerytest")
         .args(["-v", "-q", "1", "-i", fifo_s, "alice@example.com"])
         .env("FIFOTMPDIR", &replies)
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("Using INSOCK={fifo_s}.sock\nalice@example.com has all services enabled\n")
+    );
+    // -v prints the FIFOs on stdout first (FIFO transport)
+    let out = env
+        .cmd("inquerytest")
+        .args(["-v", "-q", "1", "-i", fifo_s, "alice@example.com"])
+        .env("FIFOTMPDIR", &replies)
+        .env("INLOOKUP_SOCKET", "0")
         .output()
         .unwrap();
     let s = String::from_utf8_lossy(&out.stdout);
@@ -272,7 +313,7 @@ fn inlookup_answers_every_query_type_like_the_original() {
     assert!(!fifo.exists(), "FIFO removed on TERM");
 }
 
-fn frame(qtype: u8, email: &str, reply: &str) -> Vec<u8> {
+pub(crate) fn frame(qtype: u8, email: &str, reply: &str) -> Vec<u8> {
     let mut body = vec![qtype, 0];
     for f in [email, reply, ""] {
         body.extend(f.as_bytes());
@@ -653,5 +694,261 @@ fn inquerytest_under_tcpclient_uses_fds_6_and_7() {
     assert_eq!(
         std::fs::read(&request).unwrap(),
         frame(1, "ina@example.com", "socket")
+    );
+}
+
+/// `pw_passwd: …` of a password answer.
+fn passwd_line(out: &str) -> String {
+    out.lines()
+        .find(|l| l.starts_with("pw_passwd: "))
+        .unwrap_or("")
+        .to_string()
+}
+
+#[test]
+fn inlookup_cache_follows_changes_made_by_our_commands() {
+    let env = setup()
+        .env("USE_BTREE", "1")
+        .env("INLOOKUP_CACHE_TTL", "600");
+    let replies = env.path("run/reply");
+    std::fs::create_dir_all(&replies).unwrap();
+    let fifo = env.path("run/infifo");
+    let server = ServerProc::start(&env, &fifo, &replies);
+    let log = env.path("var/domains/.inlookup-flush");
+    assert!(log.exists(), "the server creates the invalidation log");
+    // (socket, FIFO) answers of one query; both transports share the cache
+    let ask = |q: &str, email: &str| -> String {
+        let mut outs = Vec::new();
+        for sock in ["1", "0"] {
+            let out = env
+                .cmd("inquerytest")
+                .args(["-q", q, "-i", fifo.to_str().unwrap(), email])
+                .env("FIFOTMPDIR", &replies)
+                .env("INLOOKUP_SOCKET", sock)
+                .output()
+                .unwrap();
+            outs.push(format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        assert_eq!(outs[0], outs[1], "socket and FIFO disagree");
+        outs.remove(0)
+    };
+    let db_hash = |user: &str| {
+        env.rows(&format!(
+            "SELECT pw_passwd FROM indimail WHERE pw_name = '{user}'"
+        ))
+    };
+    // cached, and a change behind our back (direct SQL) is not seen: the cache is in use
+    let before = passwd_line(&ask("3", "alice@example.com"));
+    assert_eq!(before, format!("pw_passwd: {HASH}"));
+    env.db()
+        .query_drop("UPDATE indimail SET pw_gecos = 'behind' WHERE pw_name = 'alice'")
+        .unwrap();
+    assert!(!ask("3", "alice@example.com").contains("behind"));
+    // vpasswd: the next answer has the new hash, never the old one
+    env.run("vpasswd", &["alice@example.com", "N3w-secret!"])
+        .ok();
+    let after = passwd_line(&ask("3", "alice@example.com"));
+    assert_ne!(after, before);
+    assert_eq!(after, format!("pw_passwd: {}", db_hash("alice")[0]));
+    // the same mailbox asked through another spelling is dropped too
+    ask("3", "ALICE@example.com");
+    env.run("vpasswd", &["alice@example.com", "Th1rd-secret!"])
+        .ok();
+    assert_eq!(
+        passwd_line(&ask("3", "ALICE@example.com")),
+        format!("pw_passwd: {}", db_hash("alice")[0])
+    );
+    // vsetuserquota, vmoduser (quota, inactive toggle, bounce flag)
+    env.run("vsetuserquota", &["alice@example.com", "7000000"])
+        .ok();
+    let a = ask("3", "alice@example.com");
+    assert!(a.contains("pw_shell : 7000000"), "{a}");
+    assert_eq!(
+        ask("1", "alice@example.com"),
+        "alice@example.com has all services enabled\n"
+    );
+    env.run("vmoduser", &["-b", "alice@example.com"]).ok();
+    assert_eq!(
+        ask("1", "alice@example.com"),
+        "alice@example.com is Overquota on this domain (#5.2.2)\n"
+    );
+    env.run("vmoduser", &["-n", "alice@example.com"]).ok();
+    assert!(ask("3", "alice@example.com").ends_with("Table    : indibak\n"));
+    // valias: the alias list and the user status of an alias
+    assert_eq!(
+        ask("1", "sales@example.com"),
+        "sales@example.com is Absent on this domain (#5.1.1)\n"
+    );
+    env.run("valias", &["-i", "&x@remote.test", "sales@example.com"])
+        .ok();
+    assert_eq!(
+        ask("1", "sales@example.com"),
+        "sales@example.com is an alias\n"
+    );
+    // vrenameuser and vdeluser
+    assert!(ask("3", "over@example.com").contains("pw_name  : over"));
+    env.run("vrenameuser", &["over@example.com", "newover@example.com"])
+        .ok();
+    assert_eq!(
+        ask("3", "over@example.com"),
+        "over@example.com: No such user\n"
+    );
+    assert!(ask("3", "newover@example.com").contains("pw_name  : newover"));
+    env.run("vdeluser", &["newover@example.com"]).ok();
+    assert_eq!(
+        ask("1", "newover@example.com"),
+        "newover@example.com is Absent on this domain (#5.1.1)\n"
+    );
+    // HUP empties the cache: the change made behind our back shows
+    let pid = server.child.id().to_string();
+    let _ = std::process::Command::new("kill")
+        .args(["-HUP", &pid])
+        .status();
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(ask("3", "ina@example.com").contains("pw_name  : ina"));
+    let (code, log) = server.stop();
+    assert_eq!(code, Some(0), "{log}");
+    assert!(log.contains(", cache hit"), "{log}");
+}
+
+#[test]
+fn domain_limits_show_in_the_password_gid_and_follow_vlimit() {
+    // the domain row disables pop and imap (0x02 | 0x08)
+    let env = setup()
+        .env("DOMAIN_LIMITS", "1")
+        .env("USE_BTREE", "1")
+        .env("INLOOKUP_CACHE_TTL", "600");
+    let replies = env.path("run/reply");
+    std::fs::create_dir_all(&replies).unwrap();
+    let fifo = env.path("run/infifo");
+    let _server = ServerProc::start(&env, &fifo, &replies);
+    let gid = |user: &str| -> String {
+        let out = env
+            .cmd("inquerytest")
+            .args(["-q", "3", "-i", fifo.to_str().unwrap(), user])
+            .env("FIFOTMPDIR", &replies)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .find(|l| l.starts_with("pw_gid   : "))
+            .unwrap_or("")
+            .to_string()
+    };
+    assert_eq!(gid("alice@example.com"), "pw_gid   : 10");
+    // over has BOUNCE_MAIL (16); with V_OVERRIDE the domain's bits stay out
+    assert_eq!(gid("over@example.com"), "pw_gid   : 26");
+    env.db()
+        .query_drop("UPDATE indimail SET pw_gid = 8192 WHERE pw_name = 'ina'")
+        .unwrap();
+    env.db()
+        .query_drop("UPDATE indibak SET pw_gid = 8192 WHERE pw_name = 'ina'")
+        .unwrap();
+    assert_eq!(gid("ina@example.com"), "pw_gid   : 8192");
+    // vlimit -g s leaves only no-smtp (0x100): the cached answer follows at once
+    env.run("vlimit", &["-g", "s", "example.com"]).ok();
+    assert_eq!(gid("alice@example.com"), "pw_gid   : 256");
+    // without DOMAIN_LIMITS the stored gid
+    let env2 = env.env("DOMAIN_LIMITS", "");
+    let out = env2
+        .cmd("inquerytest")
+        .args(["-q", "3", "alice@example.com"])
+        .env_remove("DOMAIN_LIMITS")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("pw_gid   : 0\n"));
+}
+
+#[test]
+fn prewarm_caches_recent_logins_and_files_belong_to_indimail() {
+    use std::os::unix::fs::MetadataExt;
+    let env = setup().env("USE_BTREE", "1");
+    let mut c = env.db();
+    c.query_drop(indimail::db::schema::create_sql("lastauth").unwrap())
+        .unwrap();
+    c.query_drop(
+        "INSERT INTO lastauth (user, domain, service, remote_ip, quota, gecos) VALUES \
+         ('alice', 'example.com', 'imap', '192.0.2.1', 0, ''), \
+         ('over', 'example.com', 'smtp', '192.0.2.1', 0, ''), \
+         ('ina', 'example.com', 'pop3', '192.0.2.1', 0, '')",
+    )
+    .unwrap();
+    // ina is inactive: only alice (imap, active) is pre-warmed; over only used smtp
+    let replies = env.path("run/reply");
+    std::fs::create_dir_all(&replies).unwrap();
+    let fifo = env.path("run/infifo");
+    let child = env
+        .cmd("inlookup")
+        .args(["-f", fifo.to_str().unwrap(), "-c", "3600"])
+        .env("FIFOTMPDIR", &replies)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut server = ServerProc { child };
+    let t0 = Instant::now();
+    while open_writer(&fifo).is_err() {
+        assert!(t0.elapsed() < Duration::from_secs(10));
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(server.alive());
+    // the FIFO's mode is 0660 less the umask, as the original (FIFO_MODE overrides)
+    for (p, mode) in [
+        (fifo.clone(), None),
+        (env.path("run/infifo.sock"), Some(0o660)),
+        (env.path("var/domains/.inlookup-flush"), Some(0o660)),
+    ] {
+        let m = std::fs::symlink_metadata(&p).unwrap();
+        assert_eq!((m.uid(), m.gid()), (999, 995), "{}", p.display());
+        if let Some(mode) = mode {
+            assert_eq!(m.mode() & 0o777, mode, "{}", p.display());
+        }
+    }
+    let (code, log) = server.stop();
+    assert_eq!(code, Some(0));
+    assert!(log.contains("cached 1 records"), "{log}");
+    assert!(log.contains("Cached Nodes 1"), "{log}");
+}
+
+#[test]
+fn inlookup_cache_follows_domain_commands() {
+    let env = setup()
+        .env("USE_BTREE", "1")
+        .env("INLOOKUP_CACHE_TTL", "600");
+    let replies = env.path("run/reply");
+    std::fs::create_dir_all(&replies).unwrap();
+    let fifo = env.path("run/infifo");
+    let _server = ServerProc::start(&env, &fifo, &replies);
+    let ask = |email: &str| -> String {
+        let out = env
+            .cmd("inquerytest")
+            .args(["-q", "1", "-i", fifo.to_str().unwrap(), email])
+            .env("FIFOTMPDIR", &replies)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert_eq!(
+        ask("alice@alias.test"),
+        "alice@alias.test is Absent on this domain (#5.1.1)\n"
+    );
+    // an alias domain (files only, no row changes) reaches the cache too
+    env.run("vaddaliasdomain", &["alias.test", "example.com"])
+        .ok();
+    assert_eq!(
+        ask("alice@alias.test"),
+        "alice@alias.test has all services enabled\n"
+    );
+    assert_eq!(
+        ask("alice@example.com"),
+        "alice@example.com has all services enabled\n"
+    );
+    env.run("vdeldomain", &["example.com"]).ok();
+    assert_eq!(
+        ask("alice@example.com"),
+        "alice@example.com is Absent on this domain (#5.1.1)\n"
     );
 }

@@ -13,6 +13,7 @@ mod domains;
 mod filters;
 mod groups;
 mod inlookup;
+mod inlookup_faults;
 mod launcher;
 mod limits;
 mod maint;

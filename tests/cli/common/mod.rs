@@ -46,17 +46,12 @@ fn find_program(names: &[&str]) -> Option<PathBuf> {
     None
 }
 
-fn start_private_server() -> Server {
-    let mariadbd = find_program(&["mariadbd", "mysqld"]).expect(
-        "no MariaDB server found: install one (apt-get install mariadb-server) or set INDIMAIL_TEST_MYSQL",
-    );
+/// A fresh MariaDB data directory `<dir>/data` (mariadb-install-db, retried: it can fail
+/// transiently on a loaded machine).
+fn install_datadir(dir: &Path) -> PathBuf {
     let install = find_program(&["mariadb-install-db", "mysql_install_db"])
         .expect("mariadb-install-db not found");
-    let dir = std::env::temp_dir().join(format!("indimail-test-db-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
     let data = dir.join("data");
-    let sock = dir.join("mysqld.sock");
     // mariadb-install-db can fail transiently on a loaded machine: try a few times.
     let mut last_err = String::new();
     for attempt in 0..3 {
@@ -69,7 +64,7 @@ fn start_private_server() -> Server {
                 "--auth-root-authentication-method=normal",
                 "--skip-test-db",
             ])
-            .env("TMPDIR", &dir)
+            .env("TMPDIR", dir)
             .stdin(Stdio::null())
             .output()
             .expect("run mariadb-install-db");
@@ -86,6 +81,18 @@ fn start_private_server() -> Server {
         std::thread::sleep(Duration::from_secs(1));
     }
     assert!(last_err.is_empty(), "mariadb-install-db failed: {last_err}");
+    data
+}
+
+fn start_private_server() -> Server {
+    let mariadbd = find_program(&["mariadbd", "mysqld"]).expect(
+        "no MariaDB server found: install one (apt-get install mariadb-server) or set INDIMAIL_TEST_MYSQL",
+    );
+    let dir = std::env::temp_dir().join(format!("indimail-test-db-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let data = install_datadir(&dir);
+    let sock = dir.join("mysqld.sock");
     // The watchdog: start mariadbd, wait for this test process to go away, then stop it and clean up.
     let script = format!(
         r#"{bin} --no-defaults --datadir={data} --socket={sock} --skip-networking --pid-file={dir}/mysqld.pid \
@@ -274,6 +281,97 @@ pub fn store_db(s: &StoreServer, database: &str) -> mysql::Conn {
     c
 }
 
+/// A MariaDB server of one test's own, which the test may stop and start again (the
+/// shared one must stay up for the others). Killed and removed when dropped.
+pub struct PrivateDb {
+    dir: tempfile::TempDir,
+    child: Option<std::process::Child>,
+    pub server: Server,
+}
+
+impl PrivateDb {
+    pub fn new() -> PrivateDb {
+        let dir = tempfile::Builder::new()
+            .prefix("indimail-privdb")
+            .tempdir()
+            .unwrap();
+        install_datadir(dir.path());
+        let sock = dir.path().join("mysqld.sock");
+        let _ = std::fs::set_permissions(
+            dir.path(),
+            std::os::unix::fs::PermissionsExt::from_mode(0o755),
+        );
+        let mut db = PrivateDb {
+            server: Server {
+                host: format!("localhost:root::{}", sock.display()),
+                password: String::new(),
+            },
+            dir,
+            child: None,
+        };
+        db.start();
+        db
+    }
+
+    /// Start mariadbd and wait until it takes connections.
+    pub fn start(&mut self) {
+        let mariadbd = find_program(&["mariadbd", "mysqld"]).expect("no MariaDB server found");
+        let d = self.dir.path();
+        let child = Command::new(mariadbd)
+            .args([
+                "--no-defaults".to_string(),
+                format!("--datadir={}", d.join("data").display()),
+                format!("--socket={}", d.join("mysqld.sock").display()),
+                "--skip-networking".into(),
+                format!("--pid-file={}", d.join("mysqld.pid").display()),
+                "--user=root".into(),
+                format!("--log-error={}", d.join("error.log").display()),
+                "--innodb-buffer-pool-size=32M".into(),
+                "--innodb-log-file-size=16M".into(),
+                "--skip-log-bin".into(),
+                "--innodb-flush-log-at-trx-commit=0".into(),
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start mariadbd");
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while connect(&self.server.host, "").is_err() {
+            if Instant::now() > deadline {
+                let log = std::fs::read_to_string(d.join("error.log")).unwrap_or_default();
+                panic!("private mariadbd did not start within 60 s:\n{log}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Stop mariadbd (SIGTERM, then SIGKILL) and wait for it.
+    pub fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = Command::new("kill")
+                .args(["-TERM", &c.id().to_string()])
+                .status();
+            let t0 = Instant::now();
+            while c.try_wait().ok().flatten().is_none() && t0.elapsed() < Duration::from_secs(30) {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+impl Drop for PrivateDb {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
 /// A direct connection for checking rows.
 pub fn connect(host: &str, password: &str) -> mysql::Result<mysql::Conn> {
     let mut f = host.split(':');
@@ -374,7 +472,11 @@ pub struct TestEnv {
 
 impl TestEnv {
     pub fn new() -> TestEnv {
-        let server = server().clone();
+        TestEnv::on_server(server().clone())
+    }
+
+    /// A tree whose database lives on `server` (e.g. a [`PrivateDb`]).
+    pub fn on_server(server: Server) -> TestEnv {
         let tmp = tempfile::Builder::new()
             .prefix("indimail-t")
             .tempdir()

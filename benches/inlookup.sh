@@ -1,0 +1,80 @@
+#!/bin/sh
+# inlookup benchmark (docs/benchmarks.md, "Query service").
+#
+# Starts its own mariadbd and a relocated IndiMail tree (as benches/bulk.sh), adds USERS
+# (default 100000) users with one pre-made hash through vbulk, starts `inlookup` with its
+# cache on, and runs examples/inlookup_bench.rs: password lookups per second and p50/p99
+# for direct MySQL, inlookup cache misses and cache hits over the FIFO and the socket, and
+# the FIFO floor (a constant answered through the same exchange), at 1, 8 and 64 clients.
+# Run as root; everything is removed at exit.
+#
+# usage: benches/inlookup.sh [USERS [SECONDS]]
+set -eu
+
+USERS=${1:-100000}
+SECS=${2:-2}
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+cd "$here"
+cargo build --release --quiet --bin indimail --example inlookup_bench --example crypt_floor
+bin=$here/target/release/indimail
+bench=$here/target/release/examples/inlookup_bench
+floor=$here/target/release/examples/crypt_floor
+
+tmp=$(mktemp -d /tmp/indimail-bench.XXXXXX)
+chmod 755 "$tmp"
+dbpid=
+srvpid=
+cleanup() {
+    [ -z "$srvpid" ] || { kill "$srvpid" 2>/dev/null || true; wait "$srvpid" 2>/dev/null || true; }
+    if [ -n "$dbpid" ]; then
+        kill "$dbpid" 2>/dev/null || true
+        wait "$dbpid" 2>/dev/null || true
+    fi
+    rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+
+mariadbd=$(command -v mariadbd || command -v mysqld || echo /usr/sbin/mariadbd)
+install_db=$(command -v mariadb-install-db || command -v mysql_install_db)
+"$install_db" --no-defaults --datadir="$tmp/data" --user=root \
+    --auth-root-authentication-method=normal --skip-test-db >/dev/null 2>"$tmp/install.log"
+"$mariadbd" --no-defaults --datadir="$tmp/data" --socket="$tmp/mysqld.sock" --skip-networking \
+    --pid-file="$tmp/mysqld.pid" --user=root --log-error="$tmp/error.log" \
+    --innodb-buffer-pool-size=256M --skip-log-bin --max-connections=500 &
+dbpid=$!
+i=0
+until [ -S "$tmp/mysqld.sock" ] && mariadb --no-defaults -uroot --socket="$tmp/mysqld.sock" -e 'select 1' >/dev/null 2>&1; do
+    i=$((i + 1))
+    [ $i -lt 600 ] || { cat "$tmp/error.log"; exit 1; }
+    sleep 0.1
+done
+
+root=$tmp/root
+mkdir -p "$root/etc/control" "$root/etc/users" "$root/var" "$root/mail" "$root/libexec" "$root/bin" "$root/run"
+chmod 755 "$root" "$root/etc" "$root/etc/control" "$root/etc/users" "$root/var" "$root/mail" "$root/libexec" "$root/bin"
+: >"$root/etc/control/locals"
+"$bin" install-links "$root/bin" >/dev/null
+export PATH="$root/bin:$PATH" SYSCONFDIR="$root/etc" CONTROLDIR="$root/etc/control" \
+    ASSIGNDIR="$root/etc/users" DOMAINDIR="$root/var" BASE_PATH="$root/mail" \
+    LIBEXECDIR="$root/libexec" INDIMAIL_PREFIX="$root" INDIMAIL_UID=999 INDIMAIL_GID=995 \
+    MYSQL_HOST="localhost:root::$tmp/mysqld.sock" MYSQL_PASSWD= MYSQL_DATABASE=bench TZ=UTC \
+    FIFOTMPDIR=/tmp/
+vadddomain bench.test 'Pm@ss-2024' >/dev/null
+hash=$("$floor" --hash 'Bench#Passw0rd' SHA-256)
+awk -v n="$USERS" -v h="$hash" 'BEGIN { for (i = 0; i < n; i++) printf "u%d@bench.test,%s\n", i, h }' >"$tmp/users.csv"
+vbulk -e "$tmp/users.csv" >/dev/null
+
+USE_BTREE=1 MAX_BTREE_COUNT=$((USERS * 2)) INLOOKUP_CACHE_TTL=3600 \
+    "$root/bin/inlookup" -f "$root/run/infifo" 2>"$tmp/inlookup.log" &
+srvpid=$!
+i=0
+until [ -S "$root/run/infifo.sock" ]; do
+    i=$((i + 1))
+    [ $i -lt 100 ] || { cat "$tmp/inlookup.log"; exit 1; }
+    sleep 0.1
+done
+
+echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load before: $(cut -d' ' -f1-3 /proc/loadavg), $USERS users"
+"$bench" "$root/run/infifo" "$USERS" bench.test "$SECS"
+echo "# load after: $(cut -d' ' -f1-3 /proc/loadavg)"
