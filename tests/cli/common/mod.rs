@@ -180,34 +180,11 @@ pub fn free_port() -> u16 {
 pub fn store_servers() -> &'static [StoreServer] {
     STORES.get_or_init(|| {
         let mariadbd = find_program(&["mariadbd", "mysqld"]).expect("no MariaDB server found");
-        let install = find_program(&["mariadb-install-db", "mysql_install_db"])
-            .expect("mariadb-install-db not found");
         let dir = std::env::temp_dir().join(format!("indimail-test-stores-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        let template = dir.join("template");
-        let mut ok = false;
-        for _ in 0..3 {
-            let _ = std::fs::remove_dir_all(&template);
-            let out = Command::new(&install)
-                .args([
-                    "--no-defaults",
-                    &format!("--datadir={}", template.display()),
-                    "--user=root",
-                    "--auth-root-authentication-method=normal",
-                    "--skip-test-db",
-                ])
-                .env("TMPDIR", &dir)
-                .stdin(Stdio::null())
-                .output()
-                .expect("run mariadb-install-db");
-            if out.status.success() {
-                ok = true;
-                break;
-            }
-            std::thread::sleep(Duration::from_secs(1));
-        }
-        assert!(ok, "mariadb-install-db failed for the store servers");
+        // One data directory made once (`dir/data`), copied for each server.
+        let template = install_datadir(&dir);
         let _ = std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o755));
         let mut started = Vec::new();
         for i in 0..3 {
@@ -223,7 +200,7 @@ pub fn store_servers() -> &'static [StoreServer] {
                     --skip-name-resolve --max-connections=200 &
                    child=$!
                    while kill -0 {parent} 2>/dev/null && kill -0 $child 2>/dev/null; do sleep 0.5; done
-                   kill $child 2>/dev/null; wait $child 2>/dev/null; rm -rf {data} {data}.err {data}.pid; rmdir {dir}/template {dir} 2>/dev/null"#,
+                   kill $child 2>/dev/null; wait $child 2>/dev/null; rm -rf {data} {data}.err {data}.pid; rmdir {dir}/data {dir} 2>/dev/null"#,
                 bin = mariadbd.display(),
                 data = data.display(),
                 sock = sock.display(),
