@@ -254,20 +254,20 @@ impl CdbWriter {
     }
 }
 
-/// Build a cdb from `entries` (in order) and install it at `path` atomically: temp
-/// file in the same directory, fsync, rename. The file gets exactly `mode`.
-pub fn write_cdb_atomic(path: &Path, entries: &[(Vec<u8>, Vec<u8>)], mode: u32) -> io::Result<()> {
-    let mut w = CdbWriter::new();
-    for (k, v) in entries {
-        w.try_add(k, v)
-            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
-    }
-    crate::control::write_atomic(path, &w.finish(), mode, None)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Build a cdb from `entries` (in order) and install it at `path` atomically: temp
+    /// file in the same directory, fsync, rename. The file gets exactly `mode`.
+    fn write_cdb_atomic(path: &Path, entries: &[(Vec<u8>, Vec<u8>)], mode: u32) -> io::Result<()> {
+        let mut w = CdbWriter::new();
+        for (k, v) in entries {
+            w.try_add(k, v)
+                .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+        }
+        crate::control::write_atomic(path, &w.finish(), mode, None)
+    }
     use std::process::Command;
 
     fn build(entries: &[(&[u8], &[u8])]) -> Cdb {

@@ -132,9 +132,11 @@ pub fn list_domains(assigndir: &Path) -> io::Result<Vec<AssignEntry>> {
     Ok(out)
 }
 
-/// Translate assign-file contents into cdb records exactly as qmail-newu does.
-/// `path` is only used in error messages.
-pub fn assign_to_records(path: &Path, data: &[u8]) -> io::Result<Vec<(Vec<u8>, Vec<u8>)>> {
+/// Translate assign-file contents into cdb records exactly as qmail-newu does (the
+/// records [`build_cdb`] adds, collected for the tests). `path` is only used in error
+/// messages.
+#[cfg(test)]
+fn assign_to_records(path: &Path, data: &[u8]) -> io::Result<Vec<(Vec<u8>, Vec<u8>)>> {
     let mut records = Vec::new();
     for_each_record(path, data, |k, v| {
         records.push((k.to_vec(), v.to_vec()));
