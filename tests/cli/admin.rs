@@ -1344,46 +1344,11 @@ fn variable_expansion_only_when_allowed_and_regex_rules() {
     let _ = child.wait();
 }
 
-/// Run an applet as another user (the test runs as root).
-fn run_as(
-    env: &TestEnv,
-    uid: u32,
-    gid: u32,
-    name: &str,
-    args: &[&str],
-    input: &str,
-) -> crate::common::Run {
-    use std::os::unix::process::CommandExt;
-    let mut child = env
-        .cmd(name)
-        .args(args)
-        .uid(uid)
-        .gid(gid)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let o = child.wait_with_output().unwrap();
-    crate::common::Run {
-        stdout: text(&o.stdout),
-        stderr: text(&o.stderr),
-        code: o.status.code().unwrap_or(-1),
-    }
-}
-
 #[test]
 fn non_root_callers() {
     let env = setup();
     // -p and -i are for root only.
-    let r = run_as(
-        &env,
+    let r = env.run_as(
         999,
         995,
         "mgmtpass",
@@ -1395,8 +1360,7 @@ fn non_root_callers() {
         (1, "mgmtpass: Only superuser can specify -p option")
     );
     // -a without root needs the admin password.
-    let r = run_as(
-        &env,
+    let r = env.run_as(
         999,
         995,
         "mgmtpass",
@@ -1408,8 +1372,7 @@ fn non_root_callers() {
         env.rows("SELECT user, pw_uid FROM mgmtaccess WHERE user = 'ops'"),
         ["ops\t999"]
     );
-    let r = run_as(
-        &env,
+    let r = env.run_as(
         999,
         995,
         "mgmtpass",
@@ -1425,7 +1388,7 @@ fn non_root_callers() {
         ["1"]
     );
     // vpriv: root, the indimail uid or gid only.
-    let r = run_as(&env, 4321, 4321, "vpriv", &["-s"], "");
+    let r = env.run_as(4321, 4321, "vpriv", &["-s"], "");
     assert_eq!(
         (r.code, r.stderr.trim()),
         (
@@ -1434,7 +1397,7 @@ fn non_root_callers() {
         )
     );
     assert_eq!(
-        run_as(&env, 999, 995, "vpriv", &["-s", "helpdesk"], "").code,
+        env.run_as(999, 995, "vpriv", &["-s", "helpdesk"], "").code,
         0
     );
 }

@@ -360,7 +360,6 @@ fn bad_input_is_refused_and_changes_nothing() {
 
 #[test]
 fn other_users_are_refused() {
-    use std::os::unix::process::CommandExt;
     let env = TestEnv::new().with_domain("example.com");
     env.run("vcfilter", &["-s", "x@example.com"]);
     for (applet, args, code, msg) in [
@@ -383,16 +382,9 @@ fn other_users_are_refused() {
             "vgroup: you must be root or domain user (uid=999/gid=995) to run this program",
         ),
     ] {
-        let out = env
-            .cmd(applet)
-            .args(args)
-            .uid(65534)
-            .gid(65534)
-            .output()
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(code), "{applet}: {stderr}");
-        assert!(stderr.contains(msg), "{applet}: {stderr}");
+        let r = env.run_as(65534, 65534, applet, args, "");
+        assert_eq!(r.code, code, "{applet}: {}", r.stderr);
+        assert!(r.stderr.contains(msg), "{applet}: {}", r.stderr);
     }
     assert!(env.rows("SELECT domain FROM vlimits").is_empty());
     assert!(env.rows("SELECT emailid FROM vfilter").is_empty());

@@ -2,7 +2,6 @@
 //! ipchange, clearopensmtp, vserverinfo, svctool.
 
 use std::os::unix::fs::PermissionsExt;
-use std::os::unix::process::CommandExt;
 use std::process::Command;
 
 use crate::common::TestEnv;
@@ -288,15 +287,9 @@ fn execmysql_runs_sql_for_root_only() {
     assert_eq!(r.code, 1, "{r:?}");
     assert!(r.stderr.contains("nosuchcolumn"), "{r:?}");
     // anyone but root is refused before anything runs
-    let o = env
-        .cmd("execmysql")
-        .arg("delete from indimail")
-        .uid(999)
-        .gid(995)
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(100));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("you must be root"));
+    let r = env.run_as(999, 995, "execmysql", &["delete from indimail"], "");
+    assert_eq!(r.code, 100);
+    assert!(r.stderr.contains("you must be root"));
     assert_eq!(env.rows("select count(*) from indimail"), ["1"]);
 }
 
@@ -615,14 +608,8 @@ fn svctool_creates_services_and_host_mysql() {
     );
     let r = env.run("svctool", &["--config=qmail"]);
     assert_eq!(r.code, 100);
-    let o = env
-        .cmd("svctool")
-        .args(["--inlookup=x", &sds])
-        .uid(999)
-        .gid(995)
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(100));
+    let r = env.run_as(999, 995, "svctool", &["--inlookup=x", &sds], "");
+    assert_eq!(r.code, 100);
     assert!(!sd.join("inlookup.x").exists());
 }
 

@@ -4,7 +4,6 @@
 //! Every user must authenticate with the old password afterwards.
 
 use std::os::unix::fs::MetadataExt;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 
 use mysql::prelude::Queryable;
@@ -348,14 +347,8 @@ fn vconvert_refuses_bad_data_and_changes_nothing() {
         .stderr
         .contains("nosuch.test: no such domain in the vpopmail installation"));
     // only root may convert
-    let o = env
-        .cmd("vconvert")
-        .args(["-d", vdir.to_str().unwrap()])
-        .uid(999)
-        .gid(995)
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(100));
+    let r = env.run_as(999, 995, "vconvert", &["-d", vdir.to_str().unwrap()], "");
+    assert_eq!(r.code, 100);
 }
 
 #[test]

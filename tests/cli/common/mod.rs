@@ -388,6 +388,24 @@ pub fn server() -> &'static Server {
     })
 }
 
+/// Spawn `cmd`, write `input` to its stdin, close it and collect the outcome.
+fn run_with_input(cmd: &mut Command, input: &str) -> Run {
+    use std::io::Write;
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    Run::from(child.wait_with_output().unwrap())
+}
+
 /// What a command did.
 #[derive(Debug, Clone)]
 pub struct Run {
@@ -575,22 +593,13 @@ impl TestEnv {
 
     /// Run with `input` on stdin.
     pub fn run_stdin(&self, name: &str, args: &[&str], input: &str) -> Run {
-        use std::io::Write;
-        let mut child = self
-            .cmd(name)
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
-        Run::from(child.wait_with_output().unwrap())
+        run_with_input(self.cmd(name).args(args), input)
+    }
+
+    /// Run as another user (the tests run as root), with `input` on stdin.
+    pub fn run_as(&self, uid: u32, gid: u32, name: &str, args: &[&str], input: &str) -> Run {
+        use std::os::unix::process::CommandExt;
+        run_with_input(self.cmd(name).args(args).uid(uid).gid(gid), input)
     }
 
     /// A domain with postmaster, as most tests need.
