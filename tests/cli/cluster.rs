@@ -32,37 +32,41 @@ fn cluster_env() -> TestEnv {
     std::fs::write(env.controldir().join("hostid"), "hostl\n").unwrap();
     std::fs::write(env.controldir().join("hostip"), format!("{IP_L}\n")).unwrap();
     let env = env.with_domain("example.com");
-    for (ip, s) in [(IP_A, &stores[0]), (IP_B, &stores[1])] {
-        let port = s.port.to_string();
-        env.run(
-            "dbinfo",
-            &[
-                "-i",
-                "-c",
-                "-d",
-                "example.com",
-                "-S",
-                "127.0.0.1",
-                "-p",
-                &port,
-                "-o",
-                "0",
-                "-D",
-                &env.database,
-                "-U",
-                "indimail",
-                "-P",
-                "ssh-1.5-",
-                "-m",
-                ip,
-                "mcdinfo",
-            ],
-        )
-        .ok();
-    }
-    env.run("vhostid", &["-i", IP_A, "hosta"]).ok();
-    env.run("vhostid", &["-i", IP_B, "hostb"]).ok();
+    add_store(&env, stores[0].port, &env.database, IP_A, "hosta");
+    add_store(&env, stores[1].port, &env.database, IP_B, "hostb");
     env
+}
+
+/// Register a mail store of `example.com` (dbinfo -i -c, then its host id), as an
+/// administrator does.
+fn add_store(env: &TestEnv, port: u16, database: &str, ip: &str, hostid: &str) {
+    let port = port.to_string();
+    env.run(
+        "dbinfo",
+        &[
+            "-i",
+            "-c",
+            "-d",
+            "example.com",
+            "-S",
+            "127.0.0.1",
+            "-p",
+            &port,
+            "-o",
+            "0",
+            "-D",
+            database,
+            "-U",
+            "indimail",
+            "-P",
+            "ssh-1.5-",
+            "-m",
+            ip,
+            "mcdinfo",
+        ],
+    )
+    .ok();
+    env.run("vhostid", &["-i", ip, hostid]).ok();
 }
 
 fn store_rows(store: usize, env: &TestEnv, sql: &str) -> Vec<String> {
@@ -274,33 +278,8 @@ fn users_land_on_the_chosen_store_and_are_found_there() {
 #[test]
 fn a_store_that_is_down_fails_its_users_only_and_duplicates_are_reported() {
     let env = cluster_env();
-    let dead = free_port().to_string();
-    env.run(
-        "dbinfo",
-        &[
-            "-i",
-            "-c",
-            "-d",
-            "example.com",
-            "-S",
-            "127.0.0.1",
-            "-p",
-            &dead,
-            "-o",
-            "0",
-            "-D",
-            "x",
-            "-U",
-            "indimail",
-            "-P",
-            "ssh-1.5-",
-            "-m",
-            IP_DOWN,
-            "mcdinfo",
-        ],
-    )
-    .ok();
-    env.run("vhostid", &["-i", IP_DOWN, "hostc"]).ok();
+    let dead = free_port();
+    add_store(&env, dead, "x", IP_DOWN, "hostc");
     env.run("hostcntrl", &["-i", "hostc", "carol@example.com"])
         .ok();
     env.run("vadduser", &["-M", IP_A, "alice@example.com", "Secret-1"])
@@ -1091,33 +1070,8 @@ fn vreorg_rehashes_homes_with_rows_and_aliases() {
 fn a_mail_store_server_that_stops_fails_only_its_users() {
     let env = cluster_env();
     let third = &store_servers()[2];
-    let port = third.port.to_string();
-    env.run(
-        "dbinfo",
-        &[
-            "-i",
-            "-c",
-            "-d",
-            "example.com",
-            "-S",
-            "127.0.0.1",
-            "-p",
-            &port,
-            "-o",
-            "0",
-            "-D",
-            &env.database,
-            "-U",
-            "indimail",
-            "-P",
-            "ssh-1.5-",
-            "-m",
-            IP_DOWN,
-            "mcdinfo",
-        ],
-    )
-    .ok();
-    env.run("vhostid", &["-i", IP_DOWN, "hostc"]).ok();
+    let port = third.port;
+    add_store(&env, port, &env.database, IP_DOWN, "hostc");
     env.run("vadduser", &["-M", IP_DOWN, "gus@example.com", "Secret-1"])
         .ok();
     env.run("vadduser", &["-M", IP_B, "hal@example.com", "Secret-1"])
