@@ -1401,3 +1401,21 @@ fn non_root_callers() {
         0
     );
 }
+
+#[test]
+fn mgmtpass_and_vpriv_match_the_original_transcript() {
+    // transcript-indisrvr.txt [1], [3]-[10]: the accounts (made by hand with SQL in the
+    // capture) listed, rules added verbosely, the list format, a rule for an unknown admin.
+    // [2] and [24] show that capture's hashes and times; [11] is the original crashing.
+    // The sessions [12]-[22] (bytes in wire-indisrvr.txt) are asserted text for text by the
+    // conversation tests above.
+    let env = TestEnv::new();
+    env.run("mgmtpass", &["-u", "admin", "-a", ADMIN_PW]).ok();
+    env.run("mgmtpass", &["-u", "helpdesk", "-a", HELP_PW]).ok();
+    crate::oracle::replay(
+        &env,
+        "transcript-indisrvr.txt",
+        &[],
+        &[1, 3, 4, 5, 6, 7, 8, 9, 10],
+    );
+}
