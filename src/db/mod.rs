@@ -533,4 +533,80 @@ mod tests {
         assert!(check_identifier("a`b").is_err());
         assert!(check_identifier("").is_err());
     }
+
+    /// vendor/mysql_common parses the server version by hand instead of with
+    /// the two regexes of the published crate: same answers.
+    mod server_version {
+        use mysql::consts::{CapabilityFlags, StatusFlags};
+        use mysql_common::packets::HandshakePacket;
+        use proptest::prelude::*;
+        use regex::bytes::Regex;
+
+        fn parsed(v: &[u8]) -> (Option<(u16, u16, u16)>, Option<(u16, u16, u16)>) {
+            let p = HandshakePacket::new(
+                10,
+                v.to_vec(),
+                1,
+                [0; 8],
+                None::<Vec<u8>>,
+                CapabilityFlags::empty(),
+                0,
+                StatusFlags::empty(),
+                None::<Vec<u8>>,
+            );
+            (
+                p.server_version_parsed(),
+                p.maria_db_server_version_parsed(),
+            )
+        }
+
+        fn by_regex(v: &[u8]) -> (Option<(u16, u16, u16)>, Option<(u16, u16, u16)>) {
+            let num = |m: Option<regex::bytes::Match>| -> u16 {
+                std::str::from_utf8(m.unwrap().as_bytes())
+                    .unwrap()
+                    .parse()
+                    .unwrap()
+            };
+            let three = |re: &Regex| {
+                re.captures(v)
+                    .map(|c| (num(c.get(1)), num(c.get(2)), num(c.get(3))))
+            };
+            // The published crate's patterns, ASCII digits only (other digits
+            // made its conversion panic).
+            let version = Regex::new(r"^(?-u:(\d{1,2})\.(\d{1,2})\.(\d{1,3})(.*))").unwrap();
+            let mariadb =
+                Regex::new(r"^(?-u:(?:5.5.5-)?(\d{1,2})\.(\d{1,2})\.(\d{1,3})-MariaDB)").unwrap();
+            (three(&version), three(&mariadb))
+        }
+
+        #[test]
+        fn known_versions() {
+            for v in [
+                "5.5.5-10.11.19-MariaDB-0+deb12u1",
+                "10.11.19-MariaDB",
+                "8.0.36",
+                "8.0.36-0ubuntu0.22.04.1",
+                "5.7.44-log",
+                "123.4.5",
+                "1.2.3456",
+                "1.2.3456-MariaDB",
+                "5.5.5-",
+                "5x5y5-10.6.1-MariaDB",
+                "5.5.5-1.2.3-mariadb",
+                "",
+                "10.11",
+            ] {
+                assert_eq!(parsed(v.as_bytes()), by_regex(v.as_bytes()), "{v:?}");
+            }
+            assert_eq!(parsed(b"5.5.5-10.11.19-MariaDB").1, Some((10, 11, 19)));
+            assert_eq!(parsed(b"8.0.36").0, Some((8, 0, 36)));
+        }
+
+        proptest! {
+            #[test]
+            fn same_as_the_regexes(v in "(5.5.5-)?[0-9]{0,4}[.x]?[0-9]{0,3}[.]?[0-9]{0,5}(-MariaDB)?[a-z\n.-]{0,4}") {
+                prop_assert_eq!(parsed(v.as_bytes()), by_regex(v.as_bytes()));
+            }
+        }
+    }
 }
