@@ -221,13 +221,15 @@ fn check_mailstore(
     route: &Route,
     line: &str,
 ) -> Result<(), AppletError> {
+    // Only an alias of a distributed domain is checked (as the original),
+    // and only a line that is an address (not a Maildir or a program).
+    if matches!(route, Route::Local) || line.starts_with(['|', '/']) {
+        return Ok(());
+    }
     let Some((u, d)) = line.trim_start_matches('&').split_once('@') else {
         return Ok(());
     };
     if u.is_empty() || d.is_empty() || d.contains('/') {
-        return Ok(());
-    }
-    if matches!(route, Route::Local) && !cluster::configured(cfg) {
         return Ok(());
     }
     let d = domain::real_domain(cfg, d)

@@ -499,7 +499,7 @@ pub enum Route {
     Registered {
         hostid: String,
         ip: Option<String>,
-        store: Option<DbInfo>,
+        store: Option<Box<DbInfo>>,
     },
 }
 
@@ -507,7 +507,7 @@ impl Route {
     /// The mail store named by the route, if any.
     pub fn store(&self) -> Option<&DbInfo> {
         match self {
-            Route::Registered { store, .. } => store.as_ref(),
+            Route::Registered { store, .. } => store.as_deref(),
             _ => None,
         }
     }
@@ -538,7 +538,10 @@ fn route_on(
     };
     let hostid = row.2;
     let ip = sql::host_ip(control, &hostid)?;
-    let store = ip.as_deref().and_then(|ip| store_for(records, ip, domain));
+    let store = ip
+        .as_deref()
+        .and_then(|ip| store_for(records, ip, domain))
+        .map(Box::new);
     Ok(Route::Registered { hostid, ip, store })
 }
 
@@ -566,7 +569,7 @@ pub fn group_by_store(
     for e in emails {
         let user = e.rsplit_once('@').map_or(e.as_str(), |(u, _)| u);
         let store = match route_on(&mut control, &records, user, domain)? {
-            Route::Registered { store, .. } => store,
+            Route::Registered { store, .. } => store.map(|s| *s),
             _ => {
                 unknown(e);
                 continue;
@@ -729,7 +732,8 @@ pub fn rename_plan(
         if sql::hostcntrl_get(&mut control, new_user, new_dom)?.is_some() {
             return Err(exists());
         }
-        if locate(cfg, &records, new_user, new_dom)?.store.is_some() {
+        // Rows on any reachable store count too (hostcntrl may lag behind), as for vadduser.
+        if !scan(cfg, &records, new_user, new_dom)?.found.is_empty() {
             return Err(exists());
         }
         let host = match &new_store {

@@ -90,6 +90,10 @@ pub fn answer(cfg: &Config, db: &mut Db, qtype: u8, email: &str, ip: &str) -> Re
 /// rows (vlimits of the domain) stay in the local database, where vlimit
 /// writes them.
 fn per_user(cfg: &Config, db: &mut Db, qtype: u8, email: &str) -> DbResult<Reply> {
+    // A site without cluster configuration pays two stats, no assign lookup.
+    if !crate::cluster::configured(cfg) {
+        return answer_on(cfg, db, None, qtype, email);
+    }
     let (user, Some(domain)) = split(cfg, email) else {
         return answer_on(cfg, db, None, qtype, email);
     };
