@@ -101,7 +101,10 @@ fn per_user(cfg: &Config, db: &mut Db, qtype: u8, email: &str) -> DbResult<Reply
     let route = crate::cluster::route(cfg, &user, &real)
         .map_err(|e| crate::db::DbError::Invalid(e.to_string()))?;
     match route {
-        Route::Local => answer_on(cfg, db, None, qtype, email),
+        // A host without a store record of the domain keeps its rows locally.
+        Route::Local | Route::Registered { store: None, .. } => {
+            answer_on(cfg, db, None, qtype, email)
+        }
         Route::Unregistered => Ok(match qtype {
             USER_QUERY => Reply::Status(USER_ABSENT),
             PWD_QUERY => Reply::NoSuchUser(email.as_bytes().to_vec()),

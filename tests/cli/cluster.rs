@@ -1233,6 +1233,11 @@ fn valias_vlimit_and_inlookup_use_the_store_of_the_address() {
         env.rows("SELECT valias_line FROM valias WHERE alias='sales'"),
         vec!["&carl@remote.test"]
     );
+    assert_eq!(
+        env.run("inquerytest", &["-q", "1", "sales@example.com"])
+            .ok(),
+        "sales@example.com is an alias\n"
+    );
     env.run("valias", &["-d", "&carl@remote.test", "sales@example.com"])
         .ok();
     assert!(env
