@@ -626,13 +626,14 @@ pub fn local_store_db(cfg: &Config, domain: &str) -> ClusterResult<(Db, Option<D
     }
     match local_ip(cfg).and_then(|ip| store_for(&records, &ip, domain)) {
         Some(s) => {
-            let db = open_store(cfg, &s).map_err(|e| ClusterError::StoreDown {
-                user: "*".into(),
-                domain: domain.into(),
-                mdahost: s.mdahost.clone(),
-                server: s.server.clone(),
-                port: s.port,
-                reason: e.to_string(),
+            let db = open_store(cfg, &s).map_err(|e| {
+                ClusterError::Other(
+                    111,
+                    format!(
+                        "{domain}: this host's mail store {} (MySQL {}:{}) is not reachable: {e}",
+                        s.mdahost, s.server, s.port
+                    ),
+                )
             })?;
             Ok((db, Some(s)))
         }

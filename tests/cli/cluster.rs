@@ -1494,3 +1494,54 @@ fn store_rows_of(store: usize, db: &str, sql: &str) -> Vec<String> {
         })
         .collect()
 }
+
+#[test]
+fn inlookup_prewarms_no_local_rows_of_a_distributed_domain() {
+    let env = cluster_env().env("USE_BTREE", "1");
+    env.run("vadddomain", &["local.org", "Pm@ss-2024"]).ok();
+    env.run("vadduser", &["pat@local.org", "Secret-1"]).ok();
+    let mut c = env.db();
+    c.query_drop(indimail::db::schema::create_sql("lastauth").unwrap())
+        .unwrap();
+    // A stale local row of example.com (its users are answered from their stores).
+    c.query_drop("INSERT INTO indimail (pw_name, pw_domain, pw_passwd, pw_uid, pw_gid, pw_gecos, pw_dir, pw_shell) VALUES ('ghost','example.com','x',1,0,'g','/nonexistent','NOQUOTA')")
+        .unwrap();
+    c.query_drop(
+        "INSERT INTO lastauth (user, domain, service, remote_ip, quota, gecos) VALUES \
+         ('pat', 'local.org', 'imap', '192.0.2.1', 0, ''), \
+         ('ghost', 'example.com', 'imap', '192.0.2.1', 0, '')",
+    )
+    .unwrap();
+    let replies = env.path("run/reply");
+    std::fs::create_dir_all(&replies).unwrap();
+    let fifo = env.path("run/infifo");
+    let child = env
+        .cmd("inlookup")
+        .args(["-f", fifo.to_str().unwrap(), "-c", "3600"])
+        .env("FIFOTMPDIR", &replies)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let server = crate::inlookup::ServerProc { child };
+    let t0 = std::time::Instant::now();
+    while crate::inlookup::open_writer(&fifo).is_err() {
+        assert!(t0.elapsed() < std::time::Duration::from_secs(10));
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let out = env
+        .cmd("inquerytest")
+        .args(["-q", "3", "-i", fifo.to_str().unwrap(), "ghost@example.com"])
+        .env("FIFOTMPDIR", &replies)
+        .output()
+        .unwrap();
+    assert_eq!(
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+        "ghost@example.com: No such user\n"
+    );
+    let (_, log) = server.stop();
+    assert!(log.contains("cached 1 records"), "{log}");
+}
