@@ -155,7 +155,7 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
     // names (valias registers it there on the first insert); listings of a
     // domain or of every alias, and tracking, read the local database (as
     // the original).
-    let route = if alias.is_empty() || real.is_empty() {
+    let route = if alias.is_empty() || real.is_empty() || action == Action::Track {
         Route::Local
     } else {
         cluster::route(&cfg, &alias, &real)?
@@ -170,8 +170,7 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
     // (inlookup, valias) finds them there.
     let mut registered = false;
     let route = if action == Action::Insert && route == Route::Unregistered {
-        register_alias(&cfg, &alias, &real)?;
-        registered = true;
+        registered = register_alias(&cfg, &alias, &real)?;
         cluster::route(&cfg, &alias, &real)?
     } else {
         route
@@ -193,7 +192,7 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
         },
     );
     if registered && !matches!(result, Ok(0)) {
-        // All or nothing: the registration goes with a failed insert.
+        // All or nothing: our registration goes with a failed insert.
         if let Some(mut m) = cluster::open_master(&cfg)? {
             crate::db::cluster::hostcntrl_delete_alias(&mut m, &alias, &real)?;
         }
@@ -250,8 +249,13 @@ fn check_mailstore(
     Ok(())
 }
 
-/// hostcntrl row for a new alias of a distributed domain, on this host.
-fn register_alias(cfg: &crate::config::Config, alias: &str, real: &str) -> Result<(), AppletError> {
+/// hostcntrl row for a new alias of a distributed domain, on this host;
+/// false when another process registered it first (its row stands).
+fn register_alias(
+    cfg: &crate::config::Config,
+    alias: &str,
+    real: &str,
+) -> Result<bool, AppletError> {
     let Some(host) = cluster::local_hostid(cfg) else {
         fail!(
             111,
@@ -261,10 +265,9 @@ fn register_alias(cfg: &crate::config::Config, alias: &str, real: &str) -> Resul
     let Some(mut m) = cluster::open_master(cfg)? else {
         fail!(111, "valias_insert: failed to open master db");
     };
-    if !crate::db::cluster::hostcntrl_insert(&mut m, alias, real, "alias", &host)? {
-        // Another process registered it first: its row stands.
-    }
-    Ok(())
+    Ok(crate::db::cluster::hostcntrl_insert(
+        &mut m, alias, real, "alias", &host,
+    )?)
 }
 
 fn run_action(
