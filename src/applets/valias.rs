@@ -4,7 +4,8 @@ use super::{parse_args, Applet, Ctx};
 use crate::address::split_email;
 use crate::cli::getopt::OptSpec;
 use crate::cli::{AppletError, AppletResult};
-use crate::db::{valias, Db};
+use crate::cluster::{self, Route};
+use crate::db::valias;
 use crate::{domain, fail};
 
 const USAGE: &str = "usage: valias [options] [email_address | domain_name]
@@ -150,7 +151,148 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
             );
         }
     }
-    let mut db = Db::open(&cfg).map_err(|e| AppletError::new(1, e.to_string()))?;
+    // A distributed domain's alias lives on the mail store its hostcntrl row
+    // names (valias registers it there on the first insert); listings of a
+    // domain or of every alias, and tracking, read the local database (as
+    // the original).
+    let route = if alias.is_empty() || real.is_empty() || action == Action::Track {
+        Route::Local
+    } else {
+        cluster::route(&cfg, &alias, &real)?
+    };
+    if matches!(action, Action::Insert | Action::Update) && !p.has("m") {
+        let l = line.as_deref().unwrap_or_default().trim_start_matches(' ');
+        check_mailstore(&cfg, &route, l)?;
+    }
+    // An alias of a distributed domain inserted for the first time is
+    // registered on this host (hostcntrl, password `alias`), as the original
+    // does; its lines then go to the store that row names, so every reader
+    // (inlookup, valias) finds them there.
+    let mut registered = false;
+    let route = if action == Action::Insert && route == Route::Unregistered {
+        registered = register_alias(&cfg, &alias, &real)?;
+        cluster::route(&cfg, &alias, &real)?
+    } else {
+        route
+    };
+    let result = run_action(
+        ctx,
+        action,
+        &cfg,
+        &route,
+        AliasArgs {
+            email,
+            alias: &alias,
+            dname: &dname,
+            real: &real,
+            line,
+            old_line,
+            verbose,
+            json,
+        },
+    );
+    if registered && !matches!(result, Ok(0)) {
+        // All or nothing: our registration goes with a failed insert.
+        if let Some(mut m) = cluster::open_master(&cfg)? {
+            crate::db::cluster::hostcntrl_delete_alias(&mut m, &alias, &real)?;
+        }
+    }
+    result
+}
+
+struct AliasArgs<'a> {
+    email: &'a str,
+    alias: &'a str,
+    dname: &'a str,
+    real: &'a str,
+    line: Option<String>,
+    old_line: Option<String>,
+    verbose: bool,
+    json: bool,
+}
+
+/// A line naming an address of a distributed domain that lives on another
+/// mail store than the alias is refused unless -m (the original's
+/// `not local (mailstore X)`; it compares with this host, we with the store
+/// that will hold the alias's rows).
+fn check_mailstore(
+    cfg: &crate::config::Config,
+    route: &Route,
+    line: &str,
+) -> Result<(), AppletError> {
+    // Only an alias of a distributed domain is checked (as the original),
+    // and only a line that is an address (not a Maildir or a program).
+    if matches!(route, Route::Local) || line.starts_with(['|', '/']) {
+        return Ok(());
+    }
+    let Some((u, d)) = line.trim_start_matches('&').split_once('@') else {
+        return Ok(());
+    };
+    if u.is_empty() || d.is_empty() || d.contains('/') {
+        return Ok(());
+    }
+    let d = domain::real_domain(cfg, d)
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| d.to_string());
+    let target = cluster::route(cfg, u, &d)?;
+    let Route::Registered { ip: Some(ip), .. } = &target else {
+        return Ok(());
+    };
+    let here = match route {
+        Route::Registered { ip, .. } => ip.clone(),
+        _ => cluster::local_ip(cfg),
+    };
+    if here.as_deref() != Some(ip.as_str()) {
+        fail!(1, "valias: {line} not local (mailstore {ip})");
+    }
+    Ok(())
+}
+
+/// hostcntrl row for a new alias of a distributed domain, on this host;
+/// false when another process registered it first (its row stands).
+fn register_alias(
+    cfg: &crate::config::Config,
+    alias: &str,
+    real: &str,
+) -> Result<bool, AppletError> {
+    let Some(host) = cluster::local_hostid(cfg) else {
+        fail!(
+            111,
+            "valias_insert: could not get local hostid: {alias}@{real}"
+        );
+    };
+    let Some(mut m) = cluster::open_master(cfg)? else {
+        fail!(111, "valias_insert: failed to open master db");
+    };
+    Ok(crate::db::cluster::hostcntrl_insert(
+        &mut m, alias, real, "alias", &host,
+    )?)
+}
+
+fn run_action(
+    ctx: &mut Ctx,
+    action: Action,
+    cfg: &crate::config::Config,
+    route: &Route,
+    a: AliasArgs,
+) -> AppletResult {
+    let AliasArgs {
+        email,
+        alias,
+        dname,
+        real,
+        line,
+        old_line,
+        verbose,
+        json,
+    } = a;
+    let (alias, dname, real) = (alias.to_string(), dname.to_string(), real.to_string());
+    let email = email.to_string();
+    let mut db = cluster::open_route(cfg, route, &alias, &real).map_err(|e| match e {
+        cluster::ClusterError::Db(e) => AppletError::new(1, e.to_string()),
+        e => AppletError::from(e),
+    })?;
     match action {
         Action::Select => {
             let rows = if !alias.is_empty() {
@@ -182,7 +324,7 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
             Ok(0)
         }
         Action::Track => {
-            let rows = valias::track(&mut db, email)?;
+            let rows = valias::track(&mut db, &email)?;
             if json {
                 let v: Vec<valias::AliasRow> = rows
                     .into_iter()
@@ -234,6 +376,15 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
             } else {
                 valias::delete_line(&mut db, &alias, &real, &l)?
             };
+            // The alias's last line gone: so is the hostcntrl row valias
+            // registered for it (the original drops it at every delete).
+            if matches!(route, Route::Registered { .. })
+                && valias::lines(&mut db, &alias, &real)?.is_empty()
+            {
+                if let Some(mut m) = cluster::open_master(cfg)? {
+                    crate::db::cluster::hostcntrl_delete_alias(&mut m, &alias, &real)?;
+                }
+            }
             if verbose {
                 if n > 0 {
                     ctx.out.line(&format!(

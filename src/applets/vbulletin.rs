@@ -6,7 +6,7 @@ use std::path::Path;
 use super::{parse_args, Applet, Ctx};
 use crate::cli::getopt::OptSpec;
 use crate::cli::{AppletError, AppletResult};
-use crate::db::{oldusers, users, Db};
+use crate::db::{oldusers, users};
 use crate::mailstore::remove::error_text;
 use crate::ops::bulletin::{self, Method};
 use crate::{domain, fail, sys};
@@ -177,7 +177,6 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
         Some(s) => Some(bulletin::read_list(Path::new(s))?),
         None => None,
     };
-    let mut db = Db::open(&cfg)?;
     sys::switch_to(doms[0].uid, doms[0].gid).map_err(|e| {
         AppletError::new(
             1,
@@ -206,10 +205,15 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
         }
         let list = subscribers.unwrap_or_default();
         let emails = bulletin::subscribers(&dom.name, &list, &mut |w| eprintln!("{w}"));
+        // The rows go to each subscriber's own database (on a clustered
+        // site its mail store, as the original splits the list).
+        let mut stores = crate::cluster::group_by_store(&cfg, &dom.name, &emails, &mut |e| {
+            eprintln!("{e}: No such user")
+        })?;
         let n = if dry_run {
-            emails.len() as u64
+            stores.iter().map(|(_, l)| l.len() as u64).sum()
         } else {
-            bulletin::instant_bulletin(&mut db, dom, &target, &message, &emails)?
+            bulletin::instant_bulletin(&mut stores, dom, &target, &message)?
         };
         ctx.out.line(&format!(
             "{}: bulletin {} for {n} subscribers{}",
@@ -223,6 +227,17 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
         let dom = &doms[0];
         let addr = format!("{user}@{}", dom.name);
         ctx.out.line(&format!("Processing Email {addr}"));
+        // The user's row is found where it lives; its Maildir must be here.
+        let (mut db, store) = crate::cluster::user_store(&cfg, &user, &dom.name)?;
+        if let Some(s) =
+            store.filter(|s| crate::cluster::local_ip(&cfg).as_ref() != Some(&s.mdahost))
+        {
+            fail!(
+                1,
+                "vbulletin: {addr}: mail store {} is not this host: run vbulletin there",
+                s.mdahost
+            );
+        }
         let Some((row, _)) = users::get(&mut db, &user, &dom.name)? else {
             fail!(1, "{}: No such User", email.map_or("", |e| e.as_str()));
         };
@@ -238,6 +253,8 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
     }
     let mut failed = 0;
     for dom in &doms {
+        // Maildirs are this host's: the users of this host's own store.
+        let (mut db, _) = crate::cluster::local_store_db(&cfg, &dom.name)?;
         let rows = oldusers::domain_users(&mut db, &dom.name)?;
         let out = &mut ctx.out;
         let mut progress = |a: &str| {

@@ -4,7 +4,6 @@ use super::{parse_args, Applet, Ctx};
 use crate::address::has_uppercase;
 use crate::cli::getopt::OptSpec;
 use crate::cli::{AppletError, AppletResult};
-use crate::db::Db;
 use crate::ops::oldusers::{self, Mode, Options, Sink};
 use crate::{domain, fail, sys};
 
@@ -140,14 +139,26 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
     if dom.is_none() && matches!(o.mode, Mode::Delete | Mode::Inactivate) && !o.dry_run {
         fail!(1, "vdeloldusers: {dname}: No such domain");
     }
+    // Mail directories are this host's: on a clustered site the users of
+    // this host's own mail store of the domain are handled (run it on each
+    // store), and a deleted user's hostcntrl row goes with it.
+    let real = dom.as_ref().map_or(dname.to_string(), |d| d.name.clone());
+    let distributed = crate::cluster::domain_is_distributed(&cfg, &real)?;
     // One instance at a time (the original's /tmp/vdeloldusers.PID).
     let (lock, lock_path) = crate::cli::single_instance("vdeloldusers")?;
     sys::stop_on_sigusr1();
 
-    let result = Db::open(&cfg)
-        .map_err(|e| AppletError::new(1, format!("{e}\ncould not get entries from indimail table")))
-        .and_then(|mut db| {
+    let result = crate::cluster::local_store_db(&cfg, &real)
+        .map_err(|e| match e {
+            crate::cluster::ClusterError::Db(e) => {
+                AppletError::new(1, format!("{e}\ncould not get entries from indimail table"))
+            }
+            e => AppletError::from(e),
+        })
+        .and_then(|(mut db, _)| {
             let out = &mut ctx.out;
+            let cfg = &cfg;
+            let real = &real;
             oldusers::run(
                 &mut db,
                 dom.as_ref(),
@@ -158,6 +169,12 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
                         out.flush();
                     },
                     err: &mut |s| eprintln!("{s}"),
+                    deleted: &mut |u| {
+                        if distributed {
+                            crate::cluster::forget_user(cfg, u, real)?;
+                        }
+                        Ok(())
+                    },
                 },
             )
         });

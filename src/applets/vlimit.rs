@@ -281,7 +281,15 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
         })?;
     }
 
-    let mut db = Db::open(&cfg)?;
+    // A user row lives with the user (on a clustered site, a distributed
+    // domain's user's mail store, where inlookup's limit query reads it);
+    // domain rows stay in the local database.
+    let mut db = if user_row {
+        let user = &key[..key.rfind('@').unwrap_or(0)];
+        crate::cluster::user_db(&cfg, user, &dom.name)?
+    } else {
+        Db::open(&cfg)?
+    };
     let current = vlimits::get(&mut db, key)?;
     if p.has("D") || p.has("s") {
         let Some(l) = current else {

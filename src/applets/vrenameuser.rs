@@ -83,31 +83,20 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
             new_dom.file(".base_path").display()
         ),
     };
-    // Clustered sites: the user is renamed on its own mail store; its
-    // hostcntrl row follows. Moving a user between domains of which one is
-    // distributed would also move it between stores: not done here.
-    let old_dist = crate::cluster::domain_is_distributed(&cfg, &old_dom.name)?;
-    let new_dist = crate::cluster::domain_is_distributed(&cfg, &new_dom.name)?;
-    if (old_dist || new_dist) && old_dom.name != new_dom.name {
-        fail!(
-            1,
-            "vrenameuser: {old_email} -> {new_email}: renaming across domains is not supported for distributed domains"
-        );
-    }
-    let mut cntrl = if old_dist {
-        let m = crate::cluster::open_master(&cfg)?
-            .ok_or_else(|| AppletError::new(111, "vrenameuser: failed to open master db"))?;
-        let mut control = crate::cluster::open_control(&cfg)?;
-        if crate::db::cluster::hostcntrl_get(&mut control, &new_user, &new_dom.name)?.is_some() {
-            fail!(1, "vrenameuser: {new_email} exists");
-        }
-        let host =
-            crate::db::cluster::hostcntrl_get(&mut control, &old_user, &old_dom.name)?.map(|r| r.2);
-        Some((m, host))
+    // Clustered sites: the user is renamed on its own mail store, and its
+    // hostcntrl row follows; across domains only when the new address
+    // belongs on the same store (crate::cluster::rename_plan).
+    let plan =
+        crate::cluster::rename_plan(&cfg, &old_user, &old_dom.name, &new_user, &new_dom.name)?;
+    let mut db = plan.db;
+    let mut master = if plan.old_registered || plan.new_host.is_some() {
+        Some(
+            crate::cluster::open_master(&cfg)?
+                .ok_or_else(|| AppletError::new(111, "vrenameuser: failed to open master db"))?,
+        )
     } else {
         None
     };
-    let mut db = crate::cluster::user_db(&cfg, &old_user, &old_dom.name)?;
     if old_dom.uid == new_dom.uid && old_dom.gid == new_dom.gid {
         if sys::geteuid() == 0 {
             sys::switch_to(old_dom.uid, old_dom.gid).map_err(|e| {
@@ -129,12 +118,16 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
     moduser::rename(
         &mut db, &old_dom, &old_user, &new_dom, &new_user, &base_path,
     )?;
-    if let Some((m, Some(host))) = cntrl.as_mut() {
+    if let Some(m) = master.as_mut() {
         let passwd = crate::db::users::get(&mut db, &new_user, &new_dom.name)?
             .map(|(r, _)| r.passwd)
             .unwrap_or_default();
-        crate::db::cluster::hostcntrl_delete(m, &old_user, &old_dom.name)?;
-        crate::db::cluster::hostcntrl_insert(m, &new_user, &new_dom.name, &passwd, host)?;
+        if plan.old_registered {
+            crate::db::cluster::hostcntrl_delete(m, &old_user, &old_dom.name)?;
+        }
+        if let Some(host) = &plan.new_host {
+            crate::db::cluster::hostcntrl_insert(m, &new_user, &new_dom.name, &passwd, host)?;
+        }
     }
     drop(db);
     ctx.out.flush();

@@ -454,20 +454,311 @@ pub fn locate(
 /// The database holding `user@domain`: the local one, or for a distributed
 /// domain the user's mail store (see [`locate`]).
 pub fn user_db(cfg: &Config, user: &str, domain: &str) -> ClusterResult<Db> {
+    user_store(cfg, user, domain).map(|(db, _)| db)
+}
+
+/// [`user_db`], and the mail store it opened (None: the local database).
+pub fn user_store(cfg: &Config, user: &str, domain: &str) -> ClusterResult<(Db, Option<DbInfo>)> {
     if !configured(cfg) {
-        return Ok(Db::open(cfg)?);
+        return Ok((Db::open(cfg)?, None));
     }
     let real = crate::domain::real_domain(cfg, domain).ok().flatten();
     let domain = real.as_deref().unwrap_or(domain);
     let records = load(cfg)?;
     if !is_distributed(&records, domain) {
-        return Ok(Db::open(cfg)?);
+        return Ok((Db::open(cfg)?, None));
     }
     let loc = locate(cfg, &records, user, domain)?;
     match loc.store.or(loc.designated) {
-        Some(s) => Db::connect(store_spec(&s)).map_err(|e| down(user, domain, &s, &e)),
+        Some(s) => {
+            let db = open_store(cfg, &s).map_err(|e| down(user, domain, &s, &e))?;
+            Ok((db, Some(s)))
+        }
+        None => Ok((Db::open(cfg)?, None)),
+    }
+}
+
+/// Open a mail store's database for writing: its committed changes are
+/// published to this host's inlookup flush log like the local database's.
+pub fn open_store(cfg: &Config, s: &DbInfo) -> Result<Db, DbError> {
+    Db::connect_for(cfg, store_spec(s))
+}
+
+/// Where the rows of an address (a user or a valias alias) live, by its own
+/// `hostcntrl` row only: the original's `sqlOpen_user`/`findhost`, which
+/// inlookup and valias use (no scan of every store, no `*` default).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    /// Not a clustered site, or the domain is not distributed: the local database.
+    Local,
+    /// A distributed domain, but `hostcntrl` has no row for the address.
+    Unregistered,
+    /// `hostcntrl` names `hostid` (IP `ip` in host_table); `store` is that
+    /// host's dbinfo record for the domain; None: the host has no record, its
+    /// rows are in the local database (as [`user_db`] decides).
+    Registered {
+        hostid: String,
+        ip: Option<String>,
+        store: Option<Box<DbInfo>>,
+    },
+}
+
+impl Route {
+    /// The mail store named by the route, if any.
+    pub fn store(&self) -> Option<&DbInfo> {
+        match self {
+            Route::Registered { store, .. } => store.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+/// The [`Route`] of `user@domain` (`domain`: the real domain) given the records.
+pub fn route_in(
+    cfg: &Config,
+    records: &[DbInfo],
+    user: &str,
+    domain: &str,
+) -> ClusterResult<Route> {
+    if !is_distributed(records, domain) {
+        return Ok(Route::Local);
+    }
+    route_on(&mut open_control(cfg)?, records, user, domain)
+}
+
+/// [`route_in`] of a distributed domain's address with an open control connection.
+fn route_on(
+    control: &mut Db,
+    records: &[DbInfo],
+    user: &str,
+    domain: &str,
+) -> ClusterResult<Route> {
+    let Some(row) = sql::hostcntrl_get(control, user, domain)? else {
+        return Ok(Route::Unregistered);
+    };
+    let hostid = row.2;
+    let ip = sql::host_ip(control, &hostid)?;
+    let store = ip
+        .as_deref()
+        .and_then(|ip| store_for(records, ip, domain))
+        .map(Box::new);
+    Ok(Route::Registered { hostid, ip, store })
+}
+
+/// The addresses `emails` (`user@domain`, one real domain) grouped by the
+/// database that holds them ([`Route`]): the local database first. An
+/// unregistered address of a distributed domain is passed to `unknown` and
+/// left out (the original's `No such user`); a store that cannot be reached
+/// is an error.
+pub fn group_by_store(
+    cfg: &Config,
+    domain: &str,
+    emails: &[String],
+    unknown: &mut dyn FnMut(&str),
+) -> ClusterResult<Vec<(Db, Vec<String>)>> {
+    let records = if configured(cfg) {
+        load(cfg)?
+    } else {
+        Vec::new()
+    };
+    if !is_distributed(&records, domain) {
+        return Ok(vec![(Db::open(cfg)?, emails.to_vec())]);
+    }
+    let mut control = open_control(cfg)?;
+    let mut groups: Vec<(Option<DbInfo>, Vec<String>)> = vec![(None, Vec::new())];
+    for e in emails {
+        let user = e.rsplit_once('@').map_or(e.as_str(), |(u, _)| u);
+        let store = match route_on(&mut control, &records, user, domain)? {
+            Route::Registered { store, .. } => store.map(|s| *s),
+            _ => {
+                unknown(e);
+                continue;
+            }
+        };
+        match groups.iter_mut().find(|(s, _)| *s == store) {
+            Some((_, list)) => list.push(e.clone()),
+            None => groups.push((store, vec![e.clone()])),
+        }
+    }
+    let mut out = Vec::new();
+    for (store, list) in groups.into_iter().filter(|(_, l)| !l.is_empty()) {
+        let db = match &store {
+            Some(s) => open_store(cfg, s).map_err(|err| {
+                let user = list[0].rsplit_once('@').map_or("", |(u, _)| u);
+                down(user, domain, s, &err)
+            })?,
+            None => Db::open(cfg)?,
+        };
+        out.push((db, list));
+    }
+    Ok(out)
+}
+
+/// The [`Route`] of `user@domain` (`domain`: the real domain).
+pub fn route(cfg: &Config, user: &str, domain: &str) -> ClusterResult<Route> {
+    if !configured(cfg) {
+        return Ok(Route::Local);
+    }
+    route_in(cfg, &load(cfg)?, user, domain)
+}
+
+/// The database a [`Route`] leads to (`user@domain` names it in the error
+/// when its store cannot be reached). An unregistered address of a
+/// distributed domain reads the local database, as the original does.
+pub fn open_route(cfg: &Config, r: &Route, user: &str, domain: &str) -> ClusterResult<Db> {
+    match r.store() {
+        Some(s) => open_store(cfg, s).map_err(|e| down(user, domain, s, &e)),
         None => Ok(Db::open(cfg)?),
     }
+}
+
+/// The database of this host's own mail store of `domain`: its dbinfo record
+/// for the local IP when the domain is distributed and has one, else the
+/// local database. Commands that work on mail directories (which only this
+/// host can reach) use the users of this store only.
+pub fn local_store_db(cfg: &Config, domain: &str) -> ClusterResult<(Db, Option<DbInfo>)> {
+    if !configured(cfg) {
+        return Ok((Db::open(cfg)?, None));
+    }
+    let records = load(cfg)?;
+    if !is_distributed(&records, domain) {
+        return Ok((Db::open(cfg)?, None));
+    }
+    match local_ip(cfg).and_then(|ip| store_for(&records, &ip, domain)) {
+        Some(s) => {
+            let db = open_store(cfg, &s).map_err(|e| {
+                ClusterError::Other(
+                    111,
+                    format!(
+                        "{domain}: this host's mail store {} (MySQL {}:{}) is not reachable: {e}",
+                        s.mdahost, s.server, s.port
+                    ),
+                )
+            })?;
+            Ok((db, Some(s)))
+        }
+        None => Ok((Db::open(cfg)?, None)),
+    }
+}
+
+/// How vrenameuser renames `old` to `new` on a clustered site.
+pub struct RenamePlan {
+    /// The database holding the old address; the new one will be in it too.
+    pub db: Db,
+    /// The old address's domain is distributed: its hostcntrl row goes.
+    pub old_registered: bool,
+    /// The new address's domain is distributed: its hostcntrl row (this host id).
+    pub new_host: Option<String>,
+}
+
+/// The (server, port, database) a store record or (None) the local database names.
+fn database_of(cfg: &Config, s: Option<&DbInfo>) -> Option<(String, i64, String)> {
+    match s {
+        Some(s) => Some((s.server.clone(), i64::from(s.port), s.database.clone())),
+        None => ConnSpec::local(cfg)
+            .ok()
+            .map(|l| (l.host, i64::from(l.port), l.database)),
+    }
+}
+
+/// Plan a rename of `old_user@old_dom` to `new_user@new_dom` (real domains):
+/// the row is renamed where it is, so the new address must belong in the same
+/// database: the old store's record of the new domain (same mail store host)
+/// for a distributed new domain, the local database for a non-distributed
+/// one. Anything else would move the user between stores: refused (exit 1).
+/// The new address must not exist in hostcntrl or on a store of its domain.
+pub fn rename_plan(
+    cfg: &Config,
+    old_user: &str,
+    old_dom: &str,
+    new_user: &str,
+    new_dom: &str,
+) -> ClusterResult<RenamePlan> {
+    if !configured(cfg) {
+        return Ok(RenamePlan {
+            db: Db::open(cfg)?,
+            old_registered: false,
+            new_host: None,
+        });
+    }
+    let records = load(cfg)?;
+    let (old_dist, new_dist) = (
+        is_distributed(&records, old_dom),
+        is_distributed(&records, new_dom),
+    );
+    if !old_dist && !new_dist {
+        return Ok(RenamePlan {
+            db: Db::open(cfg)?,
+            old_registered: false,
+            new_host: None,
+        });
+    }
+    let mut control = open_control(cfg)?;
+    let old_store = if old_dist {
+        let loc = locate(cfg, &records, old_user, old_dom)?;
+        loc.store.or(loc.designated)
+    } else {
+        None
+    };
+    let old_host = match &old_store {
+        Some(s) => Some(s.mdahost.clone()),
+        None => local_ip(cfg),
+    };
+    let new_store = if new_dist {
+        old_host
+            .as_deref()
+            .and_then(|ip| store_for(&records, ip, new_dom))
+    } else {
+        None
+    };
+    if database_of(cfg, old_store.as_ref()) != database_of(cfg, new_store.as_ref()) {
+        let name = |s: &Option<DbInfo>| match s {
+            Some(s) => format!(
+                "mail store {} ({}:{}/{})",
+                s.mdahost, s.server, s.port, s.database
+            ),
+            None => "the local database".to_string(),
+        };
+        return Err(ClusterError::Other(
+            1,
+            format!(
+                "vrenameuser: {old_user}@{old_dom} is in {}, {new_user}@{new_dom} would be in {}: moving a user between mail stores is not supported",
+                name(&old_store),
+                name(&new_store)
+            ),
+        ));
+    }
+    let new_host = if new_dist {
+        let exists = || ClusterError::Other(1, format!("vrenameuser: {new_user}@{new_dom} exists"));
+        if sql::hostcntrl_get(&mut control, new_user, new_dom)?.is_some() {
+            return Err(exists());
+        }
+        // Rows on any reachable store count too (hostcntrl may lag behind), as for vadduser.
+        if !scan(cfg, &records, new_user, new_dom)?.found.is_empty() {
+            return Err(exists());
+        }
+        let host = match &new_store {
+            Some(s) => sql::host_id(&mut control, &s.mdahost)?,
+            None => local_hostid(cfg),
+        };
+        Some(host.ok_or_else(|| {
+            ClusterError::Other(
+                111,
+                format!("vrenameuser: no host id for the mail store of {new_user}@{new_dom}"),
+            )
+        })?)
+    } else {
+        None
+    };
+    let db = match &old_store {
+        Some(s) => open_store(cfg, s).map_err(|e| down(old_user, old_dom, s, &e))?,
+        None => Db::open(cfg)?,
+    };
+    Ok(RenamePlan {
+        db,
+        old_registered: old_dist,
+        new_host,
+    })
 }
 
 /// Is the domain distributed (a clustered site's mcdinfo/dbinfo says so)?
@@ -555,7 +846,7 @@ pub fn new_user_target(
         })?);
     }
     let db = match &store {
-        Some(s) => Db::connect(store_spec(s)).map_err(|e| down(user, domain, s, &e))?,
+        Some(s) => open_store(cfg, s).map_err(|e| down(user, domain, s, &e))?,
         None => Db::open(cfg)?,
     };
     let cntrl = if is_distributed(&records, domain) {

@@ -216,6 +216,16 @@ pub fn hostcntrl_delete(db: &mut Db, user: &str, domain: &str) -> DbResult<u64> 
     )
 }
 
+/// Remove the row that valias registered for an alias (its `pw_passwd` is
+/// `alias`); a user's row is never touched.
+pub fn hostcntrl_delete_alias(db: &mut Db, alias: &str, domain: &str) -> DbResult<u64> {
+    db.delete(
+        "hostcntrl",
+        "DELETE FROM hostcntrl WHERE pw_name = :u AND pw_domain = :d AND pw_passwd = 'alias'",
+        params! {"u" => alias, "d" => domain},
+    )
+}
+
 pub fn hostcntrl_update(db: &mut Db, user: &str, domain: &str, host: &str) -> DbResult<u64> {
     db.exec(
         "hostcntrl",

@@ -338,6 +338,14 @@ impl Db {
         }
     }
 
+    /// Connect to another server of this site (a mail store of a clustered site) whose
+    /// committed changes must still reach this host's inlookup cache.
+    pub fn connect_for(cfg: &Config, spec: ConnSpec) -> DbResult<Db> {
+        let mut db = Db::connect(spec)?;
+        db.flush_log = Some(crate::flushlog::path(cfg));
+        Ok(db)
+    }
+
     pub fn connect(spec: ConnSpec) -> DbResult<Db> {
         check_identifier(&spec.database)?;
         let conn = match Conn::new(spec.opts(true)) {

@@ -167,12 +167,32 @@ impl Engine {
                 return;
             }
         };
+        // A distributed domain's users are answered from their mail store
+        // (answer::per_user): a local row may not be theirs, so none is pre-warmed.
+        let distributed: Vec<String> = if crate::cluster::configured(&self.cfg) {
+            match crate::cluster::load(&self.cfg) {
+                Ok(recs) => recs
+                    .into_iter()
+                    .filter(|r| r.distributed == 1)
+                    .map(|r| r.domain)
+                    .collect(),
+                Err(e) => {
+                    log(&format!("InLookup: {e}"));
+                    return;
+                }
+            }
+        } else {
+            Vec::new()
+        };
         let mut st = self.lock();
         let Some(c) = st.cache.as_mut() else {
             return;
         };
         let before = c.len();
-        for row in rows {
+        for row in rows
+            .into_iter()
+            .filter(|r| !distributed.contains(&r.domain))
+        {
             let key = format!("{}@{}", row.name, row.domain);
             let domain = row.domain.clone();
             let reply = crate::inquery::answer::password_reply(

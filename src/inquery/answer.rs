@@ -5,6 +5,7 @@ use super::codec::{
     PwRecord, Reply, VLimits, ALIAS_QUERY, DOMAIN_QUERY, HOST_QUERY, LIMIT_QUERY, PWD_QUERY,
     RELAY_QUERY, USER_QUERY,
 };
+use crate::cluster::Route;
 use crate::config::{default_domain, first_line, Config};
 use crate::db::{lastauth, users, valias, vlimits, Db, DbResult};
 
@@ -62,12 +63,11 @@ pub fn answer_bytes(cfg: &Config, db: &mut Db, qtype: u8, email: &[u8], ip: &[u8
 /// Answer one query. Unknown types get the error reply (the original sent nothing).
 pub fn answer(cfg: &Config, db: &mut Db, qtype: u8, email: &str, ip: &str) -> Reply {
     let r = match qtype {
-        USER_QUERY => user_status(cfg, db, email).map(Reply::Status),
+        USER_QUERY | PWD_QUERY | ALIAS_QUERY => per_user(cfg, db, qtype, email),
+        LIMIT_QUERY if email.contains('@') => per_user(cfg, db, qtype, email),
         RELAY_QUERY => lastauth::relay_allowed(db, email, ip).map(|b| Reply::Status(i32::from(b))),
-        PWD_QUERY => password(cfg, db, email),
         HOST_QUERY => host(cfg, db, email),
-        ALIAS_QUERY => aliases(cfg, db, email),
-        LIMIT_QUERY => limits(cfg, db, email),
+        LIMIT_QUERY => limits(cfg, db, None, email),
         DOMAIN_QUERY => Ok(Reply::Domain(real_domain(cfg, email).into_bytes())),
         _ => Ok(Reply::Error),
     };
@@ -79,6 +79,59 @@ pub fn answer(cfg: &Config, db: &mut Db, qtype: u8, email: &str, ip: &str) -> Re
             PWD_QUERY => Reply::Zero,
             _ => Reply::Error,
         },
+    }
+}
+
+/// The user, password, alias and user-limit queries, answered from the
+/// database that holds the address: on a clustered site a distributed
+/// domain's address is read from the mail store its `hostcntrl` row names
+/// (the original's `sqlOpen_user`); an address without a row is unknown
+/// there (absent, no password, no aliases, the domain's limits). Domain-wide
+/// rows (vlimits of the domain) stay in the local database, where vlimit
+/// writes them.
+fn per_user(cfg: &Config, db: &mut Db, qtype: u8, email: &str) -> DbResult<Reply> {
+    // A site without cluster configuration pays two stats, no assign lookup.
+    if !crate::cluster::configured(cfg) {
+        return answer_on(cfg, db, None, qtype, email);
+    }
+    let (user, Some(domain)) = split(cfg, email) else {
+        return answer_on(cfg, db, None, qtype, email);
+    };
+    let real = real_domain(cfg, &domain);
+    let route = crate::cluster::route(cfg, &user, &real)
+        .map_err(|e| crate::db::DbError::Invalid(e.to_string()))?;
+    match route {
+        // A host without a store record of the domain keeps its rows locally.
+        Route::Local | Route::Registered { store: None, .. } => {
+            answer_on(cfg, db, None, qtype, email)
+        }
+        Route::Unregistered => Ok(match qtype {
+            USER_QUERY => Reply::Status(USER_ABSENT),
+            PWD_QUERY => Reply::NoSuchUser(email.as_bytes().to_vec()),
+            ALIAS_QUERY => Reply::Aliases(Vec::new()),
+            _ => domain_limits(db, &real)?,
+        }),
+        r => {
+            let mut store = crate::cluster::open_route(cfg, &r, &user, &real)
+                .map_err(|e| crate::db::DbError::Invalid(e.to_string()))?;
+            answer_on(cfg, db, Some(&mut store), qtype, email)
+        }
+    }
+}
+
+/// Answer a per-user query with the user's rows in `user_db` (None: in `db`).
+fn answer_on(
+    cfg: &Config,
+    db: &mut Db,
+    user_db: Option<&mut Db>,
+    qtype: u8,
+    email: &str,
+) -> DbResult<Reply> {
+    match qtype {
+        USER_QUERY => user_status(cfg, user_db.unwrap_or(db), email).map(Reply::Status),
+        PWD_QUERY => password(cfg, db, user_db, email),
+        ALIAS_QUERY => aliases(cfg, user_db.unwrap_or(db), email),
+        _ => limits(cfg, db, user_db, email),
     }
 }
 
@@ -96,13 +149,18 @@ fn user_status(cfg: &Config, db: &mut Db, email: &str) -> DbResult<i32> {
     })
 }
 
-fn password(cfg: &Config, db: &mut Db, email: &str) -> DbResult<Reply> {
+/// `db`: the local database (domain limits); `user_db`: the user's, when elsewhere.
+fn password(cfg: &Config, db: &mut Db, user_db: Option<&mut Db>, email: &str) -> DbResult<Reply> {
     let not_found = || Reply::NoSuchUser(email.as_bytes().to_vec());
     let (user, Some(domain)) = split(cfg, email) else {
         return Ok(not_found());
     };
     let real = real_domain(cfg, &domain);
-    Ok(match users::get(db, &user, &real)? {
+    let found = match user_db {
+        Some(u) => users::get(u, &user, &real)?,
+        None => users::get(db, &user, &real)?,
+    };
+    Ok(match found {
         Some((mut row, status)) => {
             // DOMAIN_LIMITS: the domain's disable_* settings show as gid flags
             if std::env::var_os("DOMAIN_LIMITS").is_some() && row.gid & V_OVERRIDE == 0 {
@@ -211,18 +269,27 @@ fn to_vlimits(row: &vlimits::Limits, limit_type: i16) -> VLimits {
     v
 }
 
-fn limits(cfg: &Config, db: &mut Db, key: &str) -> DbResult<Reply> {
+/// `db`: the local database (domain rows); `user_db`: the user's, when elsewhere.
+fn limits(cfg: &Config, db: &mut Db, user_db: Option<&mut Db>, key: &str) -> DbResult<Reply> {
     let Some((_, domain)) = key.split_once('@') else {
         return Ok(match vlimits::get(db, key)? {
             Some(row) => Reply::Limits(to_vlimits(&row, 1)),
             None => Reply::Zero,
         });
     };
-    if let Some(row) = vlimits::get(db, key)? {
+    let user_row = match user_db {
+        Some(u) => vlimits::get(u, key)?,
+        None => vlimits::get(db, key)?,
+    };
+    if let Some(row) = user_row {
         return Ok(Reply::Limits(to_vlimits(&row, 2)));
     }
-    let real = real_domain(cfg, domain);
-    Ok(Reply::Limits(match vlimits::get(db, &real)? {
+    domain_limits(db, &real_domain(cfg, domain))
+}
+
+/// A user without a row of its own gets its domain's limits, else none.
+fn domain_limits(db: &mut Db, real: &str) -> DbResult<Reply> {
+    Ok(Reply::Limits(match vlimits::get(db, real)? {
         Some(row) => to_vlimits(&row, 1),
         None => VLimits::unlimited(),
     }))

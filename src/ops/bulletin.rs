@@ -297,13 +297,16 @@ pub fn subscribers(domain: &str, list: &[String], warn: &mut dyn FnMut(&str)) ->
     out
 }
 
-/// `-S`: file and `bulkmail` rows, all or nothing. Returns the rows added.
+/// `-S`: file and `bulkmail` rows, all or nothing. `stores`: each database
+/// with the subscribers whose rows go there (on a clustered site, the mail
+/// store of each subscriber, as the original splits the list by mail store).
+/// Every store's rows are inserted in its own transaction, all of them open
+/// until the file is in place, then committed. Returns the rows added.
 pub fn instant_bulletin(
-    db: &mut Db,
+    stores: &mut [(Db, Vec<String>)],
     domain: &Domain,
     target: &Path,
     message: &[u8],
-    emails: &[String],
 ) -> Result<u64, AppletError> {
     let filename = base_name(target);
     if filename.len() > 64 {
@@ -312,16 +315,21 @@ pub fn instant_bulletin(
             format!("vbulletin: {filename}: file name longer than 64 characters"),
         ));
     }
-    if let Some(e) = emails.iter().find(|e| e.len() > 107) {
+    if let Some(e) = stores
+        .iter()
+        .flat_map(|(_, e)| e.iter())
+        .find(|e| e.len() > 107)
+    {
         return Err(err(
             1,
             format!("vbulletin: {e}: address longer than 107 characters"),
         ));
     }
-    db.ensure_tables(&["bulkmail"])?;
+    for (db, _) in stores.iter_mut() {
+        db.ensure_tables(&["bulkmail"])?;
+    }
     let tmp = stage(target, message, domain.owner())?;
-    let res = db.transaction(|db| -> Result<u64, AppletError> {
-        let n = bulletin::insert(db, &filename, emails)?;
+    let mut place = || {
         std::fs::rename(&tmp, target).map_err(|e| {
             err(
                 111,
@@ -331,9 +339,9 @@ pub fn instant_bulletin(
                     error_text(&e)
                 ),
             )
-        })?;
-        Ok(n)
-    });
+        })
+    };
+    let res = insert_nested(stores, &filename, &mut place);
     if res.is_err() {
         let _ = std::fs::remove_file(&tmp);
         if target.exists() {
@@ -341,6 +349,22 @@ pub fn instant_bulletin(
         }
     }
     res
+}
+
+/// The rows of each store inside its transaction, the next store's inside
+/// this one's, `finish` innermost: any failure rolls every store back.
+fn insert_nested(
+    stores: &mut [(Db, Vec<String>)],
+    filename: &str,
+    finish: &mut dyn FnMut() -> Result<(), AppletError>,
+) -> Result<u64, AppletError> {
+    match stores.split_first_mut() {
+        None => finish().map(|()| 0),
+        Some(((db, emails), rest)) => db.transaction(|db| -> Result<u64, AppletError> {
+            let n = bulletin::insert(db, filename, emails)?;
+            Ok(n + insert_nested(rest, filename, finish)?)
+        }),
+    }
 }
 
 #[cfg(test)]

@@ -60,6 +60,8 @@ pub struct Options {
 pub struct Sink<'a> {
     pub out: &'a mut dyn FnMut(&str),
     pub err: &'a mut dyn FnMut(&str),
+    /// Told the name of each user deleted (`-p`): a clustered site drops its hostcntrl row.
+    pub deleted: &'a mut dyn FnMut(&str) -> Result<(), AppletError>,
 }
 
 const DAY: i64 = 86400;
@@ -286,6 +288,10 @@ pub fn run(
                     },
                 ),
                 _ => inactivate(db, dom, row),
+            };
+            let done = match (done, o.mode) {
+                (Ok(()), Mode::Delete) => (sink.deleted)(&row.name),
+                (d, _) => d,
             };
             match done {
                 Ok(()) => purged += 1,

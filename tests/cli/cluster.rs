@@ -40,6 +40,12 @@ fn cluster_env() -> TestEnv {
 /// Register a mail store of `example.com` (dbinfo -i -c, then its host id), as an
 /// administrator does.
 fn add_store(env: &TestEnv, port: u16, database: &str, ip: &str, hostid: &str) {
+    add_record(env, "example.com", port, database, ip);
+    env.run("vhostid", &["-i", ip, hostid]).ok();
+}
+
+/// A dbinfo record (distributed) of `domain` on the host `ip`.
+fn add_record(env: &TestEnv, domain: &str, port: u16, database: &str, ip: &str) {
     let port = port.to_string();
     env.run(
         "dbinfo",
@@ -47,7 +53,7 @@ fn add_store(env: &TestEnv, port: u16, database: &str, ip: &str, hostid: &str) {
             "-i",
             "-c",
             "-d",
-            "example.com",
+            domain,
             "-S",
             "127.0.0.1",
             "-p",
@@ -66,20 +72,10 @@ fn add_store(env: &TestEnv, port: u16, database: &str, ip: &str, hostid: &str) {
         ],
     )
     .ok();
-    env.run("vhostid", &["-i", ip, hostid]).ok();
 }
 
 fn store_rows(store: usize, env: &TestEnv, sql: &str) -> Vec<String> {
-    let mut c = store_db(&store_servers()[store], &env.database);
-    let rows: Vec<mysql::Row> = c.query(sql).unwrap_or_default();
-    rows.into_iter()
-        .map(|r| {
-            (0..r.len())
-                .map(|i| r.get::<Option<String>, _>(i).flatten().unwrap_or_default())
-                .collect::<Vec<_>>()
-                .join("\t")
-        })
-        .collect()
+    store_rows_of(store, &env.database, sql)
 }
 
 #[test]
@@ -817,7 +813,7 @@ fn clustered_domains_are_added_and_removed_with_their_records() {
     assert_eq!(r.code, 1, "{r:?}");
     assert!(
         r.stderr
-            .contains("renaming across domains is not supported for distributed domains"),
+            .contains("moving a user between mail stores is not supported"),
         "{}",
         r.stderr
     );
@@ -1095,6 +1091,29 @@ fn a_mail_store_server_that_stops_fails_only_its_users() {
         "name          : hal@example.com"
     );
     env.run("vpasswd", &["hal@example.com", "Other-22"]).ok();
+    // The routed per-user commands and queries fail the same way for its users only.
+    for (applet, args) in [
+        ("valias", vec!["-i", "&x@remote.test", "gus@example.com"]),
+        ("valias", vec!["-s", "gus@example.com"]),
+        ("vlimit", vec!["-A", "5", "gus@example.com"]),
+    ] {
+        let r = env.run(applet, &args);
+        assert_eq!(r.code, 111, "{applet}: {r:?}");
+        assert!(
+            r.stderr.contains(&format!(
+                "gus@example.com: mail store {IP_DOWN} (MySQL 127.0.0.1:{port}) is not reachable"
+            )),
+            "{applet}: {}",
+            r.stderr
+        );
+    }
+    let r = env.run("inquerytest", &["-q", "3", "gus@example.com"]);
+    assert_ne!(r.code, 0, "{r:?}");
+    assert!(!r.stdout.contains("pw_name"), "{r:?}");
+    let r = env.run("inquerytest", &["-q", "3", "hal@example.com"]);
+    assert!(r.ok().contains("pw_name  : hal"), "{r:?}");
+    env.run("valias", &["-i", "&x@remote.test", "hal@example.com"])
+        .ok();
     let r = env.run("inquerytest", &["-q", "4", "gus@example.com"]);
     assert_eq!(
         r.ok(),
@@ -1130,4 +1149,399 @@ fn dbinfo_e_installs_an_edited_copy_only_when_it_parses() {
         env.rows("SELECT DISTINCT passwd FROM dbinfo"),
         vec!["n3w-pass"]
     );
+}
+
+#[test]
+fn valias_vlimit_and_inlookup_use_the_store_of_the_address() {
+    let env = cluster_env();
+    env.run("vadduser", &["-M", IP_B, "bob@example.com", "Secret-2"])
+        .ok();
+    env.run("vadduser", &["-M", IP_A, "alice@example.com", "Secret-1"])
+        .ok();
+    // An alias registered on hostb: its lines live on that store.
+    env.run("hostcntrl", &["-i", "hostb", "list@example.com"])
+        .ok();
+    env.run("valias", &["-i", "&bob@example.com", "list@example.com"])
+        .ok();
+    let on_b = |sql: &str| store_rows(1, &env, sql);
+    assert_eq!(
+        on_b("SELECT valias_line FROM valias WHERE alias='list'"),
+        vec!["&bob@example.com"]
+    );
+    assert!(env
+        .rows("SELECT valias_line FROM valias WHERE alias='list'")
+        .is_empty());
+    assert_eq!(
+        env.run("valias", &["-s", "list@example.com"]).ok(),
+        "list@example.com -> &bob@example.com\n"
+    );
+    // A line naming a user of another store is refused (exit 1, nothing
+    // written) unless -m.
+    let r = env.run("valias", &["-i", "&alice@example.com", "list@example.com"]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert_eq!(
+        r.stderr.trim(),
+        format!("valias: &alice@example.com not local (mailstore {IP_A})")
+    );
+    assert_eq!(
+        on_b("SELECT COUNT(*) FROM valias WHERE alias='list'"),
+        vec!["1"]
+    );
+    env.run(
+        "valias",
+        &["-m", "-i", "&alice@example.com", "list@example.com"],
+    )
+    .ok();
+    env.run(
+        "valias",
+        &[
+            "-u",
+            "&alice@example.com",
+            "-i",
+            "&out@remote.test",
+            "list@example.com",
+        ],
+    )
+    .ok();
+    assert_eq!(
+        on_b("SELECT valias_line FROM valias WHERE alias='list' ORDER BY 1"),
+        vec!["&bob@example.com", "&out@remote.test"]
+    );
+    env.run("valias", &["-d", "&out@remote.test", "list@example.com"])
+        .ok();
+    assert_eq!(
+        on_b("SELECT valias_line FROM valias WHERE alias='list'"),
+        vec!["&bob@example.com"]
+    );
+    // A user's own forwarding lines go to its store.
+    env.run("valias", &["-i", "&fwd@remote.test", "bob@example.com"])
+        .ok();
+    assert_eq!(
+        on_b("SELECT valias_line FROM valias WHERE alias='bob'"),
+        vec!["&fwd@remote.test"]
+    );
+    // An alias not in hostcntrl is registered on this host (password
+    // `alias`) and its lines are kept where that row points (the local
+    // database: hostl has no store record); its last line gone, so is the row.
+    env.run("valias", &["-i", "&carl@remote.test", "sales@example.com"])
+        .ok();
+    assert_eq!(
+        env.rows("SELECT host, pw_passwd FROM hostcntrl WHERE pw_name='sales'"),
+        vec!["hostl\talias"]
+    );
+    assert_eq!(
+        env.rows("SELECT valias_line FROM valias WHERE alias='sales'"),
+        vec!["&carl@remote.test"]
+    );
+    assert_eq!(
+        env.run("inquerytest", &["-q", "1", "sales@example.com"])
+            .ok(),
+        "sales@example.com is an alias\n"
+    );
+    env.run("valias", &["-d", "&carl@remote.test", "sales@example.com"])
+        .ok();
+    assert!(env
+        .rows("SELECT * FROM hostcntrl WHERE pw_name='sales'")
+        .is_empty());
+
+    // vlimit: a user row lives with the user; a domain row stays local.
+    env.run("vlimit", &["-A", "7", "bob@example.com"]).ok();
+    assert_eq!(
+        on_b("SELECT maxaliases FROM vlimits WHERE domain='bob@example.com'"),
+        vec!["7"]
+    );
+    assert!(env
+        .rows("SELECT * FROM vlimits WHERE domain='bob@example.com'")
+        .is_empty());
+    assert!(env
+        .run("vlimit", &["-s", "bob@example.com"])
+        .ok()
+        .contains("Max Aliases          :             7"));
+    env.run("vlimit", &["-A", "9", "example.com"]).ok();
+    assert_eq!(
+        env.rows("SELECT maxaliases FROM vlimits WHERE domain='example.com'"),
+        vec!["9"]
+    );
+
+    // inlookup's per-user queries read the address's store.
+    let q = |t: &str, e: &str| env.run("inquerytest", &["-q", t, e]);
+    assert_eq!(
+        q("1", "bob@example.com").ok(),
+        "bob@example.com has all services enabled\n"
+    );
+    assert!(q("3", "bob@example.com").ok().contains("pw_name  : bob"));
+    assert_eq!(
+        q("1", "list@example.com").ok(),
+        "list@example.com is an alias\n"
+    );
+    assert!(q("5", "list@example.com").ok().contains("&bob@example.com"));
+    assert!(q("5", "bob@example.com").ok().contains("&fwd@remote.test"));
+    let lim = q("6", "bob@example.com").ok().to_string();
+    assert!(
+        lim.contains("Max Aliases          :             7"),
+        "{lim}"
+    );
+    // A user without a row of its own gets the domain's (local) limits.
+    let lim = q("6", "alice@example.com").ok().to_string();
+    assert!(
+        lim.contains("Max Aliases          :             9"),
+        "{lim}"
+    );
+    // Not in hostcntrl: unknown, whatever the local database has.
+    env.db()
+        .query_drop("INSERT INTO indimail (pw_name, pw_domain, pw_passwd, pw_uid, pw_gid, pw_gecos, pw_dir, pw_shell) VALUES ('ghost','example.com','x',1,0,'g','/nonexistent','NOQUOTA')")
+        .unwrap();
+    assert_eq!(
+        q("1", "ghost@example.com").ok(),
+        "ghost@example.com is Absent on this domain (#5.1.1)\n"
+    );
+
+    // The running server's cache follows changes made on a store.
+    let env = env.env("USE_BTREE", "1").env("INLOOKUP_CACHE_TTL", "600");
+    let replies = env.path("run/reply");
+    std::fs::create_dir_all(&replies).unwrap();
+    let fifo = env.path("run/infifo");
+    let server = crate::inlookup::ServerProc::start(&env, &fifo, &replies);
+    let ask = |t: &str, e: &str| {
+        let out = env
+            .cmd("inquerytest")
+            .args(["-q", t, "-i", fifo.to_str().unwrap(), e])
+            .env("FIFOTMPDIR", &replies)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let hash = || {
+        format!(
+            "pw_passwd: {}",
+            store_rows(
+                1,
+                &env,
+                "SELECT pw_passwd FROM indimail WHERE pw_name='bob'"
+            )[0]
+        )
+    };
+    let before = ask("3", "bob@example.com");
+    assert!(before.contains(&hash()), "{before}");
+    env.run("vpasswd", &["bob@example.com", "Other-22"]).ok();
+    let after = ask("3", "bob@example.com");
+    assert!(after.contains(&hash()), "{after}");
+    assert_ne!(before, after);
+    assert!(ask("5", "list@example.com").contains("&bob@example.com"));
+    env.run("valias", &["-i", "&more@remote.test", "list@example.com"])
+        .ok();
+    assert!(ask("5", "list@example.com").contains("&more@remote.test"));
+    drop(server);
+}
+
+#[test]
+fn vrenameuser_across_domains_stays_on_one_store() {
+    let env = cluster_env();
+    let stores = store_servers();
+    env.run("vadddomain", &["other.com", "Pm@ss-2024"]).ok();
+    env.run("vadddomain", &["local.org", "Pm@ss-2024"]).ok();
+    // other.com is distributed too, with a store on hosta's database.
+    add_record(&env, "other.com", stores[0].port, &env.database, IP_A);
+    env.run("vadduser", &["-M", IP_A, "dan@example.com", "Secret-1"])
+        .ok();
+    env.run("vadduser", &["-M", IP_B, "bob@example.com", "Secret-2"])
+        .ok();
+    env.run("vrenameuser", &["dan@example.com", "dan@other.com"])
+        .ok();
+    assert_eq!(
+        store_rows(
+            0,
+            &env,
+            "SELECT pw_domain FROM indimail WHERE pw_name='dan'"
+        ),
+        vec!["other.com"]
+    );
+    assert_eq!(
+        env.rows("SELECT pw_domain, host FROM hostcntrl WHERE pw_name='dan'"),
+        vec!["other.com\thosta"]
+    );
+    assert_eq!(
+        env.run("vuserinfo", &["-n", "dan@other.com"]).ok().trim(),
+        "name          : dan@other.com"
+    );
+    // other.com has no store on hostb: bob would change stores. Refused,
+    // nothing changed; likewise to a local (non-distributed) domain.
+    for new in ["bob@other.com", "bob@local.org"] {
+        let r = env.run("vrenameuser", &["bob@example.com", new]);
+        assert_eq!(r.code, 1, "{new}: {r:?}");
+        assert!(
+            r.stderr
+                .contains("moving a user between mail stores is not supported"),
+            "{}",
+            r.stderr
+        );
+    }
+    assert_eq!(
+        store_rows(
+            1,
+            &env,
+            "SELECT pw_domain FROM indimail WHERE pw_name='bob'"
+        ),
+        vec!["example.com"]
+    );
+    assert_eq!(
+        env.rows("SELECT pw_domain FROM hostcntrl WHERE pw_name='bob'"),
+        vec!["example.com"]
+    );
+    // The new address taken: refused.
+    env.run("vadduser", &["-M", IP_A, "eve@other.com", "Secret-3"])
+        .ok();
+    env.run("vadduser", &["-M", IP_A, "eve@example.com", "Secret-3"])
+        .ok();
+    let r = env.run("vrenameuser", &["eve@example.com", "eve@other.com"]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(r.stderr.contains("eve@other.com exists"), "{}", r.stderr);
+    // A local user into a distributed domain whose store on this host is the
+    // local database: renamed in place and registered on this host.
+    env.run("vadduser", &["ann@local.org", "Secret-4"]).ok();
+    env.run("vrenameuser", &["ann@local.org", "ann@example.com"])
+        .ok();
+    assert_eq!(
+        env.rows("SELECT pw_domain FROM indimail WHERE pw_name='ann'"),
+        vec!["example.com"]
+    );
+    assert_eq!(
+        env.rows("SELECT pw_domain, host FROM hostcntrl WHERE pw_name='ann'"),
+        vec!["example.com\thostl"]
+    );
+    // And back out again.
+    env.run("vrenameuser", &["ann@example.com", "ann@local.org"])
+        .ok();
+    assert!(env
+        .rows("SELECT * FROM hostcntrl WHERE pw_name='ann'")
+        .is_empty());
+}
+
+#[test]
+fn mail_directory_commands_use_this_hosts_store_and_bulletins_each_subscribers() {
+    let env = cluster_env();
+    let stores = store_servers();
+    let ldb = format!("{}_l", env.database);
+    env.run("vadduser", &["-M", IP_B, "bob@example.com", "Secret-2"])
+        .ok();
+    let msg = env.path("bulletin.txt");
+    std::fs::write(&msg, "Subject: hi\n\nhello\n").unwrap();
+    let msg = msg.display().to_string();
+    // Without a store of its own this host delivers to the local database's
+    // users (the postmaster), never to bob on hostb.
+    let r = env.run("vbulletin", &["-n", "-f", &msg, "example.com"]);
+    assert_eq!(
+        r.ok(),
+        "example.com: 1 delivered, 0 skipped (no Maildir), 0 excluded, 0 failed (dry run)\n"
+    );
+    let r = env.run("vbulletin", &["-n", "-f", &msg, "bob@example.com"]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(
+        r.stderr
+            .contains(&format!("mail store {IP_B} is not this host")),
+        "{}",
+        r.stderr
+    );
+    // This host becomes a store of the domain (its own database): its users only.
+    add_record(&env, "example.com", stores[1].port, &ldb, IP_L);
+    let _ = env.run("vhostid", &["-i", IP_L, "hostl"]);
+    env.run("vadduser", &["-M", IP_L, "lou@example.com", "Secret-5"])
+        .ok();
+    assert_eq!(
+        store_rows_of(1, &ldb, "SELECT pw_name FROM indimail"),
+        vec!["lou"]
+    );
+    let r = env.run("vbulletin", &["-n", "-f", &msg, "example.com"]);
+    assert_eq!(
+        r.ok(),
+        "example.com: 0 delivered, 1 skipped (no Maildir), 0 excluded, 0 failed (dry run)\n"
+    );
+    let r = env.run("vdeloldusers", &["-r", "-d", "example.com"]);
+    assert!(r.ok().contains("\n1 Total Entries\n"), "{r:?}");
+    // -S: each subscriber's bulkmail row on its own store; unknown ones are named.
+    let list = env.path("subscribers");
+    std::fs::write(&list, "bob\nlou@example.com\nnobody\n").unwrap();
+    let r = env.run(
+        "vbulletin",
+        &["-S", list.to_str().unwrap(), "-f", &msg, "example.com"],
+    );
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(
+        r.stderr.contains("nobody@example.com: No such user"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        store_rows(1, &env, "SELECT emailid FROM bulkmail"),
+        vec!["bob@example.com"]
+    );
+    assert_eq!(
+        store_rows_of(1, &ldb, "SELECT emailid FROM bulkmail"),
+        vec!["lou@example.com"]
+    );
+    assert!(env.rows("SELECT emailid FROM bulkmail").is_empty());
+}
+
+fn store_rows_of(store: usize, db: &str, sql: &str) -> Vec<String> {
+    let mut c = store_db(&store_servers()[store], db);
+    let rows: Vec<mysql::Row> = c.query(sql).unwrap_or_default();
+    rows.into_iter()
+        .map(|r| {
+            (0..r.len())
+                .map(|i| r.get::<Option<String>, _>(i).flatten().unwrap_or_default())
+                .collect::<Vec<_>>()
+                .join("\t")
+        })
+        .collect()
+}
+
+#[test]
+fn inlookup_prewarms_no_local_rows_of_a_distributed_domain() {
+    let env = cluster_env().env("USE_BTREE", "1");
+    env.run("vadddomain", &["local.org", "Pm@ss-2024"]).ok();
+    env.run("vadduser", &["pat@local.org", "Secret-1"]).ok();
+    let mut c = env.db();
+    c.query_drop(indimail::db::schema::create_sql("lastauth").unwrap())
+        .unwrap();
+    // A stale local row of example.com (its users are answered from their stores).
+    c.query_drop("INSERT INTO indimail (pw_name, pw_domain, pw_passwd, pw_uid, pw_gid, pw_gecos, pw_dir, pw_shell) VALUES ('ghost','example.com','x',1,0,'g','/nonexistent','NOQUOTA')")
+        .unwrap();
+    c.query_drop(
+        "INSERT INTO lastauth (user, domain, service, remote_ip, quota, gecos) VALUES \
+         ('pat', 'local.org', 'imap', '192.0.2.1', 0, ''), \
+         ('ghost', 'example.com', 'imap', '192.0.2.1', 0, '')",
+    )
+    .unwrap();
+    let replies = env.path("run/reply");
+    std::fs::create_dir_all(&replies).unwrap();
+    let fifo = env.path("run/infifo");
+    let child = env
+        .cmd("inlookup")
+        .args(["-f", fifo.to_str().unwrap(), "-c", "3600"])
+        .env("FIFOTMPDIR", &replies)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let server = crate::inlookup::ServerProc { child };
+    let t0 = std::time::Instant::now();
+    while crate::inlookup::open_writer(&fifo).is_err() {
+        assert!(t0.elapsed() < std::time::Duration::from_secs(10));
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let out = env
+        .cmd("inquerytest")
+        .args(["-q", "3", "-i", fifo.to_str().unwrap(), "ghost@example.com"])
+        .env("FIFOTMPDIR", &replies)
+        .output()
+        .unwrap();
+    assert_eq!(
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+        "ghost@example.com: No such user\n"
+    );
+    let (_, log) = server.stop();
+    assert!(log.contains("cached 1 records"), "{log}");
 }
