@@ -23,8 +23,8 @@ FLOOR_SECS=${FLOOR_SECS:-10}
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 cargo build --release --quiet --bin indimail --example crypt_floor
-bin=$here/target/release/indimail
-floor=$here/target/release/examples/crypt_floor
+bin=$here/target/x86_64-unknown-linux-gnu/release/indimail
+floor=$here/target/x86_64-unknown-linux-gnu/release/examples/crypt_floor
 
 tmp=$(mktemp -d /tmp/indimail-bench.XXXXXX)
 chmod 755 "$tmp"

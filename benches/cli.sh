@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 N=${1:-10000}
 command -v hyperfine >/dev/null || { echo "install hyperfine: apt-get install hyperfine" >&2; exit 1; }
 cargo build --release --locked --quiet
-bin=$PWD/target/release/indimail
+bin=$PWD/target/x86_64-unknown-linux-gnu/release/indimail
 t=$(mktemp -d /tmp/indimail-bench.XXXXXX)
 chmod 755 "$t"
 cleanup() { kill "$(cat "$t/mysqld.pid" 2>/dev/null)" 2>/dev/null || true; sleep 1; rm -rf "$t"; }

@@ -7,7 +7,7 @@ set -eu
 N=${1:-10000}
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cargo build --release --manifest-path "$repo/Cargo.toml" >/dev/null 2>&1
-exe=$repo/target/release/indimail
+exe=$repo/target/x86_64-unknown-linux-gnu/release/indimail
 mariadbd=$(command -v mariadbd || command -v mysqld || echo /usr/sbin/mariadbd)
 install_db=$(command -v mariadb-install-db || command -v mysql_install_db)
 t=$(mktemp -d /tmp/indimail-bench.XXXXXX)

@@ -13,7 +13,7 @@ N=${1:-2000}
 # signature is most of a TLS handshake's cost, and ECDSA signs about 20 times faster than RSA-2048).
 KEY=${KEY:-ec}
 cargo build --release --locked --quiet --bins --examples
-bin=$PWD/target/release/indimail
+bin=$PWD/target/x86_64-unknown-linux-gnu/release/indimail
 t=$(mktemp -d /tmp/indimail-bench.XXXXXX)
 chmod 755 "$t"
 cleanup() {
@@ -55,7 +55,7 @@ indisrvr -i 127.0.0.1 -p "$port" -b 128 -n "$t/certs/server.pem" --max-sessions 
 for _ in $(seq 1 100); do python3 -c "import socket; socket.create_connection(('127.0.0.1',$port))" 2>/dev/null && break; sleep 0.1; done
 
 echo "## machine: $(nproc) cores, $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg); certificate key: ${KEY}"
-echo "## SHA-256-crypt verify cost (one core): $(target/release/examples/crypt_floor 2 sha256)"
+echo "## SHA-256-crypt verify cost (one core): $(target/x86_64-unknown-linux-gnu/release/examples/crypt_floor 2 sha256)"
 echo "## vuserinfo -n run directly, 300 runs (what every session below also spends on the command)"
 python3 - <<'PY'
 import subprocess, time

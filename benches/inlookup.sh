@@ -17,9 +17,9 @@ SECS=${2:-2}
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 cargo build --release --quiet --bin indimail --example inlookup_bench --example crypt_floor
-bin=$here/target/release/indimail
-bench=$here/target/release/examples/inlookup_bench
-floor=$here/target/release/examples/crypt_floor
+bin=$here/target/x86_64-unknown-linux-gnu/release/indimail
+bench=$here/target/x86_64-unknown-linux-gnu/release/examples/inlookup_bench
+floor=$here/target/x86_64-unknown-linux-gnu/release/examples/crypt_floor
 
 tmp=$(mktemp -d /tmp/indimail-bench.XXXXXX)
 chmod 755 "$tmp"

@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 MB=${1:-100}
 command -v hyperfine >/dev/null || { echo "install hyperfine: apt-get install hyperfine" >&2; exit 1; }
 cargo build --release --locked --quiet
-bin=$PWD/target/release/indimail
+bin=$PWD/target/x86_64-unknown-linux-gnu/release/indimail
 t=$(mktemp -d /tmp/indimail-bench822.XXXXXX)
 trap 'rm -rf "$t"' EXIT
 mkdir "$t/bin"

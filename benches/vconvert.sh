@@ -16,7 +16,7 @@ MSGS=${2:-10}
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 cargo build --release --quiet --bin indimail
-bin=$here/target/release/indimail
+bin=$here/target/x86_64-unknown-linux-gnu/release/indimail
 
 tmp=$(mktemp -d /tmp/indimail-bench.XXXXXX)
 chmod 755 "$tmp"

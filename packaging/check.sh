@@ -8,7 +8,7 @@ cd "$repo"
 cargo build --release --locked --quiet
 deb=$(bash packaging/build-deb.sh)
 rpm=$(bash packaging/build-rpm.sh)
-bin=target/release/indimail
+bin=target/x86_64-unknown-linux-gnu/release/indimail
 debl=$(mktemp); rpml=$(mktemp)
 trap 'rm -f "$debl" "$rpml"' EXIT
 dpkg-deb -c "$deb" | awk '{print $6}' | sed 's|^\./|/|' > "$debl"

@@ -6,7 +6,7 @@
 set -euo pipefail
 root=$1
 repo=$(cd "$(dirname "$0")/.." && pwd)
-bin=${INDIMAIL_BIN:-$repo/target/release/indimail}
+bin=${INDIMAIL_BIN:-$repo/target/x86_64-unknown-linux-gnu/release/indimail}
 [ -x "$bin" ] || { echo "build first: cargo build --release ($bin missing)" >&2; exit 1; }
 rm -rf "$root"
 install -d "$root/usr/bin" "$root/usr/sbin" "$root/usr/libexec/indimail" \

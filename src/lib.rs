@@ -45,6 +45,7 @@ pub mod inlookup;
 pub mod inquery;
 pub mod launcher;
 pub mod mailstore;
+pub mod nss;
 pub mod ops;
 pub mod passwd;
 pub mod plugin;

@@ -47,54 +47,8 @@ pub fn caller_may_act_as(ref_uid: u32, ref_gid: u32) -> bool {
     uid == 0 || uid == ref_uid || getgid() == ref_gid || getgroups().contains(&ref_gid)
 }
 
-/// A password-file entry (only what the toolkit uses).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PwEntry {
-    pub name: String,
-    pub uid: u32,
-    pub gid: u32,
-    pub dir: String,
-}
-
-/// getpwnam(3) through NSS, thread-safe variant.
-pub fn getpwnam(name: &str) -> io::Result<Option<PwEntry>> {
-    let cname = CString::new(name).map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
-    let mut buf = vec![0u8; 16 * 1024];
-    // SAFETY: `passwd` is plain old data; zeroed is a valid initial value.
-    let mut pwd: libc::passwd = unsafe { std::mem::zeroed() };
-    let mut result: *mut libc::passwd = std::ptr::null_mut();
-    // SAFETY: all pointers are valid for the call: `cname` is NUL-terminated,
-    // `buf` is writable for its stated length, `pwd`/`result` are live locals.
-    let rc = unsafe {
-        libc::getpwnam_r(
-            cname.as_ptr(),
-            &mut pwd,
-            buf.as_mut_ptr() as *mut libc::c_char,
-            buf.len(),
-            &mut result,
-        )
-    };
-    if rc != 0 {
-        return Err(io::Error::from_raw_os_error(rc));
-    }
-    if result.is_null() {
-        return Ok(None);
-    }
-    // SAFETY: on success the string fields point into `buf`, NUL-terminated, and
-    // `buf` outlives these reads.
-    let (pname, dir) = unsafe {
-        (
-            CStr::from_ptr(pwd.pw_name).to_string_lossy().into_owned(),
-            CStr::from_ptr(pwd.pw_dir).to_string_lossy().into_owned(),
-        )
-    };
-    Ok(Some(PwEntry {
-        name: pname,
-        uid: pwd.pw_uid,
-        gid: pwd.pw_gid,
-        dir,
-    }))
-}
+// The user and group database is read without glibc's NSS (see `nss`).
+pub use crate::nss::{getgrnam_gid, getpwnam, group_name, user_name, PwEntry};
 
 /// chown(2) without following a final symlink.
 pub fn lchown(path: &Path, uid: u32, gid: u32) -> io::Result<()> {
@@ -614,81 +568,6 @@ pub fn access_readable(path: &Path) -> io::Result<()> {
         return Err(io::Error::last_os_error());
     }
     Ok(())
-}
-
-/// The gid of group `name`, None if there is no such group (or the lookup failed).
-pub fn getgrnam_gid(name: &str) -> Option<u32> {
-    let cname = CString::new(name).ok()?;
-    // SAFETY: group is plain data; zeroed is a valid initial value.
-    let mut grp: libc::group = unsafe { std::mem::zeroed() };
-    let mut buf = vec![0 as libc::c_char; 16384];
-    let mut result: *mut libc::group = std::ptr::null_mut();
-    // SAFETY: every pointer is valid for the call and `buf.len()` is its true size;
-    // the strings getgrnam_r stores point into `buf`, which we do not read.
-    let rc = unsafe {
-        libc::getgrnam_r(
-            cname.as_ptr(),
-            &mut grp,
-            buf.as_mut_ptr(),
-            buf.len(),
-            &mut result,
-        )
-    };
-    (rc == 0 && !result.is_null()).then_some(grp.gr_gid)
-}
-
-/// The user name of `uid` (getpwuid(3)); `None` when there is none.
-pub fn user_name(uid: u32) -> Option<String> {
-    let mut buf = vec![0u8; 16 * 1024];
-    // SAFETY: `passwd` is plain old data; zeroed is a valid initial value.
-    let mut pwd: libc::passwd = unsafe { std::mem::zeroed() };
-    let mut result: *mut libc::passwd = std::ptr::null_mut();
-    // SAFETY: `buf` is writable for its stated length, `pwd`/`result` are live locals.
-    let rc = unsafe {
-        libc::getpwuid_r(
-            uid,
-            &mut pwd,
-            buf.as_mut_ptr() as *mut libc::c_char,
-            buf.len(),
-            &mut result,
-        )
-    };
-    if rc != 0 || result.is_null() {
-        return None;
-    }
-    // SAFETY: on success pw_name points into `buf`, NUL-terminated, and `buf` is alive.
-    Some(
-        unsafe { CStr::from_ptr(pwd.pw_name) }
-            .to_string_lossy()
-            .into_owned(),
-    )
-}
-
-/// The group name of `gid` (getgrgid(3)); `None` when there is none.
-pub fn group_name(gid: u32) -> Option<String> {
-    let mut buf = vec![0u8; 64 * 1024];
-    // SAFETY: `group` is plain old data; zeroed is a valid initial value.
-    let mut grp: libc::group = unsafe { std::mem::zeroed() };
-    let mut result: *mut libc::group = std::ptr::null_mut();
-    // SAFETY: `buf` is writable for its stated length, `grp`/`result` are live locals.
-    let rc = unsafe {
-        libc::getgrgid_r(
-            gid,
-            &mut grp,
-            buf.as_mut_ptr() as *mut libc::c_char,
-            buf.len(),
-            &mut result,
-        )
-    };
-    if rc != 0 || result.is_null() {
-        return None;
-    }
-    // SAFETY: on success gr_name points into `buf`, NUL-terminated, and `buf` is alive.
-    Some(
-        unsafe { CStr::from_ptr(grp.gr_name) }
-            .to_string_lossy()
-            .into_owned(),
-    )
 }
 
 /// The bytes of a C `struct stat` that is all zero except `st_mode`, `st_ino`,

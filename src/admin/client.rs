@@ -4,7 +4,7 @@
 //! with the other command table's index.
 
 use std::io::{self, Read, Write};
-use std::net::{TcpStream, ToSocketAddrs};
+use std::net::TcpStream;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -45,10 +45,8 @@ fn io_err(what: &str, e: io::Error) -> Error {
 }
 
 fn connect(o: &Options) -> Result<Conn, Error> {
-    let addrs: Vec<_> = (o.host.as_str(), o.port)
-        .to_socket_addrs()
-        .map_err(|e| io_err(&format!("{}@{}", o.host, o.port), e))?
-        .collect();
+    let addrs = crate::nss::socket_addrs(&o.host, o.port)
+        .map_err(|e| io_err(&format!("{}@{}", o.host, o.port), e))?;
     let mut last = io::Error::new(io::ErrorKind::NotFound, "no address");
     for a in addrs {
         match TcpStream::connect_timeout(&a, o.connect_timeout) {

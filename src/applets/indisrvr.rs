@@ -1,6 +1,6 @@
 //! indisrvr: the administration server (port 4000). See [`crate::admin::server`].
 
-use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
+use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -180,10 +180,8 @@ fn listen(ip: &str, port: &str, backlog: i32) -> Result<Listen, AppletError> {
         };
     }
     let host = ip.trim_start_matches('[').trim_end_matches(']');
-    let addrs: Vec<SocketAddr> = (host, port)
-        .to_socket_addrs()
-        .map_err(|e| AppletError::new(111, format!("indisrvr: {ip}: {e}")))?
-        .collect();
+    let addrs: Vec<SocketAddr> = crate::nss::socket_addrs(host, port)
+        .map_err(|e| AppletError::new(111, format!("indisrvr: {ip}: {e}")))?;
     let mut out = Vec::new();
     let mut last = None;
     for a in addrs {

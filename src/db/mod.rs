@@ -251,9 +251,11 @@ impl ConnSpec {
             Some(s) => o = o.socket(Some(s)),
             None => {
                 let host = if self.host == "localhost" {
-                    "127.0.0.1"
+                    "127.0.0.1".to_string()
                 } else {
-                    &self.host
+                    // A name glibc cannot resolve in this static process is
+                    // resolved through getent (see `nss`).
+                    crate::nss::host_for_client(&self.host).unwrap_or_else(|_| self.host.clone())
                 };
                 o = o.ip_or_hostname(Some(host)).tcp_port(if self.port == 0 {
                     3306

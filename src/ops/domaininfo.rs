@@ -85,10 +85,9 @@ pub fn local_ip(cfg: &Config) -> Option<String> {
             return Some(l.trim().to_string());
         }
     }
-    use std::net::ToSocketAddrs;
-    (crate::sys::hostname().as_str(), 0)
-        .to_socket_addrs()
+    crate::nss::socket_addrs(&crate::sys::hostname(), 0)
         .ok()?
+        .into_iter()
         .find(|a| a.is_ipv4())
         .map(|a| a.ip().to_string())
 }

@@ -11,8 +11,9 @@
 //! `/usr/lib/indimail/plugins`):
 //!
 //! ```text
-//! cargo build --release --example reject_rcpt_domain
-//! cp target/release/examples/libreject_rcpt_domain.so /usr/lib/indimail/plugins/smtpd-plugin.so
+//! cd examples/smtp-plugin
+//! CARGO_ENCODED_RUSTFLAGS= cargo build --release   # no crt-static: it is a shared object
+//! cp target/x86_64-unknown-linux-gnu/release/libreject_rcpt_domain.so /usr/lib/indimail/plugins/smtpd-plugin.so
 //! plugtest -T -r 192.0.2.1 -m sender@example.org rcpt@blocked.example
 //! ```
 //!
