@@ -552,7 +552,10 @@ mod tests {
         use proptest::prelude::*;
         use regex::bytes::Regex;
 
-        fn parsed(v: &[u8]) -> (Option<(u16, u16, u16)>, Option<(u16, u16, u16)>) {
+        /// (server_version_parsed, maria_db_server_version_parsed)
+        type Both = (Option<(u16, u16, u16)>, Option<(u16, u16, u16)>);
+
+        fn parsed(v: &[u8]) -> Both {
             let p = HandshakePacket::new(
                 10,
                 v.to_vec(),
@@ -570,7 +573,7 @@ mod tests {
             )
         }
 
-        fn by_regex(v: &[u8]) -> (Option<(u16, u16, u16)>, Option<(u16, u16, u16)>) {
+        fn by_regex(v: &[u8]) -> Both {
             let num = |m: Option<regex::bytes::Match>| -> u16 {
                 std::str::from_utf8(m.unwrap().as_bytes())
                     .unwrap()
