@@ -160,6 +160,26 @@ impl Steps<'_> {
     }
 }
 
+/// A domain's `.qmail-default`: vdelivermail (or vfilter) with the catch-all
+/// `target` (`bounce-no-mailbox`, `delete`, a Maildir, an address or host:ip:port).
+pub fn qmail_default_line(cfg: &Config, vfilter: bool, target: &str) -> String {
+    let program = cfg.sbin(if vfilter { "vfilter" } else { "vdelivermail" });
+    format!("| {} '' {target}\n", program.display())
+}
+
+/// The catch-all target of a `.qmail-default` line written by
+/// [`qmail_default_line`] (or vpopmail's vdelivermail, which has the same
+/// form): `| <path>/vdelivermail '' <target>`; None for any other line.
+pub fn catch_all_target(line: &str) -> Option<&str> {
+    let rest = line.trim().strip_prefix('|')?;
+    let mut words = rest.split_whitespace();
+    let program = words.next()?;
+    let empty = words.next()?;
+    let target = words.next()?;
+    let delivers = program.ends_with("/vdelivermail") || program == "vdelivermail";
+    (delivers && empty == "''" && words.next().is_none()).then_some(target)
+}
+
 fn io_fail(what: &str, path: &Path, e: impl std::fmt::Display) -> AppletError {
     AppletError::new(111, format!("vadddomain: {what}: {}: {e}", path.display()))
 }
@@ -306,16 +326,11 @@ fn add_steps(
             format!("adddomain: open: {}: File exists", qmail_default.display()),
         ));
     }
-    let program = cfg.sbin(if nd.vfilter {
-        "vfilter"
-    } else {
-        "vdelivermail"
-    });
     let target = nd.catch_all.as_deref().unwrap_or("bounce-no-mailbox");
     write_setting(
         steps,
         qmail_default,
-        &format!("| {} '' {target}\n", program.display()),
+        &qmail_default_line(cfg, nd.vfilter, target),
         owner,
     )?;
 
