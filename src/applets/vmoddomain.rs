@@ -152,13 +152,7 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
         check_handler(h)?;
         let line = crate::ops::domain::qmail_default_line(&cfg, vfilter == Some(true), h);
         let path = d.dir.join(".qmail-default");
-        control::write_atomic(
-            &path,
-            line.as_bytes(),
-            0o600,
-            owner,
-        )
-        .map_err(|e| wfail(&path, e))?;
+        control::write_atomic(&path, line.as_bytes(), 0o600, owner).map_err(|e| wfail(&path, e))?;
     }
     if let Some(on) = limits {
         let path = d.dir.join(".domain_limits");

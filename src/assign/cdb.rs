@@ -114,9 +114,7 @@ impl Cdb {
             };
             let (key, value) = (&data[kstart..dstart], &data[dstart..dend]);
             if !self.get_all(key).any(|v| v.as_ptr() == value.as_ptr()) {
-                return Err(bad(format!(
-                    "record at {pos} is not in the hash tables"
-                )));
+                return Err(bad(format!("record at {pos} is not in the hash tables")));
             }
             out.push((key, value));
             pos = dend;
@@ -360,7 +358,9 @@ mod tests {
         assert!(build(&[]).records().unwrap().is_empty());
         let bytes = c.as_bytes().to_vec();
         // truncated: the tables fall outside the file
-        assert!(Cdb::from_bytes(bytes[..bytes.len() - 8].to_vec()).records().is_err());
+        assert!(Cdb::from_bytes(bytes[..bytes.len() - 8].to_vec())
+            .records()
+            .is_err());
         assert!(Cdb::from_bytes(bytes[..100].to_vec()).records().is_err());
         // a record length overwritten
         let mut b = bytes.clone();

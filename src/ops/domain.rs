@@ -169,14 +169,15 @@ pub fn qmail_default_line(cfg: &Config, vfilter: bool, target: &str) -> String {
 
 /// The catch-all target of a `.qmail-default` line written by
 /// [`qmail_default_line`] (or vpopmail's vdelivermail, which has the same
-/// form): `| <path>/vdelivermail '' <target>`; None for any other line.
+/// form): `| <path>/vdelivermail '' <target>` (or vfilter); None for any other line.
 pub fn catch_all_target(line: &str) -> Option<&str> {
     let rest = line.trim().strip_prefix('|')?;
     let mut words = rest.split_whitespace();
     let program = words.next()?;
     let empty = words.next()?;
     let target = words.next()?;
-    let delivers = program.ends_with("/vdelivermail") || program == "vdelivermail";
+    let name = program.rsplit('/').next().unwrap_or(program);
+    let delivers = name == "vdelivermail" || name == "vfilter";
     (delivers && empty == "''" && words.next().is_none()).then_some(target)
 }
 
@@ -517,4 +518,31 @@ fn cluster_step(
         }
     }
     Ok(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::catch_all_target;
+
+    #[test]
+    fn catch_all_targets() {
+        for (line, want) in [
+            (
+                "| /usr/sbin/vdelivermail '' bounce-no-mailbox\n",
+                Some("bounce-no-mailbox"),
+            ),
+            (
+                "|/home/vpopmail/bin/vdelivermail '' /h/d/pm",
+                Some("/h/d/pm"),
+            ),
+            ("| vdelivermail '' a@b.c", Some("a@b.c")),
+            ("| /usr/sbin/vfilter '' delete", Some("delete")),
+            ("| /usr/sbin/vdelivermail '' a b", None),
+            ("| /usr/sbin/vdelivermail x delete", None),
+            ("&a@b.c", None),
+            ("| preline procmail", None),
+        ] {
+            assert_eq!(catch_all_target(line), want, "{line}");
+        }
+    }
 }

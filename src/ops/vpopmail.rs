@@ -161,7 +161,11 @@ pub fn parse_vpasswd_cdb(
             String::from_utf8_lossy(key),
             String::from_utf8_lossy(value)
         );
-        match parse_entry(&line, domain, format!("{} record {}", file.display(), i + 1)) {
+        match parse_entry(
+            &line,
+            domain,
+            format!("{} record {}", file.display(), i + 1),
+        ) {
             Ok(a) => out.push(a),
             Err(e) => bad.push(e),
         }
@@ -252,7 +256,13 @@ pub fn table_of_domain(domain: &str) -> String {
 /// The columns every vpopmail account table has (`pw_clear_passwd` only when
 /// vpopmail keeps clear passwords; `pw_domain` only in the many-domains table).
 const ACCOUNT_COLUMNS: [&str; 7] = [
-    "pw_name", "pw_passwd", "pw_uid", "pw_gid", "pw_gecos", "pw_dir", "pw_shell",
+    "pw_name",
+    "pw_passwd",
+    "pw_uid",
+    "pw_gid",
+    "pw_gecos",
+    "pw_dir",
+    "pw_shell",
 ];
 
 fn missing_columns(table: &str, cols: &[String], domain_column: bool) -> Result<(), AppletError> {
@@ -315,9 +325,8 @@ fn load_domain_dir(l: &mut Loaded, name: &str, dir: &Path) -> Result<(), AppletE
     } else {
         let file = dir.join("vpasswd.cdb");
         let bytes = fs::read(&file).map_err(|e| read_fail(&file, e))?;
-        parse_vpasswd_cdb(bytes, name, &file).map_err(|e| {
-            AppletError::new(100, format!("vconvert: {e}; nothing was changed"))
-        })?
+        parse_vpasswd_cdb(bytes, name, &file)
+            .map_err(|e| AppletError::new(100, format!("vconvert: {e}; nothing was changed")))?
     };
     l.bad.extend(bad);
     let mut files = Vec::new();
@@ -332,7 +341,10 @@ fn load_domain_dir(l: &mut Loaded, name: &str, dir: &Path) -> Result<(), AppletE
         l.qmail_default.insert(name.to_string(), (default, text));
     }
     l.domain_dirs.insert(name.to_string(), dir.to_path_buf());
-    l.accounts.entry(name.to_string()).or_default().extend(accts);
+    l.accounts
+        .entry(name.to_string())
+        .or_default()
+        .extend(accts);
     Ok(())
 }
 
@@ -361,8 +373,8 @@ fn load_mysql(
                 continue;
             }
             missing_columns(t, cols, false)?;
-            let mut rows = vdb::accounts(&mut db, t, false, has(cols, "pw_clear_passwd"))
-                .map_err(dbfail)?;
+            let mut rows =
+                vdb::accounts(&mut db, t, false, has(cols, "pw_clear_passwd")).map_err(dbfail)?;
             let Some(domain) = domain_of_table(t, only, &rows) else {
                 return Err(AppletError::new(
                     100,
@@ -965,12 +977,17 @@ fn convert_aliases(
             }
             let lines = calias::alias_lines(text);
             if lines.is_empty() {
-                notes.push(format!("{}: no delivery lines, not converted", path.display()));
+                notes.push(format!(
+                    "{}: no delivery lines, not converted",
+                    path.display()
+                ));
             }
             for line in lines {
                 match convert_alias_line(line, &homes, vdomain_dir) {
                     Ok(l) => wanted.push((alias, l, path.display().to_string())),
-                    Err(e) => notes.push(format!("{}: not converted ({e}): {line}", path.display())),
+                    Err(e) => {
+                        notes.push(format!("{}: not converted ({e}): {line}", path.display()))
+                    }
                 }
             }
         }
@@ -1153,8 +1170,14 @@ mod tests {
         let file = Path::new("vpasswd.cdb");
         let (a, bad) = parse_vpasswd_cdb(w.finish(), "x.org", file).unwrap();
         assert_eq!(a.len(), 2);
-        assert_eq!((a[0].name.as_str(), a[0].hash.as_str()), ("alice", "$1$ab$xyz"));
-        assert_eq!((a[0].clear.as_str(), a[0].gecos.as_str()), ("secret", "Alice"));
+        assert_eq!(
+            (a[0].name.as_str(), a[0].hash.as_str()),
+            ("alice", "$1$ab$xyz")
+        );
+        assert_eq!(
+            (a[0].clear.as_str(), a[0].gecos.as_str()),
+            ("secret", "Alice")
+        );
         assert_eq!((a[1].name.as_str(), a[1].flags), ("bob", 2));
         assert_eq!(a[1].dir, PathBuf::from("/d/bob"));
         assert_eq!(a[1].origin, "vpasswd.cdb record 2");
@@ -1168,7 +1191,10 @@ mod tests {
 
     #[test]
     fn per_domain_tables() {
-        assert_eq!(table_of_domain("my-site.example.org"), "my_site_example_org");
+        assert_eq!(
+            table_of_domain("my-site.example.org"),
+            "my_site_example_org"
+        );
         let row = |dir: &str| vdb::VpopRow {
             name: "a".into(),
             domain: String::new(),
@@ -1195,8 +1221,9 @@ mod tests {
             .to_vec();
         let e = missing_columns("x_org", &cols, false).unwrap_err();
         assert!(
-            e.message
-                .contains("table x_org: not a vpopmail account table, missing column(s) pw_dir, pw_shell"),
+            e.message.contains(
+                "table x_org: not a vpopmail account table, missing column(s) pw_dir, pw_shell"
+            ),
             "{}",
             e.message
         );
@@ -1211,7 +1238,10 @@ mod tests {
         assert_eq!(conv("bob@x.org").unwrap(), "&bob@x.org");
         assert_eq!(conv("/v/d/alice/Maildir/").unwrap(), "/m/A/alice/Maildir/");
         assert_eq!(conv("./alice/Maildir/").unwrap(), "/m/A/alice/Maildir/");
-        assert_eq!(conv("|/usr/bin/autorespond 1 2").unwrap(), "|/usr/bin/autorespond 1 2");
+        assert_eq!(
+            conv("|/usr/bin/autorespond 1 2").unwrap(),
+            "|/usr/bin/autorespond 1 2"
+        );
         assert_eq!(
             conv("| /home/vpopmail/bin/vdelivermail '' /v/d/alice").unwrap(),
             "/m/A/alice/Maildir/"
@@ -1233,9 +1263,13 @@ mod tests {
             ("/v/d/alice", "/m/A/alice/Maildir/"),
             ("/v/d/alice/", "/m/A/alice/Maildir/"),
         ] {
-            assert_eq!(convert_catch_all(&vd(t), &homes), (Some(want.into()), vec![]));
+            assert_eq!(
+                convert_catch_all(&vd(t), &homes),
+                (Some(want.into()), vec![])
+            );
         }
-        let (t, notes) = convert_catch_all(&format!("| preline procmail\n{}", vd("/v/d/gone")), &homes);
+        let (t, notes) =
+            convert_catch_all(&format!("| preline procmail\n{}", vd("/v/d/gone")), &homes);
         assert_eq!(t, None);
         assert_eq!(notes.len(), 2, "{notes:?}");
         assert!(notes[1].contains("[/v/d/gone] is not the home of a converted account"));
