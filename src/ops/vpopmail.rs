@@ -817,8 +817,9 @@ fn rewrite(line: &str, homes: &[(String, String)]) -> String {
     out
 }
 
-/// The width of IndiMail's `valias_line` column.
+/// The widths of IndiMail's `valias_line` and `alias` columns.
 const MAX_ALIAS_LINE: usize = 190;
+const MAX_ALIAS_NAME: usize = 40;
 
 /// vpopmail's vdelivermail target (`.qmail-default`'s last argument) in
 /// IndiMail's catch-all form: `bounce-no-mailbox` and `delete` as they are, an
@@ -945,15 +946,32 @@ fn convert_aliases(
         if dom.is_none() && !opts.dry_run {
             continue;
         }
+        let vdomain_dir = loaded.domain_dirs.get(domain).map(PathBuf::as_path);
         // old home → new home, with a trailing slash so that `/alice` does not
         // match `/alice2`; in a dry run the accounts not yet added get a
-        // placeholder (nothing is written with it)
+        // placeholder (nothing is written with it). Only the accounts whose
+        // home the alias texts name (directly or as `./<dir>`) are looked up:
+        // most domains have no path in their aliases.
+        let mut texts: Vec<&str> = files.iter().map(|f| f.2.as_str()).collect();
+        texts.extend(rows.iter().map(|r| r.1.as_str()));
+        texts.extend(default.map(|d| d.1.as_str()));
+        let named = |a: &Account| {
+            let old = a.dir.display().to_string();
+            let rel = vdomain_dir
+                .and_then(|v| a.dir.strip_prefix(v).ok())
+                .map(|r| format!("./{}", r.display()));
+            texts.iter().any(|t| {
+                t.contains(old.trim_end_matches('/')) || rel.as_ref().is_some_and(|r| t.contains(r))
+            })
+        };
         let mut homes = Vec::new();
         for a in loaded
             .accounts
             .get(domain)
             .map(Vec::as_slice)
             .unwrap_or(&[])
+            .iter()
+            .filter(|a| named(a))
         {
             let old = format!("{}/", a.dir.display().to_string().trim_end_matches('/'));
             let new = match users::get(db, &a.name, domain)? {
@@ -963,11 +981,17 @@ fn convert_aliases(
             };
             homes.push((old, new));
         }
-        let vdomain_dir = loaded.domain_dirs.get(domain).map(PathBuf::as_path);
         // (alias, line, where it came from)
         let mut wanted: Vec<(&str, String, String)> = Vec::new();
         let mut notes = Vec::new();
         for (alias, path, text) in files {
+            if alias.chars().count() > MAX_ALIAS_NAME {
+                notes.push(format!(
+                    "{}: not converted: the alias is longer than {MAX_ALIAS_NAME} characters",
+                    path.display()
+                ));
+                continue;
+            }
             if let Some(d) = &dom {
                 let mine = d.dir.join(format!(".qmail-{}", alias.replace('.', ":")));
                 if mine.exists() {
@@ -1015,11 +1039,16 @@ fn convert_aliases(
         if let Some((_, text)) = default {
             let (target, n) = convert_catch_all(text, &homes);
             notes.extend(n);
-            let current = dom.as_ref().and_then(|d| {
-                let text = fs::read_to_string(d.dir.join(".qmail-default")).ok()?;
-                let line = calias::alias_lines(&text).first()?.to_string();
-                crate::ops::domain::catch_all_target(&line).map(str::to_string)
-            });
+            // a domain still to be made (dry run) gets vadddomain's bounce-no-mailbox
+            let current = match &dom {
+                Some(d) => fs::read_to_string(d.dir.join(".qmail-default"))
+                    .ok()
+                    .and_then(|text| {
+                        let line = calias::alias_lines(&text).first()?.to_string();
+                        crate::ops::domain::catch_all_target(&line).map(str::to_string)
+                    }),
+                None => Some("bounce-no-mailbox".to_string()),
+            };
             match target {
                 Some(t) if current.as_deref() == Some(t.as_str()) => {}
                 Some(t) if r.created => catch_all = Some(t),

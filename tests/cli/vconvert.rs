@@ -105,6 +105,19 @@ fn sample_vpopmail(env: &TestEnv) -> PathBuf {
         "| /home/vpopmail/bin/vdelivermail '' delete\n",
     )
     .unwrap();
+    // vpopmail's default catch-all is IndiMail's default too: nothing to set
+    let third = vdir.join("domains/third.test");
+    std::fs::create_dir_all(&third).unwrap();
+    std::fs::write(
+        third.join("vpasswd"),
+        vpasswd_line(&vdir, &third, "gus", "Gus#12", "$5$gussalt$", "NOQUOTA"),
+    )
+    .unwrap();
+    std::fs::write(
+        third.join(".qmail-default"),
+        "| /home/vpopmail/bin/vdelivermail '' bounce-no-mailbox\n",
+    )
+    .unwrap();
     std::os::unix::fs::symlink(&org, vdir.join("domains/alias.test")).unwrap();
     // domain aliases: a forward to alice's Maildir and an address; a plain
     // address, a program, a relative path, a comment and a line that is none of these
@@ -196,6 +209,10 @@ fn vconvert_migrates_vpasswd_files_with_passwords_and_mail() {
         out.contains("not converted (neither an address, a path nor a program): justaname"),
         "{out}"
     );
+    assert!(
+        out.contains("third.test: domain would be created, 1 accounts: 1 would be added, 0 already present (kept), 0 mailboxes"),
+        "{out}"
+    );
     assert!(out.contains("nothing was changed (dry run)"), "{out}");
     assert!(
         out.contains("alias domain alias.test not converted"),
@@ -225,7 +242,7 @@ fn vconvert_migrates_vpasswd_files_with_passwords_and_mail() {
 
     assert_eq!(
         std::fs::read_to_string(&hooklog).unwrap(),
-        "example.org\nsecond.test\n"
+        "example.org\nsecond.test\nthird.test\n"
     );
     // every account authenticates with its old password
     let mut all: Vec<(&str, &str, &str)> = EXAMPLE_ORG
@@ -237,6 +254,7 @@ fn vconvert_migrates_vpasswd_files_with_passwords_and_mail() {
             .iter()
             .map(|(u, pw, _, _)| (*u, "second.test", *pw)),
     );
+    all.push(("gus", "third.test", "Gus#12"));
     for (u, d, pw) in &all {
         let rows = env.rows(&format!(
             "SELECT pw_passwd, pw_dir, pw_shell, pw_gecos FROM indimail WHERE pw_name='{u}' AND pw_domain='{d}'"
@@ -375,7 +393,7 @@ fn vconvert_migrates_vpasswd_files_with_passwords_and_mail() {
     assert_eq!(files_under(&home.join("Maildir")).len(), msgs.len());
     assert_eq!(
         std::fs::read_to_string(&hooklog).unwrap(),
-        "example.org\nsecond.test\n"
+        "example.org\nsecond.test\nthird.test\n"
     );
     // a domain already in IndiMail keeps its own catch-all, with a note
     env.run(
