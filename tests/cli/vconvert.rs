@@ -236,6 +236,10 @@ fn vconvert_migrates_vpasswd_files_with_passwords_and_mail() {
         "{out}"
     );
     assert!(
+        out.contains("third.test: domain created, 1 accounts: 1 added, 0 already present (kept), 0 mailboxes"),
+        "{out}"
+    );
+    assert!(
         out.contains("note: dave@example.org: quota [bogus-quota] not understood"),
         "{out}"
     );
