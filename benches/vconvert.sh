@@ -131,7 +131,8 @@ PY
     rm "$d/vpasswd"
     ;;
 table)
-    mariadb --no-defaults --local-infile=1 -uroot --socket="$tmp/mysqld.sock" -e "CREATE DATABASE vpop; \
+    # the client would read MYSQL_HOST, which holds IndiMail's connection string
+    env -u MYSQL_HOST mariadb --no-defaults --local-infile=1 -uroot --socket="$tmp/mysqld.sock" -e "CREATE DATABASE vpop; \
         CREATE TABLE vpop.bench_example (pw_name char(32) not null, pw_passwd char(128), \
         pw_uid int, pw_gid int, pw_gecos char(48), pw_dir char(160), pw_shell char(20), \
         pw_clear_passwd char(16), primary key (pw_name)); \
