@@ -400,7 +400,7 @@ fn load_mysql(
     }
     if !found {
         let what = match table {
-            Some(t) => format!("no table {t}"),
+            Some(t) => format!("no vpopmail account table {t}"),
             None => "neither a vpopmail table nor per-domain tables".to_string(),
         };
         return Err(AppletError::new(
