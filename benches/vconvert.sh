@@ -7,11 +7,21 @@
 # then a second run (nothing to add or copy). Starts its own mariadbd and a relocated IndiMail
 # tree like benches/bulk.sh; removes both at exit. Run as root.
 #
-# usage: benches/vconvert.sh [USERS [MSGS]]
+# SOURCE (default text) is where the accounts are read from: `text` (domains/*/vpasswd),
+# `cdb` (only domains/*/vpasswd.cdb, written with python3 the way vpopmail's vcdb.c lays it
+# out) or `table` (a per-domain MySQL table bench_example of a --disable-many-domains
+# vpopmail, loaded with LOAD DATA). The file sources also have USERS/10 `.qmail-<alias>` files
+# (a forward and a home's Maildir each) and a `.qmail-default` to the postmaster's home,
+# which become valias rows and the catch-all. Compare sources in one run, alternating, e.g.
+#   for s in text cdb table text cdb table; do benches/vconvert.sh 2000 0 $s; done
+#
+# usage: benches/vconvert.sh [USERS [MSGS [text|cdb|table]]]
 set -eu
 
 USERS=${1:-2000}
 MSGS=${2:-10}
+SOURCE=${3:-text}
+case $SOURCE in text|cdb|table) ;; *) echo "usage: $0 [USERS [MSGS [text|cdb|table]]]" >&2; exit 100 ;; esac
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
@@ -78,13 +88,71 @@ cut -d: -f6 "$d/vpasswd" | while read -r home; do
         j=$((j + 1))
     done
 done
+# aliases: every tenth user has .qmail-a<i> (a forward and its Maildir); the catch-all
+awk -v n="$USERS" -v d="$d" 'BEGIN {
+    for (i = 1; i < n; i += 10) {
+        f = sprintf("%s/.qmail-a%d", d, i)
+        printf "&u%d@elsewhere.example\n%s/u%d/Maildir/\n", i, d, i > f
+        close(f)
+    }
+}'
+printf "| /home/vpopmail/bin/vdelivermail '' %s/postmaster\n" "$d" > "$d/.qmail-default"
+case $SOURCE in
+cdb)
+    python3 - "$d/vpasswd" "$d/vpasswd.cdb" <<'PY'
+import struct, sys
+recs = [l.rstrip("\n").split(":", 1) for l in open(sys.argv[1])]
+def h(k):
+    x = 5381
+    for c in k:
+        x = ((x << 5) + x & 0xffffffff) ^ c
+    return x
+out, ents = bytearray(2048), []
+for k, v in recs:
+    k, v = k.encode(), v.encode()
+    ents.append((h(k), len(out)))
+    out += struct.pack("<II", len(k), len(v)) + k + v
+hdr = bytearray()
+for b in range(256):
+    lst = [e for e in ents if e[0] & 255 == b]
+    n = 2 * len(lst)
+    tab = [(0, 0)] * n
+    for hh, p in lst:
+        w = (hh >> 8) % n
+        while tab[w][1]:
+            w = (w + 1) % n
+        tab[w] = (hh, p)
+    hdr += struct.pack("<II", len(out), n)
+    for hh, p in tab:
+        out += struct.pack("<II", hh, p)
+out[:2048] = hdr
+open(sys.argv[2], "wb").write(out)
+PY
+    rm "$d/vpasswd"
+    ;;
+table)
+    # the client would read MYSQL_HOST, which holds IndiMail's connection string
+    env -u MYSQL_HOST mariadb --no-defaults --local-infile=1 -uroot --socket="$tmp/mysqld.sock" -e "CREATE DATABASE vpop; \
+        CREATE TABLE vpop.bench_example (pw_name char(32) not null, pw_passwd char(128), \
+        pw_uid int, pw_gid int, pw_gecos char(48), pw_dir char(160), pw_shell char(20), \
+        pw_clear_passwd char(16), primary key (pw_name)); \
+        LOAD DATA LOCAL INFILE '$d/vpasswd' INTO TABLE vpop.bench_example FIELDS TERMINATED BY ':' \
+        (pw_name, pw_passwd, pw_uid, pw_gid, pw_gecos, pw_dir, pw_shell)"
+    rm "$d/vpasswd"
+    ;;
+esac
 t1=$(now)
-echo "vpopmail tree: $USERS accounts, $MSGS messages each, made in $(secs "$t0" "$t1") s"
+echo "vpopmail tree ($SOURCE): $USERS accounts, $MSGS messages each, made in $(secs "$t0" "$t1") s"
 
+if [ "$SOURCE" = table ]; then
+    set -- -m "localhost:root::$tmp/mysqld.sock" -D vpop bench.example
+else
+    set -- -d "$v"
+fi
 t0=$(now)
-vconvert -d "$v" > "$tmp/first.out"
+vconvert "$@" > "$tmp/first.out"
 t1=$(now)
-vconvert -d "$v" > "$tmp/second.out"
+vconvert "$@" > "$tmp/second.out"
 t2=$(now)
 cat "$tmp/first.out"
 files=$((USERS * MSGS))

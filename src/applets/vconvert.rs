@@ -1,4 +1,5 @@
-//! vconvert: migrate a vpopmail installation (vpasswd files or its MySQL table) into IndiMail.
+//! vconvert: migrate a vpopmail installation (vpasswd files or cdbs, or its
+//! MySQL tables; aliases and catch-alls) into IndiMail.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -12,9 +13,11 @@ use crate::ops::vpopmail::{self, ConvertOptions, Progress, Source};
 
 const USAGE: &str = "usage: vconvert [options] [domain ...]
 options: -d dir       vpopmail directory (default ~vpopmail): read domains/*/vpasswd
-         -m conn      read vpopmail's MySQL table instead: host:user:password[:port|socket]
+                      (or vpasswd.cdb), .qmail-<alias> and .qmail-default
+         -m conn      read vpopmail's MySQL tables instead: host:user:password[:port|socket]
          -D database  with -m: the vpopmail database (default vpopmail)
-         -t table     with -m: the table (default vpopmail)
+         -t table     with -m: the many-domains table (default vpopmail; per-domain
+                      tables are read as well)
          -n           dry run: report what would be done, change nothing (also --dry-run)
          -M           do not copy the mail (also --no-mail)
          -b n         accounts per transaction (default 500)
@@ -26,10 +29,14 @@ const OPTIONS: &[OptSpec] = &[
     OptSpec::value(
         'm',
         "conn",
-        "read vpopmail's MySQL table: host:user:password[:port|socket]",
+        "read vpopmail's MySQL tables: host:user:password[:port|socket]",
     ),
     OptSpec::value('D', "database", "with -m: the database (default vpopmail)"),
-    OptSpec::value('t', "table", "with -m: the table (default vpopmail)"),
+    OptSpec::value(
+        't',
+        "table",
+        "with -m: the many-domains table (default vpopmail); per-domain tables are read too",
+    ),
     OptSpec::flag('n', "dry run"),
     OptSpec::long_flag("dry-run", "report what would be done and change nothing"),
     OptSpec::flag('M', "do not copy the mail"),
@@ -114,7 +121,7 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
             spec.database = p.value("D").unwrap_or("vpopmail").to_string();
             Source::Mysql {
                 spec,
-                table: p.value("t").unwrap_or("vpopmail").to_string(),
+                table: p.value("t").map(str::to_string),
             }
         }
         None => Source::Files(
@@ -172,7 +179,10 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
             r.accounts, r.added, r.existed
         ));
         if r.aliases > 0 {
-            line.push_str(&format!(", {} aliases {would}added", r.aliases));
+            line.push_str(&format!(", {} alias lines {would}added", r.aliases));
+        }
+        if let Some(t) = &r.catch_all {
+            line.push_str(&format!(", catch-all {would}set to {t}"));
         }
         if opts.copy_mail {
             line.push_str(&format!(

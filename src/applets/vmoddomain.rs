@@ -150,19 +150,9 @@ fn run(ctx: &mut Ctx, args: &[String]) -> AppletResult {
     };
     if let Some(h) = handler {
         check_handler(h)?;
-        let prog = cfg.sbin(if vfilter == Some(true) {
-            "vfilter"
-        } else {
-            "vdelivermail"
-        });
+        let line = crate::ops::domain::qmail_default_line(&cfg, vfilter == Some(true), h);
         let path = d.dir.join(".qmail-default");
-        control::write_atomic(
-            &path,
-            format!("| {} '' {h}\n", prog.display()).as_bytes(),
-            0o600,
-            owner,
-        )
-        .map_err(|e| wfail(&path, e))?;
+        control::write_atomic(&path, line.as_bytes(), 0o600, owner).map_err(|e| wfail(&path, e))?;
     }
     if let Some(on) = limits {
         let path = d.dir.join(".domain_limits");

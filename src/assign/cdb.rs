@@ -66,6 +66,61 @@ impl Cdb {
     pub fn get_all<'a>(&'a self, key: &[u8]) -> impl Iterator<Item = &'a [u8]> {
         CdbIter::new(&self.data, key)
     }
+
+    /// Every record `(key, value)` in file order (the order they were added),
+    /// for reading a whole database rather than looking keys up. Unlike the
+    /// lookups this checks the structure and fails on a damaged file: the
+    /// header's tables must lie inside the file, the records must exactly fill
+    /// the space between the header and the first table, and every record must
+    /// be reachable through the hash tables (so a truncated or overwritten file
+    /// is an error, never a silently shorter list).
+    pub fn records(&self) -> io::Result<Vec<(&[u8], &[u8])>> {
+        let bad = |what: String| io::Error::new(io::ErrorKind::InvalidData, what);
+        let data = self.data.as_slice();
+        if data.len() < HEADER_LEN {
+            return Err(bad(format!(
+                "{} bytes, shorter than the 2048-byte header",
+                data.len()
+            )));
+        }
+        let mut end = data.len();
+        for t in 0..256 {
+            let pos = read_u32(data, t * 8).unwrap_or(0) as usize;
+            let slots = read_u32(data, t * 8 + 4).unwrap_or(0) as usize;
+            let table_end = slots
+                .checked_mul(8)
+                .and_then(|n| n.checked_add(pos))
+                .filter(|&e| pos >= HEADER_LEN && e <= data.len());
+            if table_end.is_none() {
+                return Err(bad(format!(
+                    "hash table {t} ({slots} slots at {pos}) lies outside the file"
+                )));
+            }
+            end = end.min(pos);
+        }
+        let mut out = Vec::new();
+        let mut pos = HEADER_LEN;
+        while pos < end {
+            let record = (|| {
+                let klen = read_u32(data, pos)? as usize;
+                let dlen = read_u32(data, pos.checked_add(4)?)? as usize;
+                let kstart = pos.checked_add(8)?;
+                let dstart = kstart.checked_add(klen)?;
+                let dend = dstart.checked_add(dlen)?;
+                (dend <= end).then_some((kstart, dstart, dend))
+            })();
+            let Some((kstart, dstart, dend)) = record else {
+                return Err(bad(format!("record at {pos} runs past the records' end")));
+            };
+            let (key, value) = (&data[kstart..dstart], &data[dstart..dend]);
+            if !self.get_all(key).any(|v| v.as_ptr() == value.as_ptr()) {
+                return Err(bad(format!("record at {pos} is not in the hash tables")));
+            }
+            out.push((key, value));
+            pos = dend;
+        }
+        Ok(out)
+    }
 }
 
 /// Iterator over the values of one key (like `cdb_findnext`).
@@ -293,6 +348,29 @@ mod tests {
         assert_eq!(c.get(b""), Some(&b"empty"[..]));
         assert_eq!(c.get(b"three"), None);
         assert_eq!(c.get(b"on"), None);
+    }
+
+    #[test]
+    fn records_in_order_and_damage_detected() {
+        let entries: &[(&[u8], &[u8])] = &[(b"one", b"1"), (b"two", b"22"), (b"one", b"x")];
+        let c = build(entries);
+        assert_eq!(c.records().unwrap(), entries.to_vec());
+        assert!(build(&[]).records().unwrap().is_empty());
+        let bytes = c.as_bytes().to_vec();
+        // truncated: the tables fall outside the file
+        assert!(Cdb::from_bytes(bytes[..bytes.len() - 8].to_vec())
+            .records()
+            .is_err());
+        assert!(Cdb::from_bytes(bytes[..100].to_vec()).records().is_err());
+        // a record length overwritten
+        let mut b = bytes.clone();
+        b[HEADER_LEN] = 200;
+        assert!(Cdb::from_bytes(b).records().is_err());
+        // a key byte changed: the record no longer hashes to its slot
+        let mut b = bytes.clone();
+        b[HEADER_LEN + 8] = b'O';
+        assert!(Cdb::from_bytes(b).records().is_err());
+        assert!(Cdb::from_bytes(vec![0xff; 4096]).records().is_err());
     }
 
     #[test]

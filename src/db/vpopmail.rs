@@ -1,7 +1,6 @@
-//! Reading a vpopmail MySQL user table (the `vpopmail` table of a
-//! many-domains installation, vpopmail's default), for `vconvert`.
-
-use mysql::params;
+//! Reading vpopmail's MySQL tables for `vconvert`: the `vpopmail` table of a
+//! many-domains installation (vpopmail's default), the per-domain tables of
+//! one built with `--disable-many-domains`, and its `valias` table.
 
 use super::{check_identifier, Db, DbResult};
 
@@ -45,21 +44,49 @@ fn row(r: Raw) -> VpopRow {
     }
 }
 
-/// Every account of `table`, or of one domain, ordered by domain and name.
-/// A missing table is an error (the source must exist).
-pub fn accounts(db: &mut Db, table: &str, domain: Option<&str>) -> DbResult<Vec<VpopRow>> {
+/// The tables of the connection's database with a `pw_name` column (vpopmail
+/// account tables: the many-domains `vpopmail` table and the per-domain tables
+/// of a vpopmail built with `--disable-many-domains`), each with its column
+/// names, ordered by table name.
+pub fn account_tables(db: &mut Db) -> DbResult<Vec<(String, Vec<String>)>> {
+    let rows: Vec<(String, String)> = db.select_strict(
+        "SELECT c.table_name, c.column_name FROM information_schema.columns c \
+         WHERE c.table_schema = DATABASE() AND c.table_name IN \
+         (SELECT table_name FROM information_schema.columns \
+          WHERE table_schema = DATABASE() AND column_name = 'pw_name') \
+         ORDER BY c.table_name, c.ordinal_position",
+        (),
+    )?;
+    let mut out: Vec<(String, Vec<String>)> = Vec::new();
+    for (table, column) in rows {
+        match out.last_mut() {
+            Some((t, cols)) if *t == table => cols.push(column.to_ascii_lowercase()),
+            _ => out.push((table, vec![column.to_ascii_lowercase()])),
+        }
+    }
+    Ok(out)
+}
+
+/// Every account of `table`, ordered by domain and name. A per-domain table
+/// (`with_domain` false) reads with an empty domain, a table without
+/// `pw_clear_passwd` (vpopmail built without clear passwords) with empty clear
+/// texts. A missing table is an error (the source must exist).
+pub fn accounts(
+    db: &mut Db,
+    table: &str,
+    with_domain: bool,
+    with_clear: bool,
+) -> DbResult<Vec<VpopRow>> {
     let t = check_identifier(table)?;
-    let cols = "pw_name, pw_domain, pw_passwd, pw_uid, pw_gid, pw_gecos, pw_dir, pw_shell, pw_clear_passwd";
-    let rows: Vec<Raw> = match domain {
-        Some(d) => db.select_strict(
-            &format!("SELECT {cols} FROM {t} WHERE pw_domain = :d ORDER BY pw_domain, pw_name"),
-            params! {"d" => d},
-        )?,
-        None => db.select_strict(
-            &format!("SELECT {cols} FROM {t} ORDER BY pw_domain, pw_name"),
-            (),
-        )?,
-    };
+    let domain = if with_domain { "pw_domain" } else { "''" };
+    let clear = if with_clear { "pw_clear_passwd" } else { "''" };
+    let rows: Vec<Raw> = db.select_strict(
+        &format!(
+            "SELECT pw_name, {domain}, pw_passwd, pw_uid, pw_gid, pw_gecos, pw_dir, pw_shell, \
+             {clear} FROM {t} ORDER BY 2, pw_name"
+        ),
+        (),
+    )?;
     Ok(rows.into_iter().map(row).collect())
 }
 

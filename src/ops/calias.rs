@@ -20,8 +20,9 @@ fn fail(prog: &str, what: &str, p: &Path, e: impl std::fmt::Display) -> AppletEr
     AppletError::new(111, format!("{prog}: {what}: {}: {e}", p.display()))
 }
 
-/// `.qmail-<alias>` files of the domain directory (not `.qmail-default`), sorted.
-fn qmail_files(dir: &Path) -> std::io::Result<Vec<(String, PathBuf)>> {
+/// `.qmail-<alias>` files of a domain directory (not `.qmail-default`) as
+/// (alias, path), sorted; the alias has qmail's `:` back as `.`.
+pub fn qmail_files(dir: &Path) -> std::io::Result<Vec<(String, PathBuf)>> {
     let mut v = Vec::new();
     for e in std::fs::read_dir(dir)? {
         let e = e?;
@@ -38,6 +39,15 @@ fn qmail_files(dir: &Path) -> std::io::Result<Vec<(String, PathBuf)>> {
     Ok(v)
 }
 
+/// The delivery lines of a `.qmail` file as valias lines: comments and blank
+/// lines dropped, surrounding blanks trimmed.
+pub fn alias_lines(text: &str) -> Vec<&str> {
+    text.lines()
+        .map(|l| l.split('#').next().unwrap_or("").trim())
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
 /// vcalias: every `.qmail-<alias>` file becomes valias rows, then is removed.
 pub fn files_to_rows(
     db: &mut Db,
@@ -52,11 +62,7 @@ pub fn files_to_rows(
     let files = qmail_files(&d.dir).map_err(|e| fail("vcalias", "opendir", &d.dir, e))?;
     for (alias, path) in files {
         let text = std::fs::read_to_string(&path).map_err(|e| fail("vcalias", "read", &path, e))?;
-        let lines: Vec<&str> = text
-            .lines()
-            .map(|l| l.split('#').next().unwrap_or("").trim())
-            .filter(|l| !l.is_empty())
-            .collect();
+        let lines = alias_lines(&text);
         db.transaction(|db| -> Result<(), AppletError> {
             for l in &lines {
                 valias::insert(db, &alias, domain, l)?;

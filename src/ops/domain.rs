@@ -160,6 +160,27 @@ impl Steps<'_> {
     }
 }
 
+/// A domain's `.qmail-default`: vdelivermail (or vfilter) with the catch-all
+/// `target` (`bounce-no-mailbox`, `delete`, a Maildir, an address or host:ip:port).
+pub fn qmail_default_line(cfg: &Config, vfilter: bool, target: &str) -> String {
+    let program = cfg.sbin(if vfilter { "vfilter" } else { "vdelivermail" });
+    format!("| {} '' {target}\n", program.display())
+}
+
+/// The catch-all target of a `.qmail-default` line written by
+/// [`qmail_default_line`] (or vpopmail's vdelivermail, which has the same
+/// form): `| <path>/vdelivermail '' <target>` (or vfilter); None for any other line.
+pub fn catch_all_target(line: &str) -> Option<&str> {
+    let rest = line.trim().strip_prefix('|')?;
+    let mut words = rest.split_whitespace();
+    let program = words.next()?;
+    let empty = words.next()?;
+    let target = words.next()?;
+    let name = program.rsplit('/').next().unwrap_or(program);
+    let delivers = name == "vdelivermail" || name == "vfilter";
+    (delivers && empty == "''" && words.next().is_none()).then_some(target)
+}
+
 fn io_fail(what: &str, path: &Path, e: impl std::fmt::Display) -> AppletError {
     AppletError::new(111, format!("vadddomain: {what}: {}: {e}", path.display()))
 }
@@ -306,16 +327,11 @@ fn add_steps(
             format!("adddomain: open: {}: File exists", qmail_default.display()),
         ));
     }
-    let program = cfg.sbin(if nd.vfilter {
-        "vfilter"
-    } else {
-        "vdelivermail"
-    });
     let target = nd.catch_all.as_deref().unwrap_or("bounce-no-mailbox");
     write_setting(
         steps,
         qmail_default,
-        &format!("| {} '' {target}\n", program.display()),
+        &qmail_default_line(cfg, nd.vfilter, target),
         owner,
     )?;
 
@@ -502,4 +518,31 @@ fn cluster_step(
         }
     }
     Ok(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::catch_all_target;
+
+    #[test]
+    fn catch_all_targets() {
+        for (line, want) in [
+            (
+                "| /usr/sbin/vdelivermail '' bounce-no-mailbox\n",
+                Some("bounce-no-mailbox"),
+            ),
+            (
+                "|/home/vpopmail/bin/vdelivermail '' /h/d/pm",
+                Some("/h/d/pm"),
+            ),
+            ("| vdelivermail '' a@b.c", Some("a@b.c")),
+            ("| /usr/sbin/vfilter '' delete", Some("delete")),
+            ("| /usr/sbin/vdelivermail '' a b", None),
+            ("| /usr/sbin/vdelivermail x delete", None),
+            ("&a@b.c", None),
+            ("| preline procmail", None),
+        ] {
+            assert_eq!(catch_all_target(line), want, "{line}");
+        }
+    }
 }

@@ -1,9 +1,15 @@
 /*!
 Importing a vpopmail installation (`vconvert`).
 
-Sources: the `vpasswd` files under `~vpopmail/domains` (`<domain>/vpasswd`,
-also one hash level down, `domains/<x>/<domain>/vpasswd`, as vpopmail lays
-out many domains), or vpopmail's MySQL `vpopmail` table.
+Sources: the domain directories under `~vpopmail/domains` (`<domain>/`, also
+one hash level down, `domains/<x>/<domain>/`, as vpopmail lays out many
+domains) with their `vpasswd` file, or only its `vpasswd.cdb` (records keyed
+by user name, the rest of the vpasswd line as the value; read with
+[`crate::assign::cdb`]); or vpopmail's MySQL database: the `vpopmail` table of
+a many-domains installation and the per-domain tables of one built with
+`--disable-many-domains` (named after the domain, dots and dashes as
+underscores, no `pw_domain` column; the domain is the one named on the command
+line with that table name, else the directory of the accounts' homes with it).
 
 The conversion, in order:
 
@@ -26,11 +32,15 @@ The conversion, in order:
    duplicates or truncates a message. `maildirsize` is then recalculated for
    the IndiMail quota. The vpopmail tree is never changed: remove it when the
    migration is checked.
-5. **Aliases**: the domain's `.qmail-<alias>` files (not vpopmail's own
-   `.qmail-default`) are copied into the IndiMail domain directory and the
-   rows of vpopmail's `valias` table (MySQL source) added to IndiMail's, with
-   the paths of migrated homes rewritten to the new homes; an existing file or
-   identical row is kept, lines still naming the vpopmail tree are reported.
+5. **Aliases**: the lines of the domain's `.qmail-<alias>` files and the rows
+   of vpopmail's `valias` table (MySQL source) become IndiMail `valias` rows
+   (the file parsing is `vcalias`'s, [`crate::ops::calias`]): forwards as
+   `&address`, paths and programs with the migrated homes rewritten to the new
+   homes; an identical row is skipped, lines that cannot be converted and lines
+   still naming the vpopmail tree are reported. vpopmail's `.qmail-default`
+   (`| .../vdelivermail '' bounce-no-mailbox|delete|address|home`) becomes the
+   IndiMail catch-all of a domain created here; a domain that was already in
+   IndiMail keeps its own, with a note when they differ.
 */
 
 use std::collections::BTreeMap;
@@ -46,6 +56,7 @@ use crate::db::users;
 use crate::db::{vpopmail as vdb, ConnSpec, Db};
 use crate::mailstore::quota;
 use crate::ops::bulk::{self, Options, Record};
+use crate::ops::calias;
 use crate::ops::domain::{self as newdomain, NewDomain};
 use crate::ops::user::{self, Password};
 use crate::passwd;
@@ -74,9 +85,11 @@ pub struct Account {
 pub enum Source {
     /// The vpopmail directory (`~vpopmail`).
     Files(PathBuf),
+    /// vpopmail's MySQL database: the many-domains `table` (`None`: the
+    /// default `vpopmail`, which may be absent) and every per-domain table.
     Mysql {
         spec: ConnSpec,
-        table: String,
+        table: Option<String>,
     },
 }
 
@@ -88,37 +101,76 @@ pub fn default_vpopmail_dir() -> PathBuf {
     }
 }
 
+/// One vpasswd entry, `name:hash:uid:gid:gecos:dir:quota[:clear]`.
+fn parse_entry(line: &str, domain: &str, origin: String) -> Result<Account, String> {
+    let f: Vec<&str> = line.splitn(8, ':').collect();
+    if f.len() < 7 {
+        return Err(format!(
+            "{origin}: expected 7 or 8 fields, found {}",
+            f.len()
+        ));
+    }
+    Ok(Account {
+        name: f[0].to_string(),
+        domain: domain.to_string(),
+        hash: f[1].to_string(),
+        gecos: f[4].to_string(),
+        dir: PathBuf::from(f[5]),
+        quota: f[6].to_string(),
+        flags: f[3].trim().parse().unwrap_or(0),
+        clear: f.get(7).unwrap_or(&"").to_string(),
+        origin,
+    })
+}
+
 /// Parse a `vpasswd` file: `name:hash:uid:gid:gecos:dir:quota[:clear]`.
 /// Comments and blank lines are skipped; malformed lines are returned as errors.
 pub fn parse_vpasswd(text: &str, domain: &str, file: &Path) -> (Vec<Account>, Vec<String>) {
     let mut out = Vec::new();
     let mut bad = Vec::new();
     for (i, line) in text.lines().enumerate() {
-        let origin = format!("{}:{}", file.display(), i + 1);
         if line.trim().is_empty() || line.starts_with('#') {
             continue;
         }
-        let f: Vec<&str> = line.splitn(8, ':').collect();
-        if f.len() < 7 {
-            bad.push(format!(
-                "{origin}: expected 7 or 8 fields, found {}",
-                f.len()
-            ));
-            continue;
+        match parse_entry(line, domain, format!("{}:{}", file.display(), i + 1)) {
+            Ok(a) => out.push(a),
+            Err(e) => bad.push(e),
         }
-        out.push(Account {
-            name: f[0].to_string(),
-            domain: domain.to_string(),
-            hash: f[1].to_string(),
-            gecos: f[4].to_string(),
-            dir: PathBuf::from(f[5]),
-            quota: f[6].to_string(),
-            flags: f[3].trim().parse().unwrap_or(0),
-            clear: f.get(7).unwrap_or(&"").to_string(),
-            origin,
-        });
     }
     (out, bad)
+}
+
+/// Parse a `vpasswd.cdb`: vpopmail keys each record by the user name and
+/// stores the rest of the vpasswd line after the first colon
+/// (`hash:uid:gid:gecos:dir:quota[:clear]`), records in vpasswd order. A
+/// damaged database is an error (the whole domain could not be read).
+pub fn parse_vpasswd_cdb(
+    bytes: Vec<u8>,
+    domain: &str,
+    file: &Path,
+) -> Result<(Vec<Account>, Vec<String>), String> {
+    let cdb = crate::assign::cdb::Cdb::from_bytes(bytes);
+    let records = cdb
+        .records()
+        .map_err(|e| format!("{}: not a valid cdb: {e}", file.display()))?;
+    let mut out = Vec::new();
+    let mut bad = Vec::new();
+    for (i, (key, value)) in records.into_iter().enumerate() {
+        let line = format!(
+            "{}:{}",
+            String::from_utf8_lossy(key),
+            String::from_utf8_lossy(value)
+        );
+        match parse_entry(
+            &line,
+            domain,
+            format!("{} record {}", file.display(), i + 1),
+        ) {
+            Ok(a) => out.push(a),
+            Err(e) => bad.push(e),
+        }
+    }
+    Ok((out, bad))
 }
 
 /// A domain directory found under `~vpopmail/domains`.
@@ -134,8 +186,9 @@ fn looks_like_domain(name: &str) -> bool {
     name.contains('.') && !name.starts_with('.')
 }
 
-/// The domains of a vpopmail directory: `domains/<d>/vpasswd` and one
-/// hash level below (`domains/<x>/<d>/vpasswd`), sorted by name.
+/// The domains of a vpopmail directory: `domains/<d>/vpasswd` (or only
+/// `vpasswd.cdb`) and one hash level below (`domains/<x>/<d>/vpasswd`),
+/// sorted by name.
 pub fn discover(vdir: &Path) -> io::Result<Vec<FoundDomain>> {
     let root = vdir.join("domains");
     let mut found = Vec::new();
@@ -155,7 +208,7 @@ pub fn discover(vdir: &Path) -> io::Result<Vec<FoundDomain>> {
                         dir: path,
                         alias_of: real,
                     });
-                } else if path.join("vpasswd").is_file() {
+                } else if path.join("vpasswd").is_file() || path.join("vpasswd.cdb").is_file() {
                     found.push(FoundDomain {
                         name,
                         dir: path,
@@ -181,8 +234,12 @@ pub struct Loaded {
     pub accounts: BTreeMap<String, Vec<Account>>,
     /// (alias, real domain)
     pub aliases: Vec<(String, String)>,
-    /// Per domain: its `.qmail-<alias>` files (not `.qmail-default`).
-    pub qmail_files: BTreeMap<String, Vec<PathBuf>>,
+    /// Per domain: its `.qmail-<alias>` files as (alias, file, text).
+    pub qmail_files: BTreeMap<String, Vec<(String, PathBuf, String)>>,
+    /// Per domain: its `.qmail-default` (file, text).
+    pub qmail_default: BTreeMap<String, (PathBuf, String)>,
+    /// Per domain: the vpopmail domain directory (`./` lines are relative to it).
+    pub domain_dirs: BTreeMap<String, PathBuf>,
     /// Per domain: (alias, line) rows of vpopmail's `valias` table.
     pub valias: BTreeMap<String, Vec<(String, String)>>,
     /// The vpopmail directory (file source): alias lines still naming it are reported.
@@ -190,81 +247,195 @@ pub struct Loaded {
     pub bad: Vec<String>,
 }
 
-/// The `.qmail-<alias>` files of a vpopmail domain directory, sorted
-/// (`.qmail-default` is vpopmail's own delivery and is left out).
-fn qmail_files(dir: &Path) -> io::Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
-    for e in fs::read_dir(dir)? {
-        let e = e?;
-        let name = e.file_name().to_string_lossy().into_owned();
-        if name.starts_with(".qmail-") && name != ".qmail-default" && e.file_type()?.is_file() {
-            out.push(e.path());
-        }
-    }
-    out.sort();
-    Ok(out)
+/// The table name vpopmail gives a domain's own table (`--disable-many-domains`):
+/// dots and dashes become underscores.
+pub fn table_of_domain(domain: &str) -> String {
+    domain.replace(['.', '-'], "_")
 }
 
-/// Read the source, restricted to `only` when it is not empty.
+/// The columns every vpopmail account table has (`pw_clear_passwd` only when
+/// vpopmail keeps clear passwords; `pw_domain` only in the many-domains table).
+const ACCOUNT_COLUMNS: [&str; 7] = [
+    "pw_name",
+    "pw_passwd",
+    "pw_uid",
+    "pw_gid",
+    "pw_gecos",
+    "pw_dir",
+    "pw_shell",
+];
+
+fn missing_columns(table: &str, cols: &[String], domain_column: bool) -> Result<(), AppletError> {
+    let need = ACCOUNT_COLUMNS
+        .iter()
+        .copied()
+        .chain(domain_column.then_some("pw_domain"));
+    let missing: Vec<&str> = need.filter(|c| !cols.iter().any(|h| h == c)).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(AppletError::new(
+        100,
+        format!(
+            "vconvert: table {table}: not a vpopmail account table, missing column(s) {}; nothing was changed",
+            missing.join(", ")
+        ),
+    ))
+}
+
+/// The domain a per-domain table holds: the domain named on the command line
+/// whose table name it is, else a directory of the accounts' homes
+/// (`~vpopmail/domains/<domain>/<user>`) whose table name it is.
+fn domain_of_table(table: &str, only: &[String], rows: &[vdb::VpopRow]) -> Option<String> {
+    if let Some(d) = only.iter().find(|d| table_of_domain(d) == table) {
+        return Some(d.clone());
+    }
+    rows.iter()
+        .flat_map(|r| Path::new(&r.dir).components())
+        .filter_map(|c| c.as_os_str().to_str())
+        .find(|c| looks_like_domain(c) && table_of_domain(c) == table)
+        .map(str::to_string)
+}
+
+fn account_of(r: vdb::VpopRow, table: &str) -> Account {
+    Account {
+        origin: format!("mysql:{table}:{}@{}", r.name, r.domain),
+        name: r.name,
+        domain: r.domain,
+        hash: r.passwd,
+        clear: r.clear,
+        gecos: r.gecos,
+        dir: PathBuf::from(r.dir),
+        quota: r.shell,
+        flags: r.gid,
+    }
+}
+
+fn read_fail(p: &Path, e: impl std::fmt::Display) -> AppletError {
+    AppletError::new(111, format!("vconvert: {}: {e}", p.display()))
+}
+
+/// A domain directory's accounts (`vpasswd`, else `vpasswd.cdb`), `.qmail-*`
+/// files and catch-all, into `l`.
+fn load_domain_dir(l: &mut Loaded, name: &str, dir: &Path) -> Result<(), AppletError> {
+    let file = dir.join("vpasswd");
+    let (accts, bad) = if file.is_file() {
+        let text = fs::read_to_string(&file).map_err(|e| read_fail(&file, e))?;
+        parse_vpasswd(&text, name, &file)
+    } else {
+        let file = dir.join("vpasswd.cdb");
+        let bytes = fs::read(&file).map_err(|e| read_fail(&file, e))?;
+        parse_vpasswd_cdb(bytes, name, &file)
+            .map_err(|e| AppletError::new(100, format!("vconvert: {e}; nothing was changed")))?
+    };
+    l.bad.extend(bad);
+    let mut files = Vec::new();
+    for (alias, path) in calias::qmail_files(dir).map_err(|e| read_fail(dir, e))? {
+        let text = fs::read_to_string(&path).map_err(|e| read_fail(&path, e))?;
+        files.push((alias, path, text));
+    }
+    l.qmail_files.insert(name.to_string(), files);
+    let default = dir.join(".qmail-default");
+    if default.is_file() {
+        let text = fs::read_to_string(&default).map_err(|e| read_fail(&default, e))?;
+        l.qmail_default.insert(name.to_string(), (default, text));
+    }
+    l.domain_dirs.insert(name.to_string(), dir.to_path_buf());
+    l.accounts
+        .entry(name.to_string())
+        .or_default()
+        .extend(accts);
+    Ok(())
+}
+
+/// vpopmail's MySQL database: the many-domains table, the per-domain tables
+/// and the valias table, into `l`.
+fn load_mysql(
+    l: &mut Loaded,
+    spec: &ConnSpec,
+    table: Option<&str>,
+    only: &[String],
+) -> Result<(), AppletError> {
+    let wanted = |d: &str| only.is_empty() || only.iter().any(|o| o == d);
+    let dbfail = |e: crate::db::DbError| AppletError::new(111, format!("vconvert: {e}"));
+    let mut db = Db::connect(spec.clone()).map_err(dbfail)?;
+    let tables = vdb::account_tables(&mut db).map_err(dbfail)?;
+    let main = table.unwrap_or("vpopmail");
+    let has = |cols: &[String], c: &str| cols.iter().any(|h| h == c);
+    let mut found = false;
+    for (t, cols) in &tables {
+        let rows = if t == main {
+            missing_columns(t, cols, true)?;
+            vdb::accounts(&mut db, t, true, has(cols, "pw_clear_passwd")).map_err(dbfail)?
+        } else if !has(cols, "pw_domain") {
+            // a per-domain table: only those of the domains asked for
+            if !only.is_empty() && !only.iter().any(|d| table_of_domain(d) == *t) {
+                continue;
+            }
+            missing_columns(t, cols, false)?;
+            let mut rows =
+                vdb::accounts(&mut db, t, false, has(cols, "pw_clear_passwd")).map_err(dbfail)?;
+            let Some(domain) = domain_of_table(t, only, &rows) else {
+                return Err(AppletError::new(
+                    100,
+                    format!(
+                        "vconvert: table {t}: cannot tell which domain it holds (no home under a directory of that name); name the domain on the command line"
+                    ),
+                ));
+            };
+            for r in &mut rows {
+                r.domain = domain.clone();
+            }
+            rows
+        } else {
+            continue;
+        };
+        found = true;
+        for r in rows.into_iter().filter(|r| wanted(&r.domain)) {
+            l.accounts
+                .entry(r.domain.clone())
+                .or_default()
+                .push(account_of(r, t));
+        }
+    }
+    if !found {
+        let what = match table {
+            Some(t) => format!("no vpopmail account table {t}"),
+            None => "neither a vpopmail table nor per-domain tables".to_string(),
+        };
+        return Err(AppletError::new(
+            111,
+            format!("vconvert: database {}: {what}", spec.database),
+        ));
+    }
+    for (alias, domain, line) in vdb::valias_rows(&mut db, "valias")
+        .map_err(dbfail)?
+        .into_iter()
+        .filter(|r| wanted(&r.1))
+    {
+        l.valias.entry(domain).or_default().push((alias, line));
+    }
+    Ok(())
+}
+
+/// Read the source, restricted to `only` when it is not empty. Everything is
+/// read (and damaged input refused) before anything is written.
 pub fn load(source: &Source, only: &[String]) -> Result<Loaded, AppletError> {
     let wanted = |d: &str| only.is_empty() || only.iter().any(|o| o == d);
     let mut l = Loaded::default();
     match source {
         Source::Files(vdir) => {
             l.root = Some(vdir.clone());
-            let found = discover(vdir).map_err(|e| {
-                AppletError::new(
-                    111,
-                    format!("vconvert: {}: {e}", vdir.join("domains").display()),
-                )
-            })?;
+            let found = discover(vdir).map_err(|e| read_fail(&vdir.join("domains"), e))?;
             for d in found.into_iter().filter(|d| wanted(&d.name)) {
                 if let Some(real) = d.alias_of {
                     l.aliases.push((d.name, real));
                     continue;
                 }
-                let file = d.dir.join("vpasswd");
-                let text = fs::read_to_string(&file).map_err(|e| {
-                    AppletError::new(111, format!("vconvert: {}: {e}", file.display()))
-                })?;
-                let (accts, bad) = parse_vpasswd(&text, &d.name, &file);
-                l.bad.extend(bad);
-                let files = qmail_files(&d.dir).map_err(|e| {
-                    AppletError::new(111, format!("vconvert: {}: {e}", d.dir.display()))
-                })?;
-                l.qmail_files.insert(d.name.clone(), files);
-                l.accounts.entry(d.name).or_default().extend(accts);
+                load_domain_dir(&mut l, &d.name, &d.dir)?;
             }
         }
-        Source::Mysql { spec, table } => {
-            let mut db = Db::connect(spec.clone())
-                .map_err(|e| AppletError::new(111, format!("vconvert: {e}")))?;
-            let rows = vdb::accounts(&mut db, table, None)
-                .map_err(|e| AppletError::new(111, format!("vconvert: {e}")))?;
-            for (alias, domain, line) in vdb::valias_rows(&mut db, "valias")
-                .map_err(|e| AppletError::new(111, format!("vconvert: {e}")))?
-                .into_iter()
-                .filter(|r| wanted(&r.1))
-            {
-                l.valias.entry(domain).or_default().push((alias, line));
-            }
-            for r in rows.into_iter().filter(|r| wanted(&r.domain)) {
-                l.accounts
-                    .entry(r.domain.clone())
-                    .or_default()
-                    .push(Account {
-                        origin: format!("mysql:{table}:{}@{}", r.name, r.domain),
-                        name: r.name,
-                        domain: r.domain,
-                        hash: r.passwd,
-                        clear: r.clear,
-                        gecos: r.gecos,
-                        dir: PathBuf::from(r.dir),
-                        quota: r.shell,
-                        flags: r.gid,
-                    });
-            }
-        }
+        Source::Mysql { spec, table } => load_mysql(&mut l, spec, table.as_deref(), only)?,
     }
     for d in only {
         if !l.accounts.contains_key(d) && !l.aliases.iter().any(|(a, _)| a == d) {
@@ -389,8 +560,10 @@ pub struct DomainReport {
     pub mailboxes: usize,
     pub files: u64,
     pub bytes: u64,
-    /// `.qmail-<alias>` files copied and valias rows added.
+    /// valias rows added (from `.qmail-<alias>` files and vpopmail's valias table).
     pub aliases: usize,
+    /// The catch-all set from vpopmail's `.qmail-default` (a domain created here).
+    pub catch_all: Option<String>,
     pub notes: Vec<String>,
 }
 
@@ -644,10 +817,96 @@ fn rewrite(line: &str, homes: &[(String, String)]) -> String {
     out
 }
 
-/// Domain aliases: each `.qmail-<alias>` file is copied into the IndiMail
-/// domain directory (an existing file is kept), each valias row added (an
-/// identical row is skipped); paths of migrated homes are rewritten to the new
-/// homes, and lines still naming the vpopmail tree are reported.
+/// The widths of IndiMail's `valias_line` and `alias` columns.
+const MAX_ALIAS_LINE: usize = 190;
+const MAX_ALIAS_NAME: usize = 40;
+
+/// vpopmail's vdelivermail target (`.qmail-default`'s last argument) in
+/// IndiMail's catch-all form: `bounce-no-mailbox` and `delete` as they are, an
+/// address without a leading `&`, a vpopmail home (where vpopmail delivers to
+/// its `Maildir/`) as the new home's `Maildir/`.
+fn convert_target(target: &str, homes: &[(String, String)]) -> Result<String, String> {
+    match target {
+        "bounce-no-mailbox" | "delete" => Ok(target.to_string()),
+        t if t.contains('@') => Ok(t.trim_start_matches('&').to_string()),
+        t if t.starts_with('/') => {
+            let dir = format!("{}/", t.trim_end_matches('/'));
+            homes
+                .iter()
+                .find(|(old, _)| *old == dir)
+                .map(|(_, new)| format!("{new}Maildir/"))
+                .ok_or_else(|| format!("[{t}] is not the home of a converted account"))
+        }
+        t => Err(format!("vdelivermail target [{t}] not understood")),
+    }
+}
+
+/// A vpopmail alias line (`.qmail-<alias>` or vpopmail's valias table) as an
+/// IndiMail valias line: forwards as `&address` (a plain address gets the
+/// `&`), Maildir/mbox paths and programs kept with migrated homes rewritten,
+/// `./` paths made absolute from the vpopmail domain directory, a vdelivermail
+/// line delivering to an address or a home turned into that delivery. The
+/// error says why a line cannot be converted.
+fn convert_alias_line(
+    line: &str,
+    homes: &[(String, String)],
+    vdomain_dir: Option<&Path>,
+) -> Result<String, String> {
+    let out = if line.starts_with('|') {
+        match crate::ops::domain::catch_all_target(line) {
+            Some(t) => match convert_target(t, homes)? {
+                t if t == "bounce-no-mailbox" || t == "delete" => {
+                    return Err(format!("vdelivermail {t} has no valias form"))
+                }
+                t if t.contains('@') => format!("&{t}"),
+                t => t,
+            },
+            None => rewrite(line, homes),
+        }
+    } else if line.starts_with('&') {
+        line.to_string()
+    } else if let Some(rel) = line.strip_prefix("./") {
+        let Some(dir) = vdomain_dir else {
+            return Err("a relative path without a domain directory".into());
+        };
+        rewrite(&format!("{}/{rel}", dir.display()), homes)
+    } else if line.starts_with('/') {
+        rewrite(line, homes)
+    } else if line.contains('@') {
+        format!("&{line}")
+    } else {
+        return Err("neither an address, a path nor a program".into());
+    };
+    if out.chars().count() > MAX_ALIAS_LINE {
+        return Err(format!("longer than {MAX_ALIAS_LINE} characters"));
+    }
+    Ok(out)
+}
+
+/// The catch-all of a vpopmail `.qmail-default` in IndiMail's form (None: no
+/// vdelivermail line), and a note for each line that could not be converted.
+fn convert_catch_all(text: &str, homes: &[(String, String)]) -> (Option<String>, Vec<String>) {
+    let mut target = None;
+    let mut notes = Vec::new();
+    for line in calias::alias_lines(text) {
+        match crate::ops::domain::catch_all_target(line) {
+            Some(t) if target.is_none() => match convert_target(t, homes) {
+                Ok(t) => target = Some(t),
+                Err(e) => notes.push(format!("catch-all not converted: {e}: {line}")),
+            },
+            _ => notes.push(format!(".qmail-default line not converted: {line}")),
+        }
+    }
+    (target, notes)
+}
+
+/// Domain aliases: the lines of each `.qmail-<alias>` file and the rows of
+/// vpopmail's valias table become IndiMail valias rows (one transaction per
+/// domain; an identical row is skipped, an alias the IndiMail domain directory
+/// has a `.qmail-<alias>` file for is kept as it is); paths of migrated homes
+/// are rewritten to the new homes, lines that cannot be converted and lines
+/// still naming the vpopmail tree are reported. vpopmail's `.qmail-default`
+/// sets the catch-all of the domains created here.
 fn convert_aliases(
     cfg: &Config,
     db: &mut Db,
@@ -659,7 +918,9 @@ fn convert_aliases(
         .qmail_files
         .keys()
         .chain(loaded.valias.keys())
+        .chain(loaded.qmail_default.keys())
         .collect();
+    let vpop_root = loaded.root.as_ref().map(|p| p.display().to_string());
     for domain in domains {
         let files = loaded
             .qmail_files
@@ -667,7 +928,8 @@ fn convert_aliases(
             .map(Vec::as_slice)
             .unwrap_or(&[]);
         let rows = loaded.valias.get(domain).map(Vec::as_slice).unwrap_or(&[]);
-        if files.is_empty() && rows.is_empty() {
+        let default = loaded.qmail_default.get(domain);
+        if files.is_empty() && rows.is_empty() && default.is_none() {
             continue;
         }
         let r = reports.entry(domain.clone()).or_default();
@@ -681,66 +943,140 @@ fn convert_aliases(
             ));
             continue;
         }
-        if opts.dry_run {
-            r.aliases += files.len() + rows.len();
+        if dom.is_none() && !opts.dry_run {
             continue;
         }
-        let Some(dom) = dom else {
-            continue;
+        let vdomain_dir = loaded.domain_dirs.get(domain).map(PathBuf::as_path);
+        // old home → new home, with a trailing slash so that `/alice` does not
+        // match `/alice2`; in a dry run the accounts not yet added get a
+        // placeholder (nothing is written with it). Only the accounts whose
+        // home the alias texts name (directly or as `./<dir>`) are looked up:
+        // most domains have no path in their aliases.
+        let mut texts: Vec<&str> = files.iter().map(|f| f.2.as_str()).collect();
+        texts.extend(rows.iter().map(|r| r.1.as_str()));
+        texts.extend(default.map(|d| d.1.as_str()));
+        let named = |a: &Account| {
+            let old = a.dir.display().to_string();
+            let rel = vdomain_dir
+                .and_then(|v| a.dir.strip_prefix(v).ok())
+                .map(|r| format!("./{}", r.display()));
+            texts.iter().any(|t| {
+                t.contains(old.trim_end_matches('/')) || rel.as_ref().is_some_and(|r| t.contains(r))
+            })
         };
-        // old home → new home, with a trailing slash so that `/alice` does not match `/alice2`
         let mut homes = Vec::new();
         for a in loaded
             .accounts
             .get(domain)
             .map(Vec::as_slice)
             .unwrap_or(&[])
+            .iter()
+            .filter(|a| named(a))
         {
-            if let Some((row, _)) = users::get(db, &a.name, domain)? {
-                let old = a.dir.display().to_string();
-                homes.push((
-                    format!("{}/", old.trim_end_matches('/')),
-                    format!("{}/", row.dir),
-                ));
-            }
+            let old = format!("{}/", a.dir.display().to_string().trim_end_matches('/'));
+            let new = match users::get(db, &a.name, domain)? {
+                Some((row, _)) => format!("{}/", row.dir.trim_end_matches('/')),
+                None if opts.dry_run => format!("<new home of {}@{domain}>/", a.name),
+                None => continue,
+            };
+            homes.push((old, new));
         }
-        let vpop_root = loaded.root.as_ref().map(|p| p.display().to_string());
-        let check = |line: &str, what: &str, r: &mut DomainReport| {
-            if let Some(root) = &vpop_root {
-                if line.contains(root.as_str()) {
-                    r.notes
-                        .push(format!("{what}: still names the vpopmail tree: {line}"));
+        // (alias, line, where it came from)
+        let mut wanted: Vec<(&str, String, String)> = Vec::new();
+        let mut notes = Vec::new();
+        for (alias, path, text) in files {
+            if alias.chars().count() > MAX_ALIAS_NAME {
+                notes.push(format!(
+                    "{}: not converted: the alias is longer than {MAX_ALIAS_NAME} characters",
+                    path.display()
+                ));
+                continue;
+            }
+            if let Some(d) = &dom {
+                let mine = d.dir.join(format!(".qmail-{}", alias.replace('.', ":")));
+                if mine.exists() {
+                    notes.push(format!("{}: exists, kept", mine.display()));
+                    continue;
                 }
             }
-        };
-        for f in files {
-            let name = f.file_name().unwrap_or_default();
-            let target = dom.dir.join(name);
-            if target.exists() {
-                r.notes.push(format!("{}: exists, kept", target.display()));
-                continue;
+            let lines = calias::alias_lines(text);
+            if lines.is_empty() {
+                notes.push(format!(
+                    "{}: no delivery lines, not converted",
+                    path.display()
+                ));
             }
-            let text = fs::read_to_string(f)
-                .map_err(|e| AppletError::new(111, format!("vconvert: {}: {e}", f.display())))?;
-            let mut out = String::new();
-            for line in text.lines() {
-                let l = rewrite(line, &homes);
-                check(&l, &target.display().to_string(), r);
-                out.push_str(&l);
-                out.push('\n');
+            for line in lines {
+                match convert_alias_line(line, &homes, vdomain_dir) {
+                    Ok(l) => wanted.push((alias, l, path.display().to_string())),
+                    Err(e) => {
+                        notes.push(format!("{}: not converted ({e}): {line}", path.display()))
+                    }
+                }
             }
-            crate::control::write_atomic(&target, out.as_bytes(), 0o600, dom.owner())
-                .map_err(|e| AppletError::new(111, format!("vconvert: {e}")))?;
-            r.aliases += 1;
         }
         for (alias, line) in rows {
-            let l = rewrite(line, &homes);
-            check(&l, &format!("valias {alias}@{domain}"), r);
-            if crate::db::valias::exists(db, alias, domain, &l)? {
-                continue;
+            let what = format!("valias {alias}@{domain}");
+            match convert_alias_line(line, &homes, None) {
+                Ok(l) => wanted.push((alias, l, what)),
+                Err(e) => notes.push(format!("{what}: not converted ({e}): {line}")),
             }
-            crate::db::valias::insert(db, alias, domain, &l)?;
-            r.aliases += 1;
+        }
+        let mut add = Vec::new();
+        for (alias, line, what) in wanted {
+            if let Some(root) = &vpop_root {
+                if line.contains(root.as_str()) {
+                    notes.push(format!("{what}: still names the vpopmail tree: {line}"));
+                }
+            }
+            let present = dom.is_some() && crate::db::valias::exists(db, alias, domain, &line)?;
+            if !present && !add.contains(&(alias, line.clone())) {
+                add.push((alias, line));
+            }
+        }
+        // the catch-all: set for a domain made here, reported for one that was there
+        let mut catch_all = None;
+        if let Some((_, text)) = default {
+            let (target, n) = convert_catch_all(text, &homes);
+            notes.extend(n);
+            // a domain still to be made (dry run) gets vadddomain's bounce-no-mailbox
+            let current = match &dom {
+                Some(d) => fs::read_to_string(d.dir.join(".qmail-default"))
+                    .ok()
+                    .and_then(|text| {
+                        let line = calias::alias_lines(&text).first()?.to_string();
+                        crate::ops::domain::catch_all_target(&line).map(str::to_string)
+                    }),
+                None => Some("bounce-no-mailbox".to_string()),
+            };
+            match target {
+                Some(t) if current.as_deref() == Some(t.as_str()) => {}
+                Some(t) if r.created => catch_all = Some(t),
+                Some(t) => notes.push(format!(
+                    "catch-all kept as [{}]; vpopmail's is [{t}] (vmoddomain -f 0 -h sets it)",
+                    current.unwrap_or_default()
+                )),
+                None => {}
+            }
+        }
+        r.aliases += add.len();
+        r.notes.extend(notes);
+        r.catch_all.clone_from(&catch_all);
+        if opts.dry_run {
+            continue;
+        }
+        let Some(dom) = dom else { continue };
+        db.transaction(|db| -> Result<(), AppletError> {
+            for (alias, line) in &add {
+                crate::db::valias::insert(db, alias, domain, line)?;
+            }
+            Ok(())
+        })?;
+        if let Some(t) = catch_all {
+            let path = dom.dir.join(".qmail-default");
+            let line = crate::ops::domain::qmail_default_line(cfg, false, &t);
+            crate::control::write_atomic(&path, line.as_bytes(), 0o600, dom.owner())
+                .map_err(|e| AppletError::new(111, format!("vconvert: {}: {e}", path.display())))?;
         }
     }
     Ok(())
@@ -851,6 +1187,121 @@ mod tests {
         assert_eq!(a[1].clear, "");
         assert_eq!(a[1].quota, "5242880S");
         assert_eq!(bad, vec!["vpasswd:5: expected 7 or 8 fields, found 2"]);
+    }
+
+    #[test]
+    fn vpasswd_cdb_records() {
+        let mut w = crate::assign::cdb::CdbWriter::new();
+        // vpopmail's records: the user name, then the rest of the vpasswd line
+        w.add(b"alice", b"$1$ab$xyz:1:0:Alice:/d/alice:NOQUOTA:secret");
+        w.add(b"bob", b"abXYZ:1:2::/d/bob:5242880S");
+        w.add(b"broken", b"x:1");
+        let file = Path::new("vpasswd.cdb");
+        let (a, bad) = parse_vpasswd_cdb(w.finish(), "x.org", file).unwrap();
+        assert_eq!(a.len(), 2);
+        assert_eq!(
+            (a[0].name.as_str(), a[0].hash.as_str()),
+            ("alice", "$1$ab$xyz")
+        );
+        assert_eq!(
+            (a[0].clear.as_str(), a[0].gecos.as_str()),
+            ("secret", "Alice")
+        );
+        assert_eq!((a[1].name.as_str(), a[1].flags), ("bob", 2));
+        assert_eq!(a[1].dir, PathBuf::from("/d/bob"));
+        assert_eq!(a[1].origin, "vpasswd.cdb record 2");
+        assert_eq!(
+            bad,
+            vec!["vpasswd.cdb record 3: expected 7 or 8 fields, found 3"]
+        );
+        let e = parse_vpasswd_cdb(b"not a cdb".to_vec(), "x.org", file).unwrap_err();
+        assert!(e.starts_with("vpasswd.cdb: not a valid cdb: "), "{e}");
+    }
+
+    #[test]
+    fn per_domain_tables() {
+        assert_eq!(
+            table_of_domain("my-site.example.org"),
+            "my_site_example_org"
+        );
+        let row = |dir: &str| vdb::VpopRow {
+            name: "a".into(),
+            domain: String::new(),
+            passwd: String::new(),
+            uid: 0,
+            gid: 0,
+            gecos: String::new(),
+            dir: dir.into(),
+            shell: String::new(),
+            clear: String::new(),
+        };
+        let rows = [row("/home/vpopmail/domains/my-site.org/a")];
+        assert_eq!(
+            domain_of_table("my_site_org", &[], &rows).as_deref(),
+            Some("my-site.org")
+        );
+        assert_eq!(domain_of_table("other_org", &[], &rows), None);
+        assert_eq!(
+            domain_of_table("other_org", &["other.org".into()], &rows).as_deref(),
+            Some("other.org")
+        );
+        let cols: Vec<String> = ["pw_name", "pw_passwd", "pw_uid", "pw_gid", "pw_gecos"]
+            .map(String::from)
+            .to_vec();
+        let e = missing_columns("x_org", &cols, false).unwrap_err();
+        assert!(
+            e.message.contains(
+                "table x_org: not a vpopmail account table, missing column(s) pw_dir, pw_shell"
+            ),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn alias_lines_and_catch_all() {
+        let homes = vec![("/v/d/alice/".to_string(), "/m/A/alice/".to_string())];
+        let dir = Some(Path::new("/v/d"));
+        let conv = |l: &str| convert_alias_line(l, &homes, dir);
+        assert_eq!(conv("&bob@x.org").unwrap(), "&bob@x.org");
+        assert_eq!(conv("bob@x.org").unwrap(), "&bob@x.org");
+        assert_eq!(conv("/v/d/alice/Maildir/").unwrap(), "/m/A/alice/Maildir/");
+        assert_eq!(conv("./alice/Maildir/").unwrap(), "/m/A/alice/Maildir/");
+        assert_eq!(
+            conv("|/usr/bin/autorespond 1 2").unwrap(),
+            "|/usr/bin/autorespond 1 2"
+        );
+        assert_eq!(
+            conv("| /home/vpopmail/bin/vdelivermail '' /v/d/alice").unwrap(),
+            "/m/A/alice/Maildir/"
+        );
+        assert_eq!(
+            conv("| /home/vpopmail/bin/vdelivermail '' carol@y.org").unwrap(),
+            "&carol@y.org"
+        );
+        assert!(conv("| /home/vpopmail/bin/vdelivermail '' delete").is_err());
+        assert!(conv("bob").is_err());
+        assert!(convert_alias_line("./alice/Maildir/", &homes, None).is_err());
+        assert!(conv(&format!("&{}@x.org", "a".repeat(200))).is_err());
+
+        let vd = |t: &str| format!("| /home/vpopmail/bin/vdelivermail '' {t}\n");
+        for (t, want) in [
+            ("bounce-no-mailbox", "bounce-no-mailbox"),
+            ("delete", "delete"),
+            ("pm@x.org", "pm@x.org"),
+            ("/v/d/alice", "/m/A/alice/Maildir/"),
+            ("/v/d/alice/", "/m/A/alice/Maildir/"),
+        ] {
+            assert_eq!(
+                convert_catch_all(&vd(t), &homes),
+                (Some(want.into()), vec![])
+            );
+        }
+        let (t, notes) =
+            convert_catch_all(&format!("| preline procmail\n{}", vd("/v/d/gone")), &homes);
+        assert_eq!(t, None);
+        assert_eq!(notes.len(), 2, "{notes:?}");
+        assert!(notes[1].contains("[/v/d/gone] is not the home of a converted account"));
     }
 
     #[test]
