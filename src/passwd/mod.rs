@@ -228,6 +228,10 @@ pub fn hash_password(clear: &[u8], method: HashMethod) -> Result<String, HashErr
     hash_with_setting(clear, &make_salt(method))
 }
 
+/// How many passwords [`hash_passwords`] hashes together on one core: bulk
+/// callers hand it groups of this size.
+pub const HASH_GROUP: usize = sha256_crypt::LANES;
+
 /// [`hash_password`] for many passwords, results in order. SHA-256 hashes
 /// several at once on this core (multi-buffer SHA-NI, see `sha256_crypt`);
 /// the other methods one after another.

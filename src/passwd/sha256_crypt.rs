@@ -40,7 +40,10 @@ const H0: [u32; 8] = [
 pub const LANES: usize = 4;
 
 fn compress_block(state: &mut [u32; 8], block: &[u8]) {
-    compress256(state, core::slice::from_ref(GenericArray::from_slice(block)));
+    compress256(
+        state,
+        core::slice::from_ref(GenericArray::from_slice(block)),
+    );
 }
 
 fn state_bytes(state: &[u32; 8]) -> [u8; 32] {
@@ -489,8 +492,8 @@ mod shani {
             for k in 0..most {
                 let mut idx = [0usize; LANES];
                 let mut m = 0;
-                for l in 0..n {
-                    if count[l] > k {
+                for (l, &c) in count[..n].iter().enumerate() {
+                    if c > k {
                         idx[m] = l;
                         m += 1;
                     }

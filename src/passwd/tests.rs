@@ -591,7 +591,9 @@ mod sha256 {
     fn many_with_mixed_lengths_and_group_sizes() {
         // Lanes whose round messages have 1, 2 and up to 17 blocks in one
         // group, and groups of every size up to two full groups plus one.
-        let lens = [0usize, 1, 7, 15, 16, 23, 24, 31, 32, 33, 55, 64, 100, 200, 511];
+        let lens = [
+            0usize, 1, 7, 15, 16, 23, 24, 31, 32, 33, 55, 64, 100, 200, 511,
+        ];
         let jobs: Vec<(Vec<u8>, Vec<u8>)> = lens
             .iter()
             .enumerate()
