@@ -295,6 +295,8 @@ pub fn crypt_many_with(jobs: &[(&[u8], &[u8])], rounds: u32, backend: Backend) -
         }
         return out;
     }
+    // Only x86_64 has a SHA-NI path to choose.
+    #[cfg(not(target_arch = "x86_64"))]
     let _ = backend;
     jobs.iter()
         .map(|(phrase, salt)| crypt(phrase, salt, rounds))
