@@ -3,7 +3,8 @@
 #
 # Measures, in one run, on this machine:
 #   (a) the crypt floor: SHA-256-crypt hashes/s on one core and on all cores (examples/crypt_floor.rs),
-#       with our hasher and with the system crypt(3);
+#       with our one-password hasher, our multi-buffer hasher (several passwords per core, as vbulk
+#       hashes) and the system crypt(3); and, on one core in turns, the sha_crypt crate vs ours;
 #   (b) vbulk -e with PREHASHED (default 100000) pre-hashed users: rows only, then with Maildirs (-d)
 #       on the disk and on tmpfs (/dev/shm, a domain whose .base_path points there), plus the
 #       disk's own mkdir rate, which bounds anything that makes Maildirs;
@@ -87,6 +88,10 @@ set -- $("$floor" "$FLOOR_SECS" SHA-256)
 per_core=${1#per_core=}
 all_cores=${2#all_cores=}
 cores=${3#cores=}
+set -- $("$floor" "$FLOOR_SECS" SHA-256 multi)
+multi_per_core=${1#per_core=}
+multi_all_cores=${2#all_cores=}
+compare=$("$floor" --compare "$FLOOR_SECS")
 
 # --- (b) pre-hashed --------------------------------------------------------------------------
 hash=$("$floor" --hash 'Bench#Passw0rd' SHA-256)
@@ -137,9 +142,9 @@ t1=$(now)
 clear_rate=$(rate "$CLEAR" "$t0" "$t1")
 clear_secs=$(secs "$t0" "$t1")
 # the floor again, right after (c): the machine's load changes; (c) is compared with the higher one
-set -- $("$floor" "$FLOOR_SECS" SHA-256)
-all_cores2=${2#all_cores=}
-floor_max=$(awk -v a="$all_cores" -v b="$all_cores2" 'BEGIN { print (a > b ? a : b) }')
+set -- $("$floor" "$FLOOR_SECS" SHA-256 multi)
+multi_all_cores2=${2#all_cores=}
+floor_max=$(awk -v a="$multi_all_cores" -v b="$multi_all_cores2" 'BEGIN { print (a > b ? a : b) }')
 # the floor as the issue defines it: the system's crypt(3) (libxcrypt), which the original hashes with
 set -- $("$floor" "$FLOOR_SECS" SHA-256 system)
 sys_per_core=${1#per_core=}
@@ -181,15 +186,16 @@ load average before/after: $load_before / $(cut -d' ' -f1-3 /proc/loadavg) (othe
 machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(free -g | awk '/^Mem:/ {print $2}') GiB RAM, $("$mariadbd" --version | sed 's/.*Ver //; s/ for.*//')
 | measurement | figure |
 |---|---|
-| (a) SHA-256-crypt, 1 core | $per_core hashes/s |
-| (a) SHA-256-crypt, all $cores cores | $all_cores hashes/s (again after (c): $all_cores2) |
+| (a) SHA-256-crypt, one password at a time, 1 core / all $cores cores | $per_core / $all_cores hashes/s |
+| (a) SHA-256-crypt, multi-buffer (as vbulk), 1 core / all $cores cores | $multi_per_core / $multi_all_cores hashes/s (all cores again after (c): $multi_all_cores2) |
+| (a) 1 core, in turns: sha_crypt crate, ours, multi-buffer with groups of 1..n | $compare |
 | (a) system crypt(3) SHA-256, 1 core / all $cores cores | $sys_per_core / $sys_all_cores hashes/s |
 | (b) vbulk -e, $PREHASHED pre-hashed users, rows only | $pre_secs s, $pre_rate users/s ($(cat "$tmp/pre.out")) |
 | (b) same file again (resume, all skipped) | $resume_secs s ($(cat "$tmp/pre2.out")) |
 | (b) vbulk -d -e, $PREHASHED users + Maildirs on the disk (ext4) | $md_secs s, $md_rate users/s |
 | (b) vbulk -d -e, $PREHASHED users + Maildirs on tmpfs | $shm_secs s, $shm_rate users/s |
 | (b) the disk's own mkdir rate, 2 processes | $mkdir_rate mkdir/s (a Maildir user needs 5 mkdirs + 2 file creations) |
-| (c) vbulk, $CLEAR clear-text users, rows only | $clear_secs s, $clear_rate users/s = $pct % of our own hasher's all-cores floor, $syspct % of the system crypt(3) floor |
+| (c) vbulk, $CLEAR clear-text users, rows only | $clear_secs s, $clear_rate users/s = $pct % of our multi-buffer hasher's all-cores floor, $syspct % of the system crypt(3) floor |
 | (d) vadduser loop, $LOOP users, rows only | $loop_secs s, $loop_rate users/s |
 | (d) vadduser -d loop, $LOOP users + Maildirs on the disk | $loopd_secs s, $loopd_rate users/s |
 | vbulk vs vadduser loop | rows only: pre-hashed ${xpre}x, clear-text ${xclear}x; with Maildirs: disk ${xmd}x, tmpfs ${xshm}x |

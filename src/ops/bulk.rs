@@ -33,7 +33,7 @@ use crate::domain::{self, Domain};
 use crate::mailstore::hashdir::{self, DirControl};
 use crate::mailstore::{maildir, quota};
 use crate::ops::user::{self, Password, RowFields};
-use crate::passwd::HashMethod;
+use crate::passwd::{self, HashMethod};
 use crate::sys;
 
 /// Input format.
@@ -412,19 +412,27 @@ pub fn hash_batch(
     domains: &[DomainPlan],
     workers: usize,
 ) -> Result<Vec<String>, AppletError> {
-    let one = |p: &Pending| user::stored_password(&p.password, domains[p.domain].hash);
+    let some = |c: &[Pending]| {
+        let items: Vec<_> = c
+            .iter()
+            .map(|p| (&p.password, domains[p.domain].hash))
+            .collect();
+        user::stored_passwords(&items)
+            .into_iter()
+            .collect::<Result<Vec<_>, _>>()
+    };
     let clear = batch
         .iter()
         .filter(|p| matches!(p.password, Password::Clear(_)))
         .count();
     if clear < 2 || workers < 2 {
-        return batch.iter().map(one).collect();
+        return some(batch);
     }
     let chunk = batch.len().div_ceil(workers);
     std::thread::scope(|s| {
         let handles: Vec<_> = batch
             .chunks(chunk)
-            .map(|c| s.spawn(move || c.iter().map(one).collect::<Result<Vec<_>, _>>()))
+            .map(|c| s.spawn(move || some(c)))
             .collect();
         let mut out = Vec::with_capacity(batch.len());
         for h in handles {
@@ -690,18 +698,26 @@ pub fn provision(
             }
             return Ok(());
         }
-        // Every core hashes, user after user, as far ahead of the inserts as it gets;
-        // a batch is inserted as soon as all its hashes are there.
+        // Every core hashes, `passwd::HASH_GROUP` users at a time (hashed together, see
+        // user::stored_passwords), as far ahead of the inserts as it gets; a batch is
+        // inserted as soon as all its hashes are there.
         let n = plan.users.len();
         let (tx, rx) = mpsc::channel::<(usize, Result<String, AppletError>)>();
         for _ in 0..workers {
             let (tx, next) = (tx.clone(), &next);
             s.spawn(move || loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(p) = plan.users.get(i) else { break };
-                let h = user::stored_password(&p.password, plan.domains[p.domain].hash);
-                if tx.send((i, h)).is_err() {
+                let i = next.fetch_add(passwd::HASH_GROUP, Ordering::Relaxed);
+                let Some(group) = plan.users.get(i..n.min(i + passwd::HASH_GROUP)) else {
                     break;
+                };
+                let items: Vec<_> = group
+                    .iter()
+                    .map(|p| (&p.password, plan.domains[p.domain].hash))
+                    .collect();
+                for (j, h) in user::stored_passwords(&items).into_iter().enumerate() {
+                    if tx.send((i + j, h)).is_err() {
+                        return;
+                    }
                 }
             });
         }

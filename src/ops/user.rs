@@ -68,6 +68,37 @@ pub fn stored_password(password: &Password, method: HashMethod) -> Result<String
     }
 }
 
+/// [`stored_password`] for several accounts at once, results in order:
+/// clear-text SHA-256 passwords are hashed together (several per core with
+/// SHA-NI, [`passwd::hash_passwords`]), the others one by one.
+pub fn stored_passwords(items: &[(&Password, HashMethod)]) -> Vec<Result<String, AppletError>> {
+    let grouped = |(p, m): &(&Password, HashMethod)| {
+        matches!(p, Password::Clear(_)) && *m == HashMethod::Sha256
+    };
+    let clears: Vec<&[u8]> = items
+        .iter()
+        .filter(|i| grouped(i))
+        .map(|(p, _)| match p {
+            Password::Clear(c) => c.as_bytes(),
+            Password::Encrypted(_) => unreachable!("filtered to clear text"),
+        })
+        .collect();
+    let mut hashed = passwd::hash_passwords(&clears, HashMethod::Sha256).into_iter();
+    items
+        .iter()
+        .map(|item| {
+            if grouped(item) {
+                hashed
+                    .next()
+                    .expect("one hash per clear-text password")
+                    .map_err(|e| AppletError::new(111, format!("iadduser: crypt: {e}")))
+            } else {
+                stored_password(item.0, item.1)
+            }
+        })
+        .collect()
+}
+
 /// The `dir_control` prefix of a user's home under `base_path`.
 pub fn home_prefix(base_path: &Path, user: &str) -> Result<String, AppletError> {
     hashdir::control_prefix(base_path, user)

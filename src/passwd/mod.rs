@@ -2,7 +2,8 @@
 //! (`makesalt`, `mkpasswd`, `genpass`, `get_hashmethod`, vuserinfo's label).
 //!
 //! * DES, `$1$` (MD5-crypt), `$5$` and `$6$` (SHA-crypt) are computed in pure
-//!   Rust (`des_crypt` / `md5_crypt` submodules, RustCrypto `sha-crypt`) and are
+//!   Rust (`des_crypt` / `md5_crypt` / `sha256_crypt` submodules, RustCrypto
+//!   `sha-crypt` for `$6$`) and are
 //!   byte-identical to libxcrypt's crypt(3) for every setting libxcrypt
 //!   accepts; settings it rejects are rejected here too.
 //! * yescrypt (`$y$`) and any other scheme (`$2b$`, `$7$`, `$gy$`, `_...`)
@@ -13,6 +14,7 @@
 
 mod des_crypt;
 mod md5_crypt;
+mod sha256_crypt;
 mod sys;
 
 use subtle::ConstantTimeEq;
@@ -226,6 +228,54 @@ pub fn hash_password(clear: &[u8], method: HashMethod) -> Result<String, HashErr
     hash_with_setting(clear, &make_salt(method))
 }
 
+/// How many passwords [`hash_passwords`] hashes together on one core: bulk
+/// callers hand it groups of this size.
+pub const HASH_GROUP: usize = sha256_crypt::LANES;
+
+/// [`hash_password`] for many passwords, results in order. SHA-256 hashes
+/// several at once on this core (multi-buffer SHA-NI, see `sha256_crypt`);
+/// the other methods one after another.
+pub fn hash_passwords(clears: &[&[u8]], method: HashMethod) -> Vec<Result<String, HashError>> {
+    if method != HashMethod::Sha256 {
+        return clears.iter().map(|c| hash_password(c, method)).collect();
+    }
+    let salts: Vec<String> = clears.iter().map(|_| random_from(SALT_CHARS, 16)).collect();
+    let phrases: Vec<Result<&[u8], HashError>> = clears.iter().map(|c| phrase(c)).collect();
+    let jobs: Vec<(&[u8], &[u8])> = phrases
+        .iter()
+        .zip(&salts)
+        .filter_map(|(p, s)| Some((*p.as_ref().ok()?, s.as_bytes())))
+        .collect();
+    let mut hashes = sha256_crypt::crypt_many(&jobs, 5000).into_iter();
+    phrases
+        .into_iter()
+        .zip(&salts)
+        .map(|(p, salt)| {
+            p?;
+            let h = hashes.next().expect("one hash per accepted phrase");
+            Ok(format!("$5${salt}${}", b64_str(&h)))
+        })
+        .collect()
+}
+
+/// The crypt base64 characters as a `str` (they are ASCII).
+fn b64_str(b: &[u8]) -> &str {
+    std::str::from_utf8(b).expect("crypt base64 is ASCII")
+}
+
+/// The phrase crypt(3) hashes: `clear` up to its first NUL byte, as in C;
+/// 512 bytes or more are refused.
+fn phrase(clear: &[u8]) -> Result<&[u8], HashError> {
+    let clear = match clear.iter().position(|&b| b == 0) {
+        Some(n) => &clear[..n],
+        None => clear,
+    };
+    if clear.len() >= MAX_PHRASE {
+        return Err(HashError::PhraseTooLong);
+    }
+    Ok(clear)
+}
+
 /// libxcrypt refuses any setting containing these, or any byte outside
 /// printable ASCII (space included).
 fn bad_setting_byte(b: u8) -> bool {
@@ -241,13 +291,7 @@ fn invalid(setting: &str) -> HashError {
 ///
 /// As in C, `clear` ends at its first NUL byte.
 pub fn hash_with_setting(clear: &[u8], setting: &str) -> Result<String, HashError> {
-    let clear = match clear.iter().position(|&b| b == 0) {
-        Some(n) => &clear[..n],
-        None => clear,
-    };
-    if clear.len() >= MAX_PHRASE {
-        return Err(HashError::PhraseTooLong);
-    }
+    let clear = phrase(clear)?;
     if setting.bytes().any(bad_setting_byte) {
         return Err(invalid(setting));
     }
@@ -291,14 +335,14 @@ fn sha_crypt_str(clear: &[u8], rest: &str, sha512: bool) -> Option<String> {
         None => (None, rest),
     };
     let salt = salt_part.split('$').next().unwrap_or("");
-    let salt = &salt[..salt.len().min(16)];
-    let r = usize::try_from(rounds.unwrap_or(5000)).ok()?;
+    let salt = &salt[..salt.len().min(sha256_crypt::SALT_MAX)];
+    let r = rounds.unwrap_or(5000);
     let encoded = if sha512 {
-        let params = sha_crypt::Sha512Params::new(r).ok()?;
+        let params = sha_crypt::Sha512Params::new(usize::try_from(r).ok()?).ok()?;
         sha_crypt::sha512_crypt_b64(clear, salt.as_bytes(), &params).ok()?
     } else {
-        let params = sha_crypt::Sha256Params::new(r).ok()?;
-        sha_crypt::sha256_crypt_b64(clear, salt.as_bytes(), &params).ok()?
+        let h = sha256_crypt::crypt(clear, salt.as_bytes(), u32::try_from(r).ok()?);
+        b64_str(&h).to_owned()
     };
     let id = if sha512 { '6' } else { '5' };
     Some(match rounds {

@@ -493,3 +493,211 @@ fn errors_display_like_strerror() {
         "Numerical result out of range"
     );
 }
+
+mod sha256 {
+    //! Our SHA-256-crypt (`sha256_crypt`: the one-password hasher and the
+    //! multi-buffer one, on both backends) against the `sha_crypt` crate and
+    //! the system crypt(3).
+    use super::super::sha256_crypt::{self, Backend};
+    use super::*;
+    use proptest::prelude::*;
+
+    fn crate_b64(phrase: &[u8], salt: &[u8], rounds: u32) -> String {
+        let params = sha_crypt::Sha256Params::new(rounds as usize).unwrap();
+        sha_crypt::sha256_crypt_b64(phrase, salt, &params).unwrap()
+    }
+
+    fn setting(salt: &[u8], rounds: u32) -> String {
+        let salt = std::str::from_utf8(salt).unwrap();
+        if rounds == 5000 {
+            format!("$5${salt}$")
+        } else {
+            format!("$5$rounds={rounds}${salt}$")
+        }
+    }
+
+    fn ours(phrase: &[u8], salt: &[u8], rounds: u32) -> String {
+        String::from_utf8(sha256_crypt::crypt(phrase, salt, rounds).to_vec()).unwrap()
+    }
+
+    /// Every backend of crypt_many against the one-password hasher.
+    fn check_many(jobs: &[(Vec<u8>, Vec<u8>)], rounds: u32) {
+        let refs: Vec<(&[u8], &[u8])> = jobs
+            .iter()
+            .map(|(p, s)| (p.as_slice(), s.as_slice()))
+            .collect();
+        let want: Vec<String> = refs.iter().map(|(p, s)| ours(p, s, rounds)).collect();
+        for backend in [Backend::Portable, Backend::ShaNi, Backend::detect()] {
+            let got: Vec<String> = sha256_crypt::crypt_many_with(&refs, rounds, backend)
+                .iter()
+                .map(|h| String::from_utf8(h.to_vec()).unwrap())
+                .collect();
+            assert_eq!(got, want, "{backend:?}");
+        }
+    }
+
+    #[test]
+    fn drepper_test_vectors() {
+        // The inputs of the test vectors in "Unix crypt using SHA-256 and
+        // SHA-512" (Drepper); the outputs made by the system crypt(3).
+        let cases: [(&str, &str, &str); 4] = [
+            (
+                "$5$saltstring",
+                "Hello world!",
+                "$5$saltstring$5B8vYYiY.CVt1RlTTf8KbXBH3hsxY/GNooZaBBGWEc5",
+            ),
+            (
+                "$5$rounds=10000$saltstringsaltstring",
+                "Hello world!",
+                "$5$rounds=10000$saltstringsaltst$3xv.VbSHBb41AL9AvLeujZkZRBAwqFMz2.opqey6IcA",
+            ),
+            (
+                "$5$rounds=5000$toolongsaltstring",
+                "This is just a test",
+                "$5$rounds=5000$toolongsaltstrin$Un/5jzAHMgOGZ5.mWJpuVolil07guHPvOW8mGRcvxa5",
+            ),
+            (
+                "$5$rounds=1400$anotherlongsaltstring",
+                "a very much longer text to encrypt.  This one even stretches over morethan one line.",
+                "$5$rounds=1400$anotherlongsalts$Rx.j8H.h8HjEDGomFU8bDkXm3XIUnzyxf12oP84Bnq1",
+            ),
+        ];
+        for (setting, phrase, want) in cases {
+            assert_eq!(hash_with_setting(phrase.as_bytes(), setting).unwrap(), want);
+        }
+        // rounds=10 is clamped to 1000 by the core (crypt(3) rejects the setting).
+        let h = sha256_crypt::crypt(
+            b"we have a short salt string but not a short password",
+            b"short",
+            10,
+        );
+        assert_eq!(&h[..], b"MmIwYWG9YrU4oKUcYNM.GQIpfQfgtDuY60Pogui2lq7");
+    }
+
+    #[test]
+    fn rounds_below_minimum() {
+        // crypt(3) (libxcrypt) refuses rounds=999 in a setting, and so do we;
+        // the core clamps to 1000 like Drepper's reference implementation.
+        assert!(hash_with_setting(b"pw", "$5$rounds=999$abc$").is_err());
+        assert_eq!(system(b"pw", "$5$rounds=999$abc$"), None);
+        assert_eq!(ours(b"pw", b"abc", 999), ours(b"pw", b"abc", 1000));
+        assert_eq!(
+            format!("$5$rounds=1000$abc${}", ours(b"pw", b"abc", 999)),
+            system(b"pw", "$5$rounds=1000$abc$").unwrap()
+        );
+    }
+
+    #[test]
+    fn many_with_mixed_lengths_and_group_sizes() {
+        // Lanes whose round messages have 1, 2 and up to 17 blocks in one
+        // group, and groups of every size up to two full groups plus one.
+        let lens = [
+            0usize, 1, 7, 15, 16, 23, 24, 31, 32, 33, 55, 64, 100, 200, 511,
+        ];
+        let jobs: Vec<(Vec<u8>, Vec<u8>)> = lens
+            .iter()
+            .enumerate()
+            .map(|(i, &n)| {
+                let p: Vec<u8> = (0..n).map(|j| (j * 7 + i) as u8 | 1).collect();
+                let s = SALT_CHARS[..i % 17].to_vec();
+                (p, s)
+            })
+            .collect();
+        for n in [0, 1, 2, 3, 4, 5, 9] {
+            check_many(&jobs[..n.min(jobs.len())], 1000);
+        }
+        check_many(&jobs, 1000);
+        // The 511-byte phrase against crypt(3).
+        let (p, s) = &jobs[14];
+        let salt = std::str::from_utf8(s).unwrap();
+        assert_eq!(
+            format!("$5$rounds=1000${salt}${}", ours(p, s, 1000)),
+            system(p, &setting(s, 1000)).unwrap()
+        );
+    }
+
+    #[test]
+    fn hash_passwords_matches_crypt3() {
+        let clears: Vec<Vec<u8>> = (0..7).map(|_| random_phrase()).collect();
+        let mut refs: Vec<&[u8]> = clears.iter().map(Vec::as_slice).collect();
+        let long = vec![b'x'; 512];
+        refs.insert(3, &long);
+        let out = hash_passwords(&refs, HashMethod::Sha256);
+        assert_eq!(out.len(), refs.len());
+        for (clear, h) in refs.iter().zip(&out) {
+            if clear.len() >= 512 {
+                assert!(matches!(h, Err(HashError::PhraseTooLong)));
+                continue;
+            }
+            let h = h.as_ref().unwrap();
+            assert_eq!(h.len(), 3 + 16 + 1 + 43, "{h}");
+            assert!(h.starts_with("$5$"), "{h}");
+            assert_eq!(system(clear, h).as_deref(), Some(h.as_str()));
+            assert!(verify(clear, h));
+        }
+        // Other methods go one by one through hash_password.
+        let md5 = hash_passwords(&refs[..2], HashMethod::Md5);
+        for (clear, h) in refs.iter().zip(&md5) {
+            let h = h.as_ref().unwrap();
+            assert!(h.starts_with("$1$") && verify(clear, h), "{h}");
+        }
+    }
+
+    fn rounds_strategy() -> impl Strategy<Value = u32> {
+        prop_oneof![Just(1000u32), Just(5000), Just(10000)]
+    }
+
+    fn salt_strategy() -> impl Strategy<Value = Vec<u8>> {
+        proptest::collection::vec(proptest::sample::select(&SALT_CHARS[..]), 0..=16)
+    }
+
+    /// 0-100 bytes, any value but NUL (non-ASCII included).
+    fn phrase_strategy() -> impl Strategy<Value = Vec<u8>> {
+        proptest::collection::vec(1u8..=255, 0..=100)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+
+        #[test]
+        fn one_password_equals_sha_crypt_and_crypt3(
+            phrase in phrase_strategy(),
+            salt in salt_strategy(),
+            rounds in rounds_strategy(),
+        ) {
+            let h = ours(&phrase, &salt, rounds);
+            prop_assert_eq!(&h, &crate_b64(&phrase, &salt, rounds));
+            let setting = setting(&salt, rounds);
+            let full = hash_with_setting(&phrase, &setting).unwrap();
+            prop_assert_eq!(Some(full.clone()), system(&phrase, &setting));
+            let tail = format!("${h}");
+            prop_assert!(full.ends_with(&tail));
+        }
+
+        #[test]
+        fn multi_buffer_equals_sha_crypt(
+            jobs in proptest::collection::vec((phrase_strategy(), salt_strategy()), 1..=9),
+            rounds in rounds_strategy(),
+        ) {
+            let refs: Vec<(&[u8], &[u8])> =
+                jobs.iter().map(|(p, s)| (p.as_slice(), s.as_slice())).collect();
+            for backend in [Backend::ShaNi, Backend::Portable] {
+                let got = sha256_crypt::crypt_many_with(&refs, rounds, backend);
+                for ((p, s), h) in refs.iter().zip(&got) {
+                    prop_assert_eq!(
+                        std::str::from_utf8(h).unwrap(),
+                        crate_b64(p, s, rounds),
+                        "{:?}", backend
+                    );
+                }
+            }
+            let (p, s) = refs[0];
+            let setting = setting(s, rounds);
+            let got = sha256_crypt::crypt_many(&refs[..1], rounds);
+            prop_assert_eq!(
+                Some(format!("{}{}", setting, std::str::from_utf8(&got[0]).unwrap())),
+                system(p, &setting)
+            );
+        }
+    }
+}
