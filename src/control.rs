@@ -18,7 +18,7 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{FileExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::os::unix::io::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -162,6 +162,8 @@ static TEMP_SEQ: AtomicU64 = AtomicU64::new(0);
 pub struct AtomicFile {
     tmp: PathBuf,
     target: PathBuf,
+    /// Open until synced (see [`AtomicFile::stage`]).
+    file: Option<File>,
     done: bool,
 }
 
@@ -169,6 +171,20 @@ impl AtomicFile {
     /// Write `contents` to a new temp file beside `target`, with exactly `mode` and,
     /// if given, owner `uid:gid`; fsync it.
     pub fn prepare(
+        target: &Path,
+        contents: &[u8],
+        mode: u32,
+        owner: Option<(u32, u32)>,
+    ) -> io::Result<AtomicFile> {
+        let mut f = AtomicFile::stage(target, contents, mode, owner)?;
+        f.sync()?;
+        Ok(f)
+    }
+
+    /// [`AtomicFile::prepare`] without waiting for the disk: the write-back is only
+    /// started, so that the next files written go to the disk together with this one;
+    /// [`AtomicFile::commit`] fsyncs before renaming.
+    pub fn stage(
         target: &Path,
         contents: &[u8],
         mode: u32,
@@ -191,9 +207,10 @@ impl AtomicFile {
             .custom_flags(libc::O_CLOEXEC)
             .open(&tmp)
             .map_err(|e| err_at("open", &tmp, e))?;
-        let pending = AtomicFile {
+        let mut pending = AtomicFile {
             tmp,
             target: target.to_path_buf(),
+            file: None,
             done: false,
         };
         let tmp = &pending.tmp;
@@ -209,12 +226,22 @@ impl AtomicFile {
             .map_err(|e| err_at("fchmod", tmp, e))?;
         file.write_all(contents)
             .map_err(|e| err_at("write", tmp, e))?;
-        file.sync_all().map_err(|e| err_at("fsync", tmp, e))?;
+        crate::sys::start_writeback(&file);
+        pending.file = Some(file);
         Ok(pending)
     }
 
-    /// Rename the temp file over the target.
+    /// Wait until the temp file's contents are on disk.
+    fn sync(&mut self) -> io::Result<()> {
+        if let Some(file) = self.file.take() {
+            file.sync_all().map_err(|e| err_at("fsync", &self.tmp, e))?;
+        }
+        Ok(())
+    }
+
+    /// Rename the temp file over the target (after syncing it if still needed).
     pub fn commit(mut self) -> io::Result<()> {
+        self.sync()?;
         #[cfg(test)]
         if fault::should_fail(&self.target) {
             return Err(err_at(
@@ -453,6 +480,84 @@ fn append_line(path: &Path, old: &[u8], line: &str) -> io::Result<()> {
         return Err(err_at("append", path, e));
     }
     Ok(())
+}
+
+/// An in-place edit of a file's end made by [`replace_tail`], which can be undone.
+#[derive(Debug)]
+pub(crate) struct TailEdit {
+    file: File,
+    path: PathBuf,
+    at: u64,
+    old_tail: Vec<u8>,
+}
+
+/// Replace the bytes of `path` from offset `at` to its end with `tail`, in place; `old`
+/// is the file's current contents (the caller holds the file's lock). For a file that
+/// must keep a last line, such as the `.` of users/assign, this adds a line without
+/// rewriting the file. The disk space is reserved first, so the one `pwrite` cannot run
+/// out of space half-way; synced before returning. On any failure the file is put back
+/// as it was.
+pub(crate) fn replace_tail(
+    path: &Path,
+    old: &[u8],
+    at: usize,
+    tail: &[u8],
+) -> io::Result<TailEdit> {
+    let file = OpenOptions::new()
+        .write(true)
+        .custom_flags(libc::O_CLOEXEC)
+        .open(path)
+        .map_err(|e| err_at("open", path, e))?;
+    let len = file.metadata().map_err(|e| err_at("fstat", path, e))?.len();
+    if len != old.len() as u64 || at > old.len() {
+        return Err(io::Error::other(format!(
+            "{}: changed while locked",
+            path.display()
+        )));
+    }
+    let edit = TailEdit {
+        file,
+        path: path.to_path_buf(),
+        at: at as u64,
+        old_tail: old[at..].to_vec(),
+    };
+    let new_len = (at + tail.len()) as u64;
+    let written = (|| {
+        if new_len > len {
+            crate::sys::reserve_space(&edit.file, len, new_len - len)?;
+        }
+        #[cfg(test)]
+        if fault::should_fail(path) {
+            // half of the tail written, as a failing disk might leave it
+            let _ = edit.file.write_all_at(&tail[..tail.len() / 2], edit.at);
+            return Err(io::Error::other("injected failure"));
+        }
+        edit.file.write_all_at(tail, edit.at)?;
+        if new_len < len {
+            edit.file.set_len(new_len)?;
+        }
+        edit.file.sync_data()
+    })();
+    match written {
+        Ok(()) => Ok(edit),
+        Err(e) => {
+            let _ = edit.restore();
+            Err(err_at("write", path, e))
+        }
+    }
+}
+
+impl TailEdit {
+    fn restore(&self) -> io::Result<()> {
+        self.file.write_all_at(&self.old_tail, self.at)?;
+        self.file.set_len(self.at + self.old_tail.len() as u64)?;
+        self.file.sync_data()
+    }
+
+    /// Put the file back as it was before the edit.
+    pub(crate) fn undo(self) -> io::Result<()> {
+        self.restore().map_err(|e| err_at("restore", &self.path, e))
+    }
 }
 
 /// Remove every line equal to `line` (exact). Locked and atomic, keeping owner and

@@ -143,6 +143,113 @@ impl<'a> Iterator for CdbIter<'a> {
     }
 }
 
+/// Where the records of a cdb lie, checked against its hash tables: what an update needs
+/// to extend the database by a few records without re-reading its source.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    /// `(hash, position)` of every record, in record (= insertion) order.
+    entries: Vec<(u32, u32)>,
+    /// Offset just past the last record (where the hash tables begin).
+    records_end: usize,
+}
+
+impl Layout {
+    /// Read the layout of `data`. `None` unless the file is exactly what `cdb_make`
+    /// writes: 256 tables stored back to back in bucket order right after the records,
+    /// each of twice its bucket's record count, every slot's hash the hash of the key
+    /// of the record it points to (and in its table's bucket), and the records filling
+    /// the space between the header and the tables, each pointed to once.
+    pub fn parse(data: &[u8]) -> Option<Layout> {
+        let records_end = read_u32(data, 0)? as usize;
+        if data.len() < HEADER_LEN || records_end < HEADER_LEN {
+            return None;
+        }
+        let mut at = records_end;
+        let mut entries = Vec::new();
+        for b in 0..256usize {
+            let pos = read_u32(data, b * 8)? as usize;
+            let slots = read_u32(data, b * 8 + 4)? as usize;
+            if pos != at {
+                return None;
+            }
+            let mut used = 0usize;
+            for s in 0..slots {
+                let h = read_u32(data, at + s * 8)?;
+                let p = read_u32(data, at + s * 8 + 4)?;
+                if p == 0 {
+                    continue;
+                }
+                if (h & 255) as usize != b {
+                    return None;
+                }
+                used += 1;
+                entries.push((h, p));
+            }
+            if used * 2 != slots {
+                return None;
+            }
+            at = at.checked_add(slots.checked_mul(8)?)?;
+        }
+        if at != data.len() {
+            return None;
+        }
+        entries.sort_unstable_by_key(|&(_, p)| p);
+        let mut pos = HEADER_LEN;
+        for &(h, p) in &entries {
+            if p as usize != pos {
+                return None;
+            }
+            let (key, value) = record_at(data, pos)?;
+            if hash(key) != h {
+                return None;
+            }
+            pos += 8 + key.len() + value.len();
+        }
+        if pos != records_end {
+            return None;
+        }
+        Some(Layout {
+            entries,
+            records_end,
+        })
+    }
+
+    /// Number of records.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// True if the database holds no record.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Record `i` (in order) of `data`, the bytes this layout was read from.
+    pub fn record<'a>(&self, data: &'a [u8], i: usize) -> Option<(&'a [u8], &'a [u8])> {
+        record_at(data, self.entries.get(i)?.1 as usize)
+    }
+
+    /// The records of `data` (the bytes this layout was read from), in order.
+    pub fn records<'a>(
+        &'a self,
+        data: &'a [u8],
+    ) -> impl Iterator<Item = (&'a [u8], &'a [u8])> + 'a {
+        self.entries
+            .iter()
+            .filter_map(move |&(_, p)| record_at(data, p as usize))
+    }
+}
+
+/// Key and value of the record at `pos`.
+fn record_at(data: &[u8], pos: usize) -> Option<(&[u8], &[u8])> {
+    let klen = read_u32(data, pos)? as usize;
+    let dlen = read_u32(data, pos.checked_add(4)?)? as usize;
+    let kstart = pos.checked_add(8)?;
+    let dstart = kstart.checked_add(klen)?;
+    let dend = dstart.checked_add(dlen)?;
+    Some((data.get(kstart..dstart)?, data.get(dstart..dend)?))
+}
+
 /// Builds a cdb in memory, byte-for-byte as `cdb_make`/`cdbmss` would.
 #[derive(Debug, Clone)]
 pub struct CdbWriter {
@@ -170,6 +277,24 @@ impl CdbWriter {
             buf,
             entries: Vec::with_capacity(bytes / 64),
         }
+    }
+
+    /// A writer holding the first `keep` records of `data` (whose layout is `layout`),
+    /// copied as bytes, as if they had been added one by one: adding the rest and
+    /// finishing gives exactly the cdb that adding every record from scratch gives.
+    /// `extra` is about how many bytes of records will be added.
+    pub fn from_prefix(data: &[u8], layout: &Layout, keep: usize, extra: usize) -> CdbWriter {
+        let keep = keep.min(layout.entries.len());
+        let end = layout
+            .entries
+            .get(keep)
+            .map_or(layout.records_end, |&(_, p)| p as usize);
+        let mut buf = Vec::with_capacity(end + extra + (keep + extra / 32 + 1) * 16);
+        buf.extend_from_slice(&data[..end]);
+        buf[..HEADER_LEN].fill(0);
+        let mut entries = Vec::with_capacity(keep + extra / 32 + 1);
+        entries.extend_from_slice(&layout.entries[..keep]);
+        CdbWriter { buf, entries }
     }
 
     /// Add a record. Panics if the database would exceed 4 GiB (use
@@ -402,6 +527,90 @@ mod tests {
         let c = Cdb::from_bytes(w.finish());
         for k in &keys {
             assert_eq!(c.get(k), Some(k.as_slice()));
+        }
+    }
+
+    fn records(n: u32, offset: u32) -> Vec<(Vec<u8>, Vec<u8>)> {
+        (0..n)
+            .map(|i| {
+                let k = format!("key{}", i + offset).into_bytes();
+                let v = "v".repeat((i % 7) as usize).into_bytes();
+                (k, v)
+            })
+            .collect()
+    }
+
+    fn compiled(recs: &[(Vec<u8>, Vec<u8>)]) -> Vec<u8> {
+        let mut w = CdbWriter::new();
+        for (k, v) in recs {
+            w.add(k, v);
+        }
+        w.finish()
+    }
+
+    #[test]
+    fn layout_lists_records_in_order() {
+        let recs = records(300, 0);
+        let data = compiled(&recs);
+        let l = Layout::parse(&data).unwrap();
+        assert_eq!(l.len(), 300);
+        let got: Vec<(Vec<u8>, Vec<u8>)> = l
+            .records(&data)
+            .map(|(k, v)| (k.to_vec(), v.to_vec()))
+            .collect();
+        assert_eq!(got, recs);
+        assert!(Layout::parse(&CdbWriter::new().finish())
+            .unwrap()
+            .is_empty());
+    }
+
+    #[test]
+    fn layout_rejects_what_cdb_make_would_not_write() {
+        let data = compiled(&records(50, 0));
+        assert!(Layout::parse(&data[..data.len() - 1]).is_none());
+        assert!(Layout::parse(&data[..100]).is_none());
+        let mut longer = data.clone();
+        longer.push(0);
+        assert!(Layout::parse(&longer).is_none());
+        // a changed key no longer matches the hash its slot holds
+        let mut k = data.clone();
+        k[2048 + 8] ^= 1;
+        assert!(Layout::parse(&k).is_none());
+        // a record length pointing past the next record
+        let mut l = data.clone();
+        l[2048] += 1;
+        assert!(Layout::parse(&l).is_none());
+        // every byte flipped somewhere in the header or tables: rejected or still right
+        let end = read_u32(&data, 0).unwrap() as usize;
+        for at in (0..2048).step_by(61).chain((end..data.len()).step_by(7)) {
+            let mut c = data.clone();
+            c[at] ^= 0x40;
+            if let Some(l) = Layout::parse(&c) {
+                assert_eq!(l.len(), 50, "byte {at}");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// Old records copied as bytes plus new ones equal the cdb built from scratch.
+        #[test]
+        fn prefix_plus_new_records_equals_from_scratch(
+            keys in proptest::collection::vec(proptest::collection::vec(proptest::prelude::any::<u8>(), 0..6), 0..80),
+            keep_back in 0usize..4,
+            added in 0usize..5,
+        ) {
+            let recs: Vec<(Vec<u8>, Vec<u8>)> =
+                keys.iter().map(|k| (k.clone(), k.repeat(2))).collect();
+            let data = compiled(&recs);
+            let l = Layout::parse(&data).unwrap();
+            let keep = recs.len().saturating_sub(keep_back);
+            let mut all = recs[..keep].to_vec();
+            all.extend(records(added as u32, 1000));
+            let mut w = CdbWriter::from_prefix(&data, &l, keep, 64);
+            for (k, v) in &all[keep..] {
+                w.add(k, v);
+            }
+            proptest::prop_assert_eq!(w.finish(), compiled(&all));
         }
     }
 
