@@ -431,15 +431,14 @@ pub fn add_line(path: &Path, line: &str, mode: u32, owner: Option<(u32, u32)>) -
     let (contents, mode, owner) = match read_optional(path)? {
         None => (join_lines([line.as_bytes()]), mode, owner),
         Some(data) => {
-            let lines = split_lines(&data);
-            if lines.contains(&line.as_bytes()) {
+            if has_exact_line(&data, line.as_bytes()) {
                 return Ok(false);
             }
-            let has_dot = lines.contains(&&b"."[..]);
-            if !has_dot {
+            if !has_exact_line(&data, b".") {
                 append_line(path, &data, line)?;
                 return Ok(true);
             }
+            let lines = split_lines(&data);
             let mut out: Vec<&[u8]> = lines.into_iter().filter(|l| *l != b".").collect();
             out.push(line.as_bytes());
             out.push(b".");
@@ -449,6 +448,18 @@ pub fn add_line(path: &Path, line: &str, mode: u32, owner: Option<(u32, u32)>) -
     };
     write_atomic(path, &contents, mode, owner)?;
     Ok(true)
+}
+
+/// Is `line` one of the lines of `data` (as [`split_lines`] cuts them)? A substring
+/// search instead of a vector of lines: the files searched on every domain add grow by
+/// a line per domain.
+pub(crate) fn has_exact_line(data: &[u8], line: &[u8]) -> bool {
+    memchr::memmem::find_iter(data, line).any(|at| {
+        let end = at + line.len();
+        at < data.len()
+            && (at == 0 || data[at - 1] == b'\n')
+            && (end == data.len() || data[end] == b'\n')
+    })
 }
 
 /// Append `line` to the file whose current contents are `old` (caller holds the
@@ -660,6 +671,25 @@ mod tests {
         assert_eq!(mode_of(&p), 0o644);
         // no lock or temp files left behind
         assert_eq!(fs::read_dir(d.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn exact_line_search_agrees_with_split_lines() {
+        let texts: [&[u8]; 7] = [
+            b"",
+            b"a",
+            b"a\n",
+            b"\n",
+            b"ab\nb\n\nba",
+            b"x.\n.\n",
+            b"b\nab",
+        ];
+        for data in texts {
+            for line in [&b""[..], b"a", b"b", b"ab", b".", b"x.", b"ba", b"\nb"] {
+                let want = split_lines(data).contains(&line);
+                assert_eq!(has_exact_line(data, line), want, "{data:?} {line:?}");
+            }
+        }
     }
 
     #[test]

@@ -68,6 +68,74 @@ impl Cdb {
     }
 }
 
+/// The first value stored under `key` in the cdb file at `path` (what
+/// [`Cdb::get`] finds), read with a few positioned reads instead of loading the whole
+/// file: lookups are made on every command, and `users/cdb` grows by a record per
+/// domain. `Ok(None)` if the file does not exist, lacks the key or is malformed.
+pub fn get_from_file(path: &Path, key: &[u8]) -> io::Result<Option<Vec<u8>>> {
+    use std::os::unix::fs::FileExt;
+    let file = match fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(io::Error::new(
+                e.kind(),
+                format!("open: {}: {e}", path.display()),
+            ))
+        }
+    };
+    let err = |e: io::Error| io::Error::new(e.kind(), format!("read: {}: {e}", path.display()));
+    let len = file.metadata().map_err(err)?.len();
+    if len < HEADER_LEN as u64 {
+        return Ok(None);
+    }
+    // two little-endian u32s at `pos`; None past the end of the file
+    let pair = |pos: u64| -> io::Result<Option<(u32, u32)>> {
+        let mut b = [0u8; 8];
+        match file.read_exact_at(&mut b, pos) {
+            Ok(()) => Ok(Some((
+                u32::from_le_bytes([b[0], b[1], b[2], b[3]]),
+                u32::from_le_bytes([b[4], b[5], b[6], b[7]]),
+            ))),
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(None),
+            Err(e) => Err(err(e)),
+        }
+    };
+    let h = hash(key);
+    let Some((table, slots)) = pair(u64::from(h & 255) * 8)? else {
+        return Ok(None);
+    };
+    if slots == 0 {
+        return Ok(None);
+    }
+    let mut slot = (h >> 8) % slots;
+    for _ in 0..slots {
+        let Some((sh, pos)) = pair(u64::from(table) + u64::from(slot) * 8)? else {
+            return Ok(None);
+        };
+        if pos == 0 {
+            return Ok(None);
+        }
+        if sh == h {
+            let Some((klen, dlen)) = pair(u64::from(pos))? else {
+                return Ok(None);
+            };
+            let (klen, dlen) = (klen as usize, dlen as usize);
+            let start = u64::from(pos) + 8;
+            if klen == key.len() && start + (klen + dlen) as u64 <= len {
+                let mut rec = vec![0u8; klen + dlen];
+                file.read_exact_at(&mut rec, start).map_err(err)?;
+                if rec[..klen] == *key {
+                    rec.drain(..klen);
+                    return Ok(Some(rec));
+                }
+            }
+        }
+        slot = (slot + 1) % slots;
+    }
+    Ok(None)
+}
+
 /// Iterator over the values of one key (like `cdb_findnext`).
 struct CdbIter<'a> {
     data: &'a [u8],
@@ -612,6 +680,43 @@ mod tests {
             }
             proptest::prop_assert_eq!(w.finish(), compiled(&all));
         }
+    }
+
+    #[test]
+    fn file_lookup_finds_what_memory_lookup_finds() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.cdb");
+        assert_eq!(get_from_file(&p, b"a").unwrap(), None);
+        let mut recs = records(500, 0);
+        recs.push((b"key7".to_vec(), b"second".to_vec()));
+        recs.push((Vec::new(), b"empty key".to_vec()));
+        let data = compiled(&recs);
+        fs::write(&p, &data).unwrap();
+        let mem = Cdb::from_bytes(data.clone());
+        for i in 0..600 {
+            let k = format!("key{i}");
+            assert_eq!(
+                get_from_file(&p, k.as_bytes()).unwrap().as_deref(),
+                mem.get(k.as_bytes()),
+                "{k}"
+            );
+        }
+        assert_eq!(get_from_file(&p, b"key7").unwrap().unwrap(), b"");
+        assert_eq!(get_from_file(&p, b"").unwrap().unwrap(), b"empty key");
+        // cut short or garbage: nothing found, no error, no panic
+        for cut in [0, 100, 2047, 2048, data.len() / 2, data.len() - 1] {
+            fs::write(&p, &data[..cut]).unwrap();
+            for i in (0..500).step_by(37) {
+                let k = format!("key{i}");
+                assert_eq!(
+                    get_from_file(&p, k.as_bytes()).unwrap().as_deref(),
+                    Cdb::from_bytes(data[..cut].to_vec()).get(k.as_bytes()),
+                    "{k} cut at {cut}"
+                );
+            }
+        }
+        fs::write(&p, vec![0xffu8; 4096]).unwrap();
+        assert_eq!(get_from_file(&p, b"key1").unwrap(), None);
     }
 
     #[test]

@@ -73,12 +73,9 @@ fn scan_uint(s: &[u8]) -> u32 {
 /// ASCII-lowercased as get_assign does). Ok(None) if there is no cdb or no such key.
 pub fn lookup_domain(assigndir: &Path, domain: &str) -> io::Result<Option<AssignEntry>> {
     let path = cdb_path(assigndir);
-    let Some(db) = Cdb::open(&path)? else {
-        return Ok(None);
-    };
     let domain = domain.to_ascii_lowercase();
     let key = format!("!{domain}-");
-    let Some(value) = db.get(key.as_bytes()) else {
+    let Some(value) = cdb::get_from_file(&path, key.as_bytes())? else {
         return Ok(None);
     };
     // <local>\0<uid>\0<gid>\0<dir>\0...
