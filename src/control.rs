@@ -454,12 +454,22 @@ pub fn add_line(path: &Path, line: &str, mode: u32, owner: Option<(u32, u32)>) -
 /// search instead of a vector of lines: the files searched on every domain add grow by
 /// a line per domain.
 pub(crate) fn has_exact_line(data: &[u8], line: &[u8]) -> bool {
-    memchr::memmem::find_iter(data, line).any(|at| {
-        let end = at + line.len();
-        at < data.len()
-            && (at == 0 || data[at - 1] == b'\n')
-            && (end == data.len() || data[end] == b'\n')
-    })
+    let n = line.len();
+    if data.is_empty() {
+        return false;
+    }
+    // the first line, the last (unterminated) one, or "\n<line>\n" anywhere
+    if data.starts_with(line) && (data.len() == n || data[n] == b'\n') {
+        return true;
+    }
+    if n > 0 && data.len() > n && data.ends_with(line) && data[data.len() - n - 1] == b'\n' {
+        return true;
+    }
+    let mut needle = Vec::with_capacity(n + 2);
+    needle.push(b'\n');
+    needle.extend_from_slice(line);
+    needle.push(b'\n');
+    memchr::memmem::find(data, &needle).is_some()
 }
 
 /// Append `line` to the file whose current contents are `old` (caller holds the

@@ -211,8 +211,8 @@ impl<'a> Iterator for CdbIter<'a> {
     }
 }
 
-/// Where the records of a cdb lie, checked against its hash tables: what an update needs
-/// to extend the database by a few records without re-reading its source.
+/// Where the records of a cdb lie and their keys' hashes: what an update needs to
+/// extend the database by a few records without re-reading its source.
 #[derive(Debug, Clone)]
 pub struct Layout {
     /// `(hash, position)` of every record, in record (= insertion) order.
@@ -222,58 +222,25 @@ pub struct Layout {
 }
 
 impl Layout {
-    /// Read the layout of `data`. `None` unless the file is exactly what `cdb_make`
-    /// writes: 256 tables stored back to back in bucket order right after the records,
-    /// each of twice its bucket's record count, every slot's hash the hash of the key
-    /// of the record it points to (and in its table's bucket), and the records filling
-    /// the space between the header and the tables, each pointed to once.
+    /// Read the layout of `data`: its records, walked from the header to where the
+    /// first hash table begins, each key hashed. `None` unless the records fill that
+    /// space exactly and the file is as long as `cdb_make` makes it (tables of two
+    /// slots per record). The old tables are not read: a writer made from this layout
+    /// lays them out again from the records.
     pub fn parse(data: &[u8]) -> Option<Layout> {
         let records_end = read_u32(data, 0)? as usize;
         if data.len() < HEADER_LEN || records_end < HEADER_LEN {
             return None;
         }
-        let mut at = records_end;
-        let mut entries = Vec::new();
-        for b in 0..256usize {
-            let pos = read_u32(data, b * 8)? as usize;
-            let slots = read_u32(data, b * 8 + 4)? as usize;
-            if pos != at {
-                return None;
-            }
-            let mut used = 0usize;
-            for s in 0..slots {
-                let h = read_u32(data, at + s * 8)?;
-                let p = read_u32(data, at + s * 8 + 4)?;
-                if p == 0 {
-                    continue;
-                }
-                if (h & 255) as usize != b {
-                    return None;
-                }
-                used += 1;
-                entries.push((h, p));
-            }
-            if used * 2 != slots {
-                return None;
-            }
-            at = at.checked_add(slots.checked_mul(8)?)?;
-        }
-        if at != data.len() {
-            return None;
-        }
-        entries.sort_unstable_by_key(|&(_, p)| p);
+        let mut entries = Vec::with_capacity((records_end - HEADER_LEN) / 32);
         let mut pos = HEADER_LEN;
-        for &(h, p) in &entries {
-            if p as usize != pos {
-                return None;
-            }
+        while pos < records_end {
             let (key, value) = record_at(data, pos)?;
-            if hash(key) != h {
-                return None;
-            }
+            entries.push((hash(key), pos as u32));
             pos += 8 + key.len() + value.len();
         }
-        if pos != records_end {
+        let tables = entries.len().checked_mul(16)?;
+        if pos != records_end || records_end.checked_add(tables)? != data.len() {
             return None;
         }
         Some(Layout {
@@ -640,10 +607,12 @@ mod tests {
         let mut longer = data.clone();
         longer.push(0);
         assert!(Layout::parse(&longer).is_none());
-        // a changed key no longer matches the hash its slot holds
+        // a changed key is read as it now is
         let mut k = data.clone();
         k[2048 + 8] ^= 1;
-        assert!(Layout::parse(&k).is_none());
+        let l = Layout::parse(&k).unwrap();
+        assert_eq!(l.record(&k, 0).unwrap().0, b"jey0");
+        assert_eq!(l.entries[0].0, hash(b"jey0"));
         // a record length pointing past the next record
         let mut l = data.clone();
         l[2048] += 1;

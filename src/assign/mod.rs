@@ -26,7 +26,9 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::control::{self, err_at, split_lines, AtomicFile};
-use cdb::{Cdb, CdbWriter};
+#[cfg(test)]
+use cdb::Cdb;
+use cdb::CdbWriter;
 
 /// Mode of `assign` when we create it and of `cdb` always.
 const ASSIGN_MODE: u32 = 0o644;
