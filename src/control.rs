@@ -15,7 +15,7 @@
 //! fsynced, then renamed over the target; a failure at any point leaves the target
 //! untouched and removes the temp file. Adding a line to a file without a `.`
 //! terminator appends it in place instead (one write, synced, cut back on failure);
-//! `users/assign` gets its domain lines in place of its `.` line ([`replace_tail`]:
+//! `users/assign` gets its domain lines in place of its `.` line (`replace_tail`:
 //! space reserved first, put back on failure).
 
 use std::fs::{self, File, OpenOptions};
