@@ -14,11 +14,13 @@
 //! Every rewrite goes to a uniquely named temp file in the same directory, is
 //! fsynced, then renamed over the target; a failure at any point leaves the target
 //! untouched and removes the temp file. Adding a line to a file without a `.`
-//! terminator appends it in place instead (one write, synced, cut back on failure).
+//! terminator appends it in place instead (one write, synced, cut back on failure);
+//! `users/assign` gets its domain lines in place of its `.` line (`replace_tail`:
+//! space reserved first, put back on failure).
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{FileExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::os::unix::io::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -162,6 +164,8 @@ static TEMP_SEQ: AtomicU64 = AtomicU64::new(0);
 pub struct AtomicFile {
     tmp: PathBuf,
     target: PathBuf,
+    /// Open until synced (see [`AtomicFile::stage`]).
+    file: Option<File>,
     done: bool,
 }
 
@@ -169,6 +173,20 @@ impl AtomicFile {
     /// Write `contents` to a new temp file beside `target`, with exactly `mode` and,
     /// if given, owner `uid:gid`; fsync it.
     pub fn prepare(
+        target: &Path,
+        contents: &[u8],
+        mode: u32,
+        owner: Option<(u32, u32)>,
+    ) -> io::Result<AtomicFile> {
+        let mut f = AtomicFile::stage(target, contents, mode, owner)?;
+        f.sync()?;
+        Ok(f)
+    }
+
+    /// [`AtomicFile::prepare`] without waiting for the disk: the write-back is only
+    /// started, so that the next files written go to the disk together with this one;
+    /// [`AtomicFile::commit`] fsyncs before renaming.
+    pub fn stage(
         target: &Path,
         contents: &[u8],
         mode: u32,
@@ -191,9 +209,10 @@ impl AtomicFile {
             .custom_flags(libc::O_CLOEXEC)
             .open(&tmp)
             .map_err(|e| err_at("open", &tmp, e))?;
-        let pending = AtomicFile {
+        let mut pending = AtomicFile {
             tmp,
             target: target.to_path_buf(),
+            file: None,
             done: false,
         };
         let tmp = &pending.tmp;
@@ -209,12 +228,22 @@ impl AtomicFile {
             .map_err(|e| err_at("fchmod", tmp, e))?;
         file.write_all(contents)
             .map_err(|e| err_at("write", tmp, e))?;
-        file.sync_all().map_err(|e| err_at("fsync", tmp, e))?;
+        crate::sys::start_writeback(&file);
+        pending.file = Some(file);
         Ok(pending)
     }
 
-    /// Rename the temp file over the target.
+    /// Wait until the temp file's contents are on disk.
+    fn sync(&mut self) -> io::Result<()> {
+        if let Some(file) = self.file.take() {
+            file.sync_all().map_err(|e| err_at("fsync", &self.tmp, e))?;
+        }
+        Ok(())
+    }
+
+    /// Rename the temp file over the target (after syncing it if still needed).
     pub fn commit(mut self) -> io::Result<()> {
+        self.sync()?;
         #[cfg(test)]
         if fault::should_fail(&self.target) {
             return Err(err_at(
@@ -404,15 +433,14 @@ pub fn add_line(path: &Path, line: &str, mode: u32, owner: Option<(u32, u32)>) -
     let (contents, mode, owner) = match read_optional(path)? {
         None => (join_lines([line.as_bytes()]), mode, owner),
         Some(data) => {
-            let lines = split_lines(&data);
-            if lines.contains(&line.as_bytes()) {
+            if has_exact_line(&data, line.as_bytes()) {
                 return Ok(false);
             }
-            let has_dot = lines.contains(&&b"."[..]);
-            if !has_dot {
+            if !has_exact_line(&data, b".") {
                 append_line(path, &data, line)?;
                 return Ok(true);
             }
+            let lines = split_lines(&data);
             let mut out: Vec<&[u8]> = lines.into_iter().filter(|l| *l != b".").collect();
             out.push(line.as_bytes());
             out.push(b".");
@@ -422,6 +450,28 @@ pub fn add_line(path: &Path, line: &str, mode: u32, owner: Option<(u32, u32)>) -
     };
     write_atomic(path, &contents, mode, owner)?;
     Ok(true)
+}
+
+/// Is `line` one of the lines of `data` (as [`split_lines`] cuts them)? A substring
+/// search instead of a vector of lines: the files searched on every domain add grow by
+/// a line per domain.
+pub(crate) fn has_exact_line(data: &[u8], line: &[u8]) -> bool {
+    let n = line.len();
+    if data.is_empty() {
+        return false;
+    }
+    // the first line, the last (unterminated) one, or "\n<line>\n" anywhere
+    if data.starts_with(line) && (data.len() == n || data[n] == b'\n') {
+        return true;
+    }
+    if n > 0 && data.len() > n && data.ends_with(line) && data[data.len() - n - 1] == b'\n' {
+        return true;
+    }
+    let mut needle = Vec::with_capacity(n + 2);
+    needle.push(b'\n');
+    needle.extend_from_slice(line);
+    needle.push(b'\n');
+    memchr::memmem::find(data, &needle).is_some()
 }
 
 /// Append `line` to the file whose current contents are `old` (caller holds the
@@ -453,6 +503,84 @@ fn append_line(path: &Path, old: &[u8], line: &str) -> io::Result<()> {
         return Err(err_at("append", path, e));
     }
     Ok(())
+}
+
+/// An in-place edit of a file's end made by [`replace_tail`], which can be undone.
+#[derive(Debug)]
+pub(crate) struct TailEdit {
+    file: File,
+    path: PathBuf,
+    at: u64,
+    old_tail: Vec<u8>,
+}
+
+/// Replace the bytes of `path` from offset `at` to its end with `tail`, in place; `old`
+/// is the file's current contents (the caller holds the file's lock). For a file that
+/// must keep a last line, such as the `.` of users/assign, this adds a line without
+/// rewriting the file. The disk space is reserved first, so the one `pwrite` cannot run
+/// out of space half-way; synced before returning. On any failure the file is put back
+/// as it was.
+pub(crate) fn replace_tail(
+    path: &Path,
+    old: &[u8],
+    at: usize,
+    tail: &[u8],
+) -> io::Result<TailEdit> {
+    let file = OpenOptions::new()
+        .write(true)
+        .custom_flags(libc::O_CLOEXEC)
+        .open(path)
+        .map_err(|e| err_at("open", path, e))?;
+    let len = file.metadata().map_err(|e| err_at("fstat", path, e))?.len();
+    if len != old.len() as u64 || at > old.len() {
+        return Err(io::Error::other(format!(
+            "{}: changed while locked",
+            path.display()
+        )));
+    }
+    let edit = TailEdit {
+        file,
+        path: path.to_path_buf(),
+        at: at as u64,
+        old_tail: old[at..].to_vec(),
+    };
+    let new_len = (at + tail.len()) as u64;
+    let written = (|| {
+        if new_len > len {
+            crate::sys::reserve_space(&edit.file, len, new_len - len)?;
+        }
+        #[cfg(test)]
+        if fault::should_fail(path) {
+            // half of the tail written, as a failing disk might leave it
+            let _ = edit.file.write_all_at(&tail[..tail.len() / 2], edit.at);
+            return Err(io::Error::other("injected failure"));
+        }
+        edit.file.write_all_at(tail, edit.at)?;
+        if new_len < len {
+            edit.file.set_len(new_len)?;
+        }
+        edit.file.sync_data()
+    })();
+    match written {
+        Ok(()) => Ok(edit),
+        Err(e) => {
+            let _ = edit.restore();
+            Err(err_at("write", path, e))
+        }
+    }
+}
+
+impl TailEdit {
+    fn restore(&self) -> io::Result<()> {
+        self.file.write_all_at(&self.old_tail, self.at)?;
+        self.file.set_len(self.at + self.old_tail.len() as u64)?;
+        self.file.sync_data()
+    }
+
+    /// Put the file back as it was before the edit.
+    pub(crate) fn undo(self) -> io::Result<()> {
+        self.restore().map_err(|e| err_at("restore", &self.path, e))
+    }
 }
 
 /// Remove every line equal to `line` (exact). Locked and atomic, keeping owner and
@@ -555,6 +683,25 @@ mod tests {
         assert_eq!(mode_of(&p), 0o644);
         // no lock or temp files left behind
         assert_eq!(fs::read_dir(d.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn exact_line_search_agrees_with_split_lines() {
+        let texts: [&[u8]; 7] = [
+            b"",
+            b"a",
+            b"a\n",
+            b"\n",
+            b"ab\nb\n\nba",
+            b"x.\n.\n",
+            b"b\nab",
+        ];
+        for data in texts {
+            for line in [&b""[..], b"a", b"b", b"ab", b".", b"x.", b"ba", b"\nb"] {
+                let want = split_lines(data).contains(&line);
+                assert_eq!(has_exact_line(data, line), want, "{data:?} {line:?}");
+            }
+        }
     }
 
     #[test]

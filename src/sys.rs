@@ -657,3 +657,48 @@ pub fn peer_cred(fd: std::os::unix::io::RawFd) -> io::Result<(u32, u32)> {
     }
     Ok((cred.uid, cred.gid))
 }
+
+/// Reserve disk blocks for the `len` bytes at `offset` without changing the file's size
+/// (`fallocate(FALLOC_FL_KEEP_SIZE)`), so that a write there cannot then fail for want
+/// of space. `Ok(false)` where the filesystem cannot reserve (the write may then fail,
+/// and the caller must be ready to undo it).
+pub fn reserve_space(file: &std::fs::File, offset: u64, len: u64) -> io::Result<bool> {
+    use std::os::fd::AsRawFd;
+    #[cfg(target_os = "linux")]
+    {
+        let (Ok(off), Ok(n)) = (libc::off_t::try_from(offset), libc::off_t::try_from(len)) else {
+            return Ok(false);
+        };
+        // SAFETY: the descriptor is open for the lifetime of `file`; fallocate only
+        // reads its integer arguments.
+        let r = unsafe { libc::fallocate(file.as_raw_fd(), libc::FALLOC_FL_KEEP_SIZE, off, n) };
+        if r == 0 {
+            return Ok(true);
+        }
+        let e = io::Error::last_os_error();
+        match e.raw_os_error() {
+            Some(libc::EOPNOTSUPP) | Some(libc::ENOSYS) | Some(libc::EINVAL) => Ok(false),
+            _ => Err(e),
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = (file.as_raw_fd(), offset, len);
+        Ok(false)
+    }
+}
+
+/// Start writing a file's dirty pages to disk without waiting for them
+/// (`sync_file_range(SYNC_FILE_RANGE_WRITE)`), so that several files written one after
+/// the other go to the disk together before each is fsynced. Best effort: only a hint.
+pub fn start_writeback(file: &std::fs::File) {
+    use std::os::fd::AsRawFd;
+    #[cfg(target_os = "linux")]
+    // SAFETY: the descriptor is open for the lifetime of `file`; the call only reads
+    // its integer arguments (offset 0, length 0 = to the end of the file).
+    unsafe {
+        libc::sync_file_range(file.as_raw_fd(), 0, 0, libc::SYNC_FILE_RANGE_WRITE);
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = file.as_raw_fd();
+}

@@ -123,6 +123,74 @@ impl Cdb {
     }
 }
 
+/// The first value stored under `key` in the cdb file at `path` (what
+/// [`Cdb::get`] finds), read with a few positioned reads instead of loading the whole
+/// file: lookups are made on every command, and `users/cdb` grows by a record per
+/// domain. `Ok(None)` if the file does not exist, lacks the key or is malformed.
+pub fn get_from_file(path: &Path, key: &[u8]) -> io::Result<Option<Vec<u8>>> {
+    use std::os::unix::fs::FileExt;
+    let file = match fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(io::Error::new(
+                e.kind(),
+                format!("open: {}: {e}", path.display()),
+            ))
+        }
+    };
+    let err = |e: io::Error| io::Error::new(e.kind(), format!("read: {}: {e}", path.display()));
+    let len = file.metadata().map_err(err)?.len();
+    if len < HEADER_LEN as u64 {
+        return Ok(None);
+    }
+    // two little-endian u32s at `pos`; None past the end of the file
+    let pair = |pos: u64| -> io::Result<Option<(u32, u32)>> {
+        let mut b = [0u8; 8];
+        match file.read_exact_at(&mut b, pos) {
+            Ok(()) => Ok(Some((
+                u32::from_le_bytes([b[0], b[1], b[2], b[3]]),
+                u32::from_le_bytes([b[4], b[5], b[6], b[7]]),
+            ))),
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(None),
+            Err(e) => Err(err(e)),
+        }
+    };
+    let h = hash(key);
+    let Some((table, slots)) = pair(u64::from(h & 255) * 8)? else {
+        return Ok(None);
+    };
+    if slots == 0 {
+        return Ok(None);
+    }
+    let mut slot = (h >> 8) % slots;
+    for _ in 0..slots {
+        let Some((sh, pos)) = pair(u64::from(table) + u64::from(slot) * 8)? else {
+            return Ok(None);
+        };
+        if pos == 0 {
+            return Ok(None);
+        }
+        if sh == h {
+            let Some((klen, dlen)) = pair(u64::from(pos))? else {
+                return Ok(None);
+            };
+            let (klen, dlen) = (klen as usize, dlen as usize);
+            let start = u64::from(pos) + 8;
+            if klen == key.len() && start + (klen + dlen) as u64 <= len {
+                let mut rec = vec![0u8; klen + dlen];
+                file.read_exact_at(&mut rec, start).map_err(err)?;
+                if rec[..klen] == *key {
+                    rec.drain(..klen);
+                    return Ok(Some(rec));
+                }
+            }
+        }
+        slot = (slot + 1) % slots;
+    }
+    Ok(None)
+}
+
 /// Iterator over the values of one key (like `cdb_findnext`).
 struct CdbIter<'a> {
     data: &'a [u8],
@@ -198,6 +266,80 @@ impl<'a> Iterator for CdbIter<'a> {
     }
 }
 
+/// Where the records of a cdb lie and their keys' hashes: what an update needs to
+/// extend the database by a few records without re-reading its source.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    /// `(hash, position)` of every record, in record (= insertion) order.
+    entries: Vec<(u32, u32)>,
+    /// Offset just past the last record (where the hash tables begin).
+    records_end: usize,
+}
+
+impl Layout {
+    /// Read the layout of `data`: its records, walked from the header to where the
+    /// first hash table begins, each key hashed. `None` unless the records fill that
+    /// space exactly and the file is as long as `cdb_make` makes it (tables of two
+    /// slots per record). The old tables are not read: a writer made from this layout
+    /// lays them out again from the records.
+    pub fn parse(data: &[u8]) -> Option<Layout> {
+        let records_end = read_u32(data, 0)? as usize;
+        if data.len() < HEADER_LEN || records_end < HEADER_LEN {
+            return None;
+        }
+        let mut entries = Vec::with_capacity((records_end - HEADER_LEN) / 32);
+        let mut pos = HEADER_LEN;
+        while pos < records_end {
+            let (key, value) = record_at(data, pos)?;
+            entries.push((hash(key), pos as u32));
+            pos += 8 + key.len() + value.len();
+        }
+        let tables = entries.len().checked_mul(16)?;
+        if pos != records_end || records_end.checked_add(tables)? != data.len() {
+            return None;
+        }
+        Some(Layout {
+            entries,
+            records_end,
+        })
+    }
+
+    /// Number of records.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// True if the database holds no record.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Record `i` (in order) of `data`, the bytes this layout was read from.
+    pub fn record<'a>(&self, data: &'a [u8], i: usize) -> Option<(&'a [u8], &'a [u8])> {
+        record_at(data, self.entries.get(i)?.1 as usize)
+    }
+
+    /// The records of `data` (the bytes this layout was read from), in order.
+    pub fn records<'a>(
+        &'a self,
+        data: &'a [u8],
+    ) -> impl Iterator<Item = (&'a [u8], &'a [u8])> + 'a {
+        self.entries
+            .iter()
+            .filter_map(move |&(_, p)| record_at(data, p as usize))
+    }
+}
+
+/// Key and value of the record at `pos`.
+fn record_at(data: &[u8], pos: usize) -> Option<(&[u8], &[u8])> {
+    let klen = read_u32(data, pos)? as usize;
+    let dlen = read_u32(data, pos.checked_add(4)?)? as usize;
+    let kstart = pos.checked_add(8)?;
+    let dstart = kstart.checked_add(klen)?;
+    let dend = dstart.checked_add(dlen)?;
+    Some((data.get(kstart..dstart)?, data.get(dstart..dend)?))
+}
+
 /// Builds a cdb in memory, byte-for-byte as `cdb_make`/`cdbmss` would.
 #[derive(Debug, Clone)]
 pub struct CdbWriter {
@@ -225,6 +367,24 @@ impl CdbWriter {
             buf,
             entries: Vec::with_capacity(bytes / 64),
         }
+    }
+
+    /// A writer holding the first `keep` records of `data` (whose layout is `layout`),
+    /// copied as bytes, as if they had been added one by one: adding the rest and
+    /// finishing gives exactly the cdb that adding every record from scratch gives.
+    /// `extra` is about how many bytes of records will be added.
+    pub fn from_prefix(data: &[u8], layout: &Layout, keep: usize, extra: usize) -> CdbWriter {
+        let keep = keep.min(layout.entries.len());
+        let end = layout
+            .entries
+            .get(keep)
+            .map_or(layout.records_end, |&(_, p)| p as usize);
+        let mut buf = Vec::with_capacity(end + extra + (keep + extra / 32 + 1) * 16);
+        buf.extend_from_slice(&data[..end]);
+        buf[..HEADER_LEN].fill(0);
+        let mut entries = Vec::with_capacity(keep + extra / 32 + 1);
+        entries.extend_from_slice(&layout.entries[..keep]);
+        CdbWriter { buf, entries }
     }
 
     /// Add a record. Panics if the database would exceed 4 GiB (use
@@ -481,6 +641,129 @@ mod tests {
         for k in &keys {
             assert_eq!(c.get(k), Some(k.as_slice()));
         }
+    }
+
+    fn records(n: u32, offset: u32) -> Vec<(Vec<u8>, Vec<u8>)> {
+        (0..n)
+            .map(|i| {
+                let k = format!("key{}", i + offset).into_bytes();
+                let v = "v".repeat((i % 7) as usize).into_bytes();
+                (k, v)
+            })
+            .collect()
+    }
+
+    fn compiled(recs: &[(Vec<u8>, Vec<u8>)]) -> Vec<u8> {
+        let mut w = CdbWriter::new();
+        for (k, v) in recs {
+            w.add(k, v);
+        }
+        w.finish()
+    }
+
+    #[test]
+    fn layout_lists_records_in_order() {
+        let recs = records(300, 0);
+        let data = compiled(&recs);
+        let l = Layout::parse(&data).unwrap();
+        assert_eq!(l.len(), 300);
+        let got: Vec<(Vec<u8>, Vec<u8>)> = l
+            .records(&data)
+            .map(|(k, v)| (k.to_vec(), v.to_vec()))
+            .collect();
+        assert_eq!(got, recs);
+        assert!(Layout::parse(&CdbWriter::new().finish())
+            .unwrap()
+            .is_empty());
+    }
+
+    #[test]
+    fn layout_rejects_what_cdb_make_would_not_write() {
+        let data = compiled(&records(50, 0));
+        assert!(Layout::parse(&data[..data.len() - 1]).is_none());
+        assert!(Layout::parse(&data[..100]).is_none());
+        let mut longer = data.clone();
+        longer.push(0);
+        assert!(Layout::parse(&longer).is_none());
+        // a changed key is read as it now is
+        let mut k = data.clone();
+        k[2048 + 8] ^= 1;
+        let l = Layout::parse(&k).unwrap();
+        assert_eq!(l.record(&k, 0).unwrap().0, b"jey0");
+        assert_eq!(l.entries[0].0, hash(b"jey0"));
+        // a record length pointing past the next record
+        let mut l = data.clone();
+        l[2048] += 1;
+        assert!(Layout::parse(&l).is_none());
+        // every byte flipped somewhere in the header or tables: rejected or still right
+        let end = read_u32(&data, 0).unwrap() as usize;
+        for at in (0..2048).step_by(61).chain((end..data.len()).step_by(7)) {
+            let mut c = data.clone();
+            c[at] ^= 0x40;
+            if let Some(l) = Layout::parse(&c) {
+                assert_eq!(l.len(), 50, "byte {at}");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// Old records copied as bytes plus new ones equal the cdb built from scratch.
+        #[test]
+        fn prefix_plus_new_records_equals_from_scratch(
+            keys in proptest::collection::vec(proptest::collection::vec(proptest::prelude::any::<u8>(), 0..6), 0..80),
+            keep_back in 0usize..4,
+            added in 0usize..5,
+        ) {
+            let recs: Vec<(Vec<u8>, Vec<u8>)> =
+                keys.iter().map(|k| (k.clone(), k.repeat(2))).collect();
+            let data = compiled(&recs);
+            let l = Layout::parse(&data).unwrap();
+            let keep = recs.len().saturating_sub(keep_back);
+            let mut all = recs[..keep].to_vec();
+            all.extend(records(added as u32, 1000));
+            let mut w = CdbWriter::from_prefix(&data, &l, keep, 64);
+            for (k, v) in &all[keep..] {
+                w.add(k, v);
+            }
+            proptest::prop_assert_eq!(w.finish(), compiled(&all));
+        }
+    }
+
+    #[test]
+    fn file_lookup_finds_what_memory_lookup_finds() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.cdb");
+        assert_eq!(get_from_file(&p, b"a").unwrap(), None);
+        let mut recs = records(500, 0);
+        recs.push((b"key7".to_vec(), b"second".to_vec()));
+        recs.push((Vec::new(), b"empty key".to_vec()));
+        let data = compiled(&recs);
+        fs::write(&p, &data).unwrap();
+        let mem = Cdb::from_bytes(data.clone());
+        for i in 0..600 {
+            let k = format!("key{i}");
+            assert_eq!(
+                get_from_file(&p, k.as_bytes()).unwrap().as_deref(),
+                mem.get(k.as_bytes()),
+                "{k}"
+            );
+        }
+        assert_eq!(get_from_file(&p, b"key7").unwrap().unwrap(), b"");
+        assert_eq!(get_from_file(&p, b"").unwrap().unwrap(), b"empty key");
+        // cut short or garbage: nothing found, no error, no panic
+        for cut in [0, 100, 2047, 2048, data.len() / 2, data.len() - 1] {
+            fs::write(&p, &data[..cut]).unwrap();
+            for i in (0..500).step_by(37) {
+                let k = format!("key{i}");
+                assert_eq!(
+                    get_from_file(&p, k.as_bytes()).unwrap().as_deref(),
+                    Cdb::from_bytes(data[..cut].to_vec()).get(k.as_bytes()),
+                    "{k} cut at {cut}"
+                );
+            }
+        }
+        fs::write(&p, vec![0xffu8; 4096]).unwrap();
+        assert_eq!(get_from_file(&p, b"key1").unwrap(), None);
     }
 
     #[test]

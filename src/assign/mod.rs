@@ -26,7 +26,9 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::control::{self, err_at, split_lines, AtomicFile};
-use cdb::{Cdb, CdbWriter};
+#[cfg(test)]
+use cdb::Cdb;
+use cdb::CdbWriter;
 
 /// Mode of `assign` when we create it and of `cdb` always.
 const ASSIGN_MODE: u32 = 0o644;
@@ -73,12 +75,9 @@ fn scan_uint(s: &[u8]) -> u32 {
 /// ASCII-lowercased as get_assign does). Ok(None) if there is no cdb or no such key.
 pub fn lookup_domain(assigndir: &Path, domain: &str) -> io::Result<Option<AssignEntry>> {
     let path = cdb_path(assigndir);
-    let Some(db) = Cdb::open(&path)? else {
-        return Ok(None);
-    };
     let domain = domain.to_ascii_lowercase();
     let key = format!("!{domain}-");
-    let Some(value) = db.get(key.as_bytes()) else {
+    let Some(value) = cdb::get_from_file(&path, key.as_bytes())? else {
         return Ok(None);
     };
     // <local>\0<uid>\0<gid>\0<dir>\0...
@@ -146,14 +145,15 @@ fn assign_to_records(path: &Path, data: &[u8]) -> io::Result<Vec<(Vec<u8>, Vec<u
 }
 
 /// Call `f(key, value)` for every cdb record of the assign contents, in file order,
-/// the wildcard record last (see the module comment). The buffers are reused between
+/// the wildcard record last (see the module comment); returns the offset of the line
+/// that ends the file (the first one starting with `.`). The buffers are reused between
 /// calls: this runs on every domain add over the whole file, so it allocates nothing
 /// per line.
 fn for_each_record(
     path: &Path,
     data: &[u8],
     mut f: impl FnMut(&[u8], &[u8]) -> io::Result<()>,
-) -> io::Result<()> {
+) -> io::Result<usize> {
     let bad = |lineno: usize, why: &str| {
         io::Error::new(
             io::ErrorKind::InvalidData,
@@ -167,8 +167,9 @@ fn for_each_record(
     let has_nul = memchr::memchr(0, data).is_some();
     let mut rest = data;
     let mut lineno = 0;
-    loop {
+    let end = loop {
         lineno += 1;
+        let start = data.len() - rest.len();
         let (line, terminated) = match memchr::memchr(b'\n', rest) {
             Some(n) => {
                 let l = &rest[..n];
@@ -182,7 +183,7 @@ fn for_each_record(
             }
         };
         if line.first() == Some(&b'.') {
-            break;
+            break start;
         }
         if !terminated {
             return Err(bad(lineno, "missing final \".\" line"));
@@ -208,24 +209,21 @@ fn for_each_record(
         // value: rest of the line *including* its newline, first six ':' -> NUL,
         // truncated at the sixth.
         value.clear();
-        let mut colons = 0;
-        for &b in &line[i + 1..] {
-            if b == b':' {
-                colons += 1;
-                if colons == 6 {
-                    break;
-                }
+        let mut field = &line[i + 1..];
+        for colons in 1..=6 {
+            let Some(n) = memchr::memchr(b':', field) else {
+                return Err(bad(lineno, "fewer than 7 ':'-separated fields"));
+            };
+            value.extend_from_slice(&field[..n]);
+            if colons < 6 {
                 value.push(0);
-            } else {
-                value.push(b);
             }
-        }
-        if colons < 6 {
-            return Err(bad(lineno, "fewer than 7 ':'-separated fields"));
+            field = &field[n + 1..];
         }
         f(&key, &value)?;
-    }
-    f(&[], &wildchars)
+    };
+    f(&[], &wildchars)?;
+    Ok(end)
 }
 
 fn build_cdb(path: &Path, data: &[u8]) -> io::Result<Vec<u8>> {
@@ -268,8 +266,9 @@ fn install(assigndir: &Path, old: Option<&[u8]>, new: &[u8]) -> io::Result<()> {
         Some((m, o)) => (m, Some(o)),
         None => (ASSIGN_MODE, None),
     };
-    let atmp = AtomicFile::prepare(&apath, new, amode, aowner)?;
-    let ctmp = AtomicFile::prepare(&cpath, &cdb_bytes, ASSIGN_MODE, None)?;
+    // both written before either is synced: their write-back overlaps
+    let atmp = AtomicFile::stage(&apath, new, amode, aowner)?;
+    let ctmp = AtomicFile::stage(&cpath, &cdb_bytes, ASSIGN_MODE, None)?;
     atmp.commit()?;
     if let Err(e) = ctmp.commit() {
         let _ = match old {
@@ -300,8 +299,13 @@ pub fn add_domain(assigndir: &Path, entry: &AssignEntry) -> io::Result<()> {
     let apath = assign_path(assigndir);
     let _lock = control::lock(&apath)?;
     let old = read_assign(&apath)?;
-    let old_bytes = old.as_deref().unwrap_or(b".\n");
     let new_line = entry.assign_line();
+    if let Some(old) = &old {
+        if append_in_place(assigndir, old, &new_line)? {
+            return Ok(());
+        }
+    }
+    let old_bytes = old.as_deref().unwrap_or(b".\n");
     let key = format!("+{}-", entry.domain);
     let mut out: Vec<&[u8]> = Vec::new();
     let mut replaced = false;
@@ -328,6 +332,71 @@ pub fn add_domain(assigndir: &Path, entry: &AssignEntry) -> io::Result<()> {
         new.push(b'\n');
     }
     install(assigndir, old.as_deref(), &new)
+}
+
+/// The common case of [`add_domain`], without recompiling: `cdb` is exactly what
+/// `assign` compiles to (compared record by record, so an administrator's edit of
+/// `assign` since the last compile is noticed and leads to a compile from scratch),
+/// `assign` ends with its only `.` line, and it has no line for the domain yet. Then the
+/// new line is written in place of the `.` line (followed by a new `.`), and the cdb is
+/// the old one's records copied as bytes plus the new record and the wildcard record,
+/// with only the hash tables laid out again. Both files end up byte for byte as the
+/// full rewrite would make them. Ok(false): the case does not apply, nothing was done.
+fn append_in_place(assigndir: &Path, old: &[u8], new_line: &str) -> io::Result<bool> {
+    let apath = assign_path(assigndir);
+    let cpath = cdb_path(assigndir);
+    let cdb = match fs::read(&cpath) {
+        Ok(d) => d,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(err_at("read", &cpath, e)),
+    };
+    let Some(layout) = cdb::Layout::parse(&cdb) else {
+        return Ok(false);
+    };
+    let tail = format!("{new_line}\n.\n");
+    // the records of the new line alone: (key, value) and the wildcard record
+    let mut add: Vec<(Vec<u8>, Vec<u8>)> = Vec::with_capacity(2);
+    for_each_record(&apath, tail.as_bytes(), |k, v| {
+        add.push((k.to_vec(), v.to_vec()));
+        Ok(())
+    })?;
+    let [(key, value), (_, line_wild)] = &add[..] else {
+        return Ok(false);
+    };
+    let mut records = layout.records(&cdb);
+    let mut same = true;
+    let Ok(end) = for_each_record(&apath, old, |k, v| {
+        same = same && k != key.as_slice() && records.next() == Some((k, v));
+        Ok(())
+    }) else {
+        return Ok(false); // the full rewrite reports the format error
+    };
+    if !same || records.next().is_some() || &old[end..] != b".\n" {
+        return Ok(false);
+    }
+    let Some((_, wild)) = layout.record(&cdb, layout.len() - 1) else {
+        return Ok(false);
+    };
+    let mut wild = wild.to_vec();
+    for c in line_wild {
+        if !wild.contains(c) {
+            wild.push(*c);
+        }
+    }
+    let mut w =
+        cdb::CdbWriter::from_prefix(&cdb, &layout, layout.len() - 1, tail.len() + wild.len());
+    w.try_add(key, value)
+        .and_then(|()| w.try_add(&[], &wild))
+        .map_err(|e| err_at("cdb", &apath, e))?;
+    // The cdb is written first (a full disk fails here and changes nothing), assign
+    // edited while its write-back runs; the cdb renamed last, assign put back if that fails.
+    let ctmp = AtomicFile::stage(&cpath, &w.finish(), ASSIGN_MODE, None)?;
+    let edit = control::replace_tail(&apath, old, end, tail.as_bytes())?;
+    if let Err(e) = ctmp.commit() {
+        let _ = edit.undo();
+        return Err(e);
+    }
+    Ok(true)
 }
 
 /// Remove the domain's line(s) (exact key `+<domain>-`) and rebuild the cdb.
@@ -629,6 +698,147 @@ mod tests {
                 .is_some());
         }
         assert!(read(&dir.join("assign")).ends_with("\n.\n"));
+    }
+
+    /// The cdb an add leaves must be what compiling its assign gives, whichever way
+    /// the add went (in place or rewritten).
+    fn assert_cdb_compiled(dir: &Path) {
+        let data = fs::read(dir.join("assign")).unwrap();
+        assert_eq!(
+            fs::read(dir.join("cdb")).unwrap(),
+            build_cdb(Path::new("assign"), &data).unwrap()
+        );
+    }
+
+    #[test]
+    fn in_place_add_equals_full_rewrite() {
+        let d = tempfile::tempdir().unwrap();
+        let full = tempfile::tempdir().unwrap();
+        fs::write(
+            d.path().join("assign"),
+            "=joe:joe:1:2:/h/joe:::\n+w.:w:1:1:/w:.::\n.\n",
+        )
+        .unwrap();
+        compile(d.path()).unwrap();
+        for i in 0..40 {
+            let e = entry(&format!("d{i}.test"), i);
+            let before = fs::read(d.path().join("assign")).unwrap();
+            let ino = || {
+                use std::os::unix::fs::MetadataExt;
+                fs::metadata(d.path().join("assign")).unwrap().ino()
+            };
+            let ino0 = ino();
+            add_domain(d.path(), &e).unwrap();
+            // edited in place, not rewritten
+            assert_eq!(ino(), ino0);
+            // the same add done the old way: whole file rewritten, cdb compiled
+            fs::write(full.path().join("assign"), &before).unwrap();
+            fs::remove_file(full.path().join("cdb")).ok();
+            let lock = control::lock(&full.path().join("assign")).unwrap();
+            let mut want = before.clone();
+            want.truncate(want.len() - 2);
+            want.extend_from_slice(format!("{}\n.\n", e.assign_line()).as_bytes());
+            install(full.path(), Some(&before), &want).unwrap();
+            drop(lock);
+            for f in ["assign", "cdb"] {
+                assert_eq!(
+                    fs::read(d.path().join(f)).unwrap(),
+                    fs::read(full.path().join(f)).unwrap(),
+                    "{f} after d{i}.test"
+                );
+            }
+        }
+        assert_eq!(
+            lookup_domain(d.path(), "d39.test").unwrap(),
+            Some(entry("d39.test", 39))
+        );
+        // the wildcard record gained '-' next to the '.' it had
+        let db = Cdb::open(&d.path().join("cdb")).unwrap().unwrap();
+        assert_eq!(db.get(b""), Some(&b".-"[..]));
+    }
+
+    #[test]
+    fn administrators_edit_of_assign_is_compiled() {
+        let d = tempfile::tempdir().unwrap();
+        add_domain(d.path(), &entry("a.test", 1)).unwrap();
+        add_domain(d.path(), &entry("b.test", 2)).unwrap();
+        // edited by hand without running qmail-newu: a line changed, one added
+        let a = read(&d.path().join("assign"))
+            .replace(":1:2:/var", ":7:2:/var")
+            .replace(".\n", "=joe:joe:3:4:/j:::\n.\n");
+        fs::write(d.path().join("assign"), &a).unwrap();
+        add_domain(d.path(), &entry("c.test", 3)).unwrap();
+        assert_cdb_compiled(d.path());
+        assert_eq!(lookup_domain(d.path(), "a.test").unwrap().unwrap().uid, 7);
+        let db = Cdb::open(&d.path().join("cdb")).unwrap().unwrap();
+        assert!(db.get(b"!joe\0").is_some());
+        // a cdb damaged (or made by another tool with another layout): compiled again
+        let mut c = fs::read(d.path().join("cdb")).unwrap();
+        let n = c.len();
+        c[n - 3] ^= 0x55;
+        fs::write(d.path().join("cdb"), &c).unwrap();
+        add_domain(d.path(), &entry("e.test", 5)).unwrap();
+        assert_cdb_compiled(d.path());
+        // lines after the '.' line, or a line for the domain: the full rewrite's result
+        fs::write(
+            d.path().join("assign"),
+            read(&d.path().join("assign")) + "after:the:dot\n",
+        )
+        .unwrap();
+        add_domain(d.path(), &entry("f.test", 6)).unwrap_err();
+        fs::write(
+            d.path().join("assign"),
+            read(&d.path().join("assign")).replace("after:the:dot\n", ""),
+        )
+        .unwrap();
+        add_domain(d.path(), &entry("E.test", 9)).unwrap();
+        assert_eq!(
+            read(&d.path().join("assign")).matches("e.test-:").count(),
+            0
+        );
+        assert_eq!(
+            read(&d.path().join("assign")).matches("E.test-:").count(),
+            1
+        );
+        assert_cdb_compiled(d.path());
+    }
+
+    #[test]
+    fn failed_in_place_add_leaves_both_files() {
+        let d = tempfile::tempdir().unwrap();
+        add_domain(d.path(), &entry("a.test", 1)).unwrap();
+        add_domain(d.path(), &entry("b.test", 2)).unwrap();
+        let a0 = fs::read(d.path().join("assign")).unwrap();
+        let c0 = fs::read(d.path().join("cdb")).unwrap();
+        // "assign": the in-place write fails half-way; "cdb": its rename fails after
+        // assign was edited
+        for target in ["assign", "cdb"] {
+            fault::fail_rename_to(Some(target));
+            let e = add_domain(d.path(), &entry("c.test", 3)).unwrap_err();
+            fault::fail_rename_to(None);
+            assert!(e.to_string().contains("injected"), "{e}");
+            assert_eq!(fs::read(d.path().join("assign")).unwrap(), a0, "{target}");
+            assert_eq!(fs::read(d.path().join("cdb")).unwrap(), c0, "{target}");
+            assert_eq!(fs::read_dir(d.path()).unwrap().count(), 2, "{target}");
+        }
+        add_domain(d.path(), &entry("c.test", 3)).unwrap();
+        assert_cdb_compiled(d.path());
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(24))]
+        /// Any sequence of adds (new names, names again, other case) leaves the cdb
+        /// that compiling assign gives.
+        #[test]
+        fn adds_keep_cdb_compiled(names in proptest::collection::vec("[a-cA-C]{1,3}\\.t", 1..25)) {
+            let d = tempfile::tempdir().unwrap();
+            fs::write(d.path().join("assign"), "+x:y:1:1:/x:-::\n.\n").unwrap();
+            compile(d.path()).unwrap();
+            for (i, n) in names.iter().enumerate() {
+                add_domain(d.path(), &entry(n, i as u32)).unwrap();
+                assert_cdb_compiled(d.path());
+            }
+        }
     }
 
     /// The oracle assign file compiled by us equals tinycdb's `cdb -c` output for

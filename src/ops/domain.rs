@@ -238,24 +238,66 @@ fn add_rcpthost(
 }
 
 /// Our qmail-newmrh: `morercpthosts.cdb` with one key per domain.
+///
+/// Under the morercpthosts lock, so that concurrent adds install their cdbs in the order
+/// they read the file. When the old cdb holds exactly the file's first lines (compared
+/// key by key), those records are copied as bytes and only the lines after them are
+/// added (domains are appended at the end); an unchanged cdb is left alone. Otherwise
+/// it is compiled from scratch. Either way the bytes are what compiling gives.
 pub fn compile_morercpthosts(cfg: &Config) -> Result<(), AppletError> {
     let src = cfg.control("morercpthosts");
     let dst = cfg.control("morercpthosts.cdb");
+    let fail = |e| io_fail("qmail-newmrh", &dst, e);
+    let _lock = control::lock(&src).map_err(fail)?;
     let data = std::fs::read(&src).unwrap_or_default();
-    let mut w = assign::cdb::CdbWriter::with_capacity(data.len() + data.len() / 2);
+    let old = std::fs::read(&dst).unwrap_or_default();
+    let layout = assign::cdb::Layout::parse(&old);
     let mut key = String::new();
-    let mut result = Ok(());
+    let lower = |key: &mut String, l: &str| {
+        key.clear();
+        key.push_str(l);
+        key.make_ascii_lowercase();
+    };
+    // the old records against the file's first lines; the lines after them kept
+    let mut same = layout.is_some();
+    let mut old_records = layout.iter().flat_map(|l| l.records(&old));
+    let mut newer: Vec<String> = Vec::new();
     control::for_each_line(&data, |l| {
-        if result.is_ok() {
-            key.clear();
-            key.push_str(l);
-            key.make_ascii_lowercase();
-            result = w.try_add(key.as_bytes(), b"");
+        if !same {
+            return;
+        }
+        lower(&mut key, l);
+        match old_records.next() {
+            Some((k, v)) => same = k == key.as_bytes() && v.is_empty(),
+            None => newer.push(key.clone()),
         }
     });
-    result
-        .and_then(|()| control::write_atomic(&dst, &w.finish(), 0o644, None))
-        .map_err(|e| io_fail("qmail-newmrh", &dst, e))
+    same = same && old_records.next().is_none();
+    let w = match (&layout, same) {
+        (Some(_), true) if newer.is_empty() => return Ok(()),
+        (Some(l), true) => {
+            let mut w = assign::cdb::CdbWriter::from_prefix(&old, l, l.len(), newer.len() * 64);
+            let mut result = Ok(());
+            for k in &newer {
+                result = result.and_then(|()| w.try_add(k.as_bytes(), b""));
+            }
+            result.map_err(fail)?;
+            w
+        }
+        _ => {
+            let mut w = assign::cdb::CdbWriter::with_capacity(data.len() + data.len() / 2);
+            let mut result = Ok(());
+            control::for_each_line(&data, |l| {
+                if result.is_ok() {
+                    lower(&mut key, l);
+                    result = w.try_add(key.as_bytes(), b"");
+                }
+            });
+            result.map_err(fail)?;
+            w
+        }
+    };
+    control::write_atomic(&dst, &w.finish(), 0o644, None).map_err(fail)
 }
 
 /// Create the domain. `out` receives the lines the original prints.

@@ -1003,3 +1003,42 @@ fn hooks_keep_spam_control_files_in_step() {
     assert_eq!(env.read("etc/control/spamignore"), "");
     assert_eq!(env.read("etc/control/nodnscheck"), "");
 }
+
+/// morercpthosts.cdb after adds (extended record by record) and after an
+/// administrator's own edit of morercpthosts (compiled again): always what
+/// compiling the file gives.
+#[test]
+fn morercpthosts_cdb_is_what_compiling_the_file_gives() {
+    let env = TestEnv::new();
+    let fifty: String = (0..50).map(|i| format!("r{i}.test\n")).collect();
+    std::fs::write(env.path("etc/control/rcpthosts"), &fifty).unwrap();
+    let compiled = || {
+        let text = std::fs::read(env.path("etc/control/morercpthosts")).unwrap();
+        let mut w = indimail::assign::cdb::CdbWriter::new();
+        for l in indimail::control::parse_lines(&text) {
+            w.add(l.to_ascii_lowercase().as_bytes(), b"");
+        }
+        w.finish()
+    };
+    let cdb = || std::fs::read(env.path("etc/control/morercpthosts.cdb")).unwrap();
+    for d in ["m1.test", "m2.test", "m3.test"] {
+        env.run("vadddomain", &[d, "x#1"]).ok();
+        assert_eq!(cdb(), compiled(), "{d}");
+    }
+    std::fs::write(
+        env.path("etc/control/morercpthosts"),
+        "m2.test\nHand.Test # by hand\nm3.test\n",
+    )
+    .unwrap();
+    env.run("vadddomain", &["m4.test", "x#1"]).ok();
+    assert_eq!(
+        env.read("etc/control/morercpthosts"),
+        "m2.test\nHand.Test # by hand\nm3.test\nm4.test\n"
+    );
+    assert_eq!(cdb(), compiled());
+    let db = indimail::assign::cdb::Cdb::from_bytes(cdb());
+    assert!(db.get(b"hand.test").is_some());
+    assert!(db.get(b"m1.test").is_none());
+    env.run("vdeldomain", &["m3.test"]).ok();
+    assert_eq!(cdb(), compiled());
+}
