@@ -239,9 +239,9 @@ impl Conn {
                     "InLookup: {}: password query refused for uid {}",
                     self.name, self.uid
                 ));
-                (Reply::Error, false)
+                (Reply::Error.encode().into(), false)
             };
-            if w.write_all(&reply.encode()).is_err() {
+            if w.write_all(&reply).is_err() {
                 return;
             }
             if self.verbose {
