@@ -7,7 +7,7 @@
 //! and follows every change our commands commit ([`crate::flushlog`]).
 //!
 //! One [`Engine`] (cache, MySQL pool, counters) serves the FIFO's reader threads and the
-//! UNIX socket's per-connection threads ([`socket`]); the main thread handles signals.
+//! UNIX socket's loop and worker threads ([`socket`]); the main thread handles signals.
 
 pub mod cache;
 pub mod pool;
@@ -568,7 +568,11 @@ impl Server {
         let sock = socket::enabled().then(|| self.socket_path());
         if let Some(p) = &sock {
             match socket::Listener::bind(p, owner, fifo_mode()) {
-                Ok(l) => l.spawn(Arc::clone(&engine), self.cfg.clone(), self.verbose),
+                Ok(l) => {
+                    if let Err(e) = l.spawn(Arc::clone(&engine), self.cfg.clone(), self.verbose) {
+                        log(&format!("InLookup: socket {}: {e}", p.display()));
+                    }
+                }
                 Err(e) => log(&format!("InLookup: socket {}: {e}", p.display())),
             }
         }
