@@ -177,7 +177,9 @@ impl Listener {
                 let client = Client {
                     s: stream,
                     uid,
-                    buf: Vec::new(),
+                    buf: vec![0; PIPE_BUF + 4].into_boxed_slice(),
+                    start: 0,
+                    end: 0,
                     last: Instant::now(),
                     _count: Counted::new(&sh.active),
                 };
@@ -210,7 +212,10 @@ impl Drop for Counted {
 struct Client {
     s: UnixStream,
     uid: u32,
-    buf: Vec<u8>,
+    /// Room for the longest frame, allocated once; `buf[start..end]` is not answered yet.
+    buf: Box<[u8]>,
+    start: usize,
+    end: usize,
     /// Last activity (a connection idle or stalled in a frame for [`IDLE`] is closed).
     last: Instant,
     _count: Counted,
@@ -326,13 +331,18 @@ impl Shared {
 
     /// Read what the client sent and answer the whole frames in it.
     fn input(&self, c: &mut Client) -> Next {
-        let have = c.buf.len();
-        c.buf.resize(have + PIPE_BUF + 4, 0);
-        let got = (&c.s).read(&mut c.buf[have..]);
-        c.buf.truncate(have + *got.as_ref().unwrap_or(&0));
+        // what is left is the start of one frame (a whole one was answered): to the front
+        c.buf.copy_within(c.start..c.end, 0);
+        c.end -= c.start;
+        c.start = 0;
+        if c.end == c.buf.len() {
+            // cannot happen: a frame whose length was accepted fits
+            return Next::Close;
+        }
+        let got = (&c.s).read(&mut c.buf[c.end..]);
         match got {
             Ok(0) => {
-                if c.buf.len() >= 4 {
+                if c.end >= 4 {
                     log(&format!(
                         "InLookup: {}: aborted read from client",
                         self.name
@@ -340,7 +350,10 @@ impl Shared {
                 }
                 Next::Close
             }
-            Ok(_) => self.frames(c, false),
+            Ok(n) => {
+                c.end += n;
+                self.frames(c, false)
+            }
             Err(e)
                 if e.kind() == io::ErrorKind::WouldBlock
                     || e.kind() == io::ErrorKind::Interrupted =>
@@ -356,7 +369,7 @@ impl Shared {
     fn frames(&self, c: &mut Client, inline: bool) -> Next {
         let mut at = 0;
         let next = loop {
-            let rest = &c.buf[at..];
+            let rest = &c.buf[c.start + at..c.end];
             if rest.len() < 4 {
                 break Next::Park;
             }
@@ -402,7 +415,7 @@ impl Shared {
                 Err(None) => break Next::Close,
             }
         };
-        c.buf.drain(..at);
+        c.start += at;
         next
     }
 
