@@ -9,6 +9,8 @@
 # Run as root; everything is removed at exit.
 #
 # usage: benches/inlookup.sh [USERS [SECONDS]]
+#        BASELINE=/path/to/other/indimail [ROUNDS=3] [MODES=...] [CLIENTS=1,8] benches/inlookup.sh ...
+#        (A/B: that build's inlookup and this one's in turn, in the same run)
 set -eu
 
 USERS=${1:-100000}
@@ -65,16 +67,44 @@ hash=$("$floor" --hash 'Bench#Passw0rd' SHA-256)
 awk -v n="$USERS" -v h="$hash" 'BEGIN { for (i = 0; i < n; i++) printf "u%d@bench.test,%s\n", i, h }' >"$tmp/users.csv"
 vbulk -e "$tmp/users.csv" >/dev/null
 
-USE_BTREE=1 MAX_BTREE_COUNT=$((USERS * 2)) INLOOKUP_CACHE_TTL=3600 \
-    "$root/bin/inlookup" -f "$root/run/infifo" 2>"$tmp/inlookup.log" &
-srvpid=$!
-i=0
-until [ -S "$root/run/infifo.sock" ]; do
-    i=$((i + 1))
-    [ $i -lt 100 ] || { cat "$tmp/inlookup.log"; exit 1; }
-    sleep 0.1
-done
+# start_server BINARY: a fresh inlookup (empty cache) from that multi-call binary
+start_server() {
+    rm -f "$root/run/infifo" "$root/run/infifo.sock"
+    USE_BTREE=1 MAX_BTREE_COUNT=$((USERS * 2)) INLOOKUP_CACHE_TTL=3600 \
+        "$1" inlookup -f "$root/run/infifo" 2>"$tmp/inlookup.log" &
+    srvpid=$!
+    i=0
+    until [ -S "$root/run/infifo.sock" ]; do
+        i=$((i + 1))
+        [ $i -lt 100 ] || { cat "$tmp/inlookup.log"; exit 1; }
+        sleep 0.1
+    done
+}
+stop_server() {
+    kill "$srvpid" 2>/dev/null || true
+    wait "$srvpid" 2>/dev/null || true
+    srvpid=
+}
 
 echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load before: $(cut -d' ' -f1-3 /proc/loadavg), $USERS users"
-"$bench" "$root/run/infifo" "$USERS" bench.test "$SECS"
+if [ -n "${BASELINE:-}" ]; then
+    # A/B: the inlookup of BASELINE (another build's indimail binary) and of this tree in
+    # turn, ROUNDS times, a fresh server each time; the modes that involve inlookup only
+    printf 'server\tmode\tclients\tqueries/s\tp50_us\tp99_us\terrors\n'
+    r=0
+    while [ $r -lt "${ROUNDS:-3}" ]; do
+        r=$((r + 1))
+        for which in baseline new; do
+            if [ $which = baseline ]; then b=$BASELINE; else b=$bin; fi
+            start_server "$b"
+            INLOOKUP_BENCH_MODES=${MODES:-hit-fifo,hit-sock,miss-fifo,miss-sock} \
+                INLOOKUP_BENCH_CLIENTS=${CLIENTS:-1,8} \
+                "$bench" "$root/run/infifo" "$USERS" bench.test "$SECS" | tail -n +2 | sed "s/^/$which\t/"
+            stop_server
+        done
+    done
+else
+    start_server "$bin"
+    "$bench" "$root/run/infifo" "$USERS" bench.test "$SECS"
+fi
 echo "# load after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -12,6 +12,9 @@
 //! * `floor-fifo`: a server in this process answering a constant through the same FIFO
 //!   exchange (read the request, check and open the reply FIFO, write the reply) — the cost
 //!   of the transport alone.
+//!
+//! `INLOOKUP_BENCH_MODES` (comma-separated mode names) and `INLOOKUP_BENCH_CLIENTS`
+//! (comma-separated counts) restrict a run, e.g. for A/B runs of two servers in turn.
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
@@ -169,8 +172,18 @@ fn main() {
         Arc::clone(&stop),
     );
 
+    let list = |name: &str| -> Option<Vec<String>> {
+        std::env::var(name)
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+            .map(|v| v.split(',').map(|s| s.trim().to_string()).collect())
+    };
+    let modes = list("INLOOKUP_BENCH_MODES");
+    let counts: Vec<usize> = list("INLOOKUP_BENCH_CLIENTS")
+        .map(|v| v.iter().filter_map(|c| c.parse().ok()).collect())
+        .unwrap_or_else(|| vec![1, 8, 64]);
     println!("mode\tclients\tqueries/s\tp50_us\tp99_us\terrors");
-    for clients in [1usize, 8, 64] {
+    for clients in counts {
         let hot_counter = Arc::new(AtomicUsize::new(0));
         let hot: Next = {
             let c = Arc::clone(&hot_counter);
@@ -226,6 +239,9 @@ fn main() {
             }),
         ];
         for (name, next, f) in runs {
+            if modes.as_ref().is_some_and(|m| !m.iter().any(|m| m == name)) {
+                continue;
+            }
             let r = measure(clients, secs, next, f);
             println!(
                 "{name}\t{clients}\t{:.0}\t{}\t{}\t{}",

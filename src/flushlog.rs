@@ -208,6 +208,16 @@ impl Watcher {
         }
     }
 
+    /// Whether `meta`, a stat of the log made by the caller, shows nothing new since the
+    /// last [`Watcher::poll`] (which is then not needed).
+    pub fn unchanged(&self, meta: &std::fs::Metadata) -> bool {
+        self.file.is_some()
+            && meta.file_type().is_file()
+            && meta.ino() == self.ino
+            && meta.dev() == self.dev
+            && meta.len() == self.offset
+    }
+
     /// Check the log (one stat when nothing changed).
     pub fn poll(&mut self) -> Seen {
         let meta = match std::fs::symlink_metadata(&self.path) {

@@ -702,3 +702,91 @@ pub fn start_writeback(file: &std::fs::File) {
     #[cfg(not(target_os = "linux"))]
     let _ = file.as_raw_fd();
 }
+
+/// An epoll instance watching descriptors for input. One-shot entries deliver an event to
+/// one waiting thread and stay quiet until re-armed, so several threads waiting on one
+/// instance share a descriptor without a lock and without waking each other; otherwise
+/// entries are level-triggered (for an instance that one thread waits on).
+pub struct Epoll {
+    fd: std::os::fd::OwnedFd,
+    flags: u32,
+}
+
+impl Epoll {
+    pub fn new(oneshot: bool) -> io::Result<Epoll> {
+        // SAFETY: plain system call; the result is checked before it is used as an fd.
+        let fd = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
+        if fd < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        use std::os::fd::FromRawFd;
+        let flags = libc::EPOLLIN as u32
+            | if oneshot {
+                libc::EPOLLONESHOT as u32
+            } else {
+                0
+            };
+        // SAFETY: `fd` was just returned by epoll_create1 and is owned by nobody else.
+        Ok(Epoll {
+            fd: unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) },
+            flags,
+        })
+    }
+
+    fn ctl(&self, op: i32, fd: std::os::unix::io::RawFd, token: u64) -> io::Result<()> {
+        use std::os::fd::AsRawFd;
+        let mut ev = libc::epoll_event {
+            events: self.flags,
+            u64: token,
+        };
+        // SAFETY: `ev` is a live epoll_event; bad fds only yield an error.
+        let rc = unsafe { libc::epoll_ctl(self.fd.as_raw_fd(), op, fd, &mut ev) };
+        if rc != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    }
+
+    /// Watch `fd` for input, reported as `token`.
+    pub fn add(&self, fd: std::os::unix::io::RawFd, token: u64) -> io::Result<()> {
+        self.ctl(libc::EPOLL_CTL_ADD, fd, token)
+    }
+
+    /// Watch a one-shot `fd` again after its event was delivered (reported at once if input
+    /// is waiting).
+    pub fn rearm(&self, fd: std::os::unix::io::RawFd, token: u64) -> io::Result<()> {
+        self.ctl(libc::EPOLL_CTL_MOD, fd, token)
+    }
+
+    /// Stop watching `fd`.
+    pub fn remove(&self, fd: std::os::unix::io::RawFd) -> io::Result<()> {
+        self.ctl(libc::EPOLL_CTL_DEL, fd, 0)
+    }
+
+    /// Wait up to `timeout_ms` (-1: forever) for events: their tokens replace the contents
+    /// of `out` (at most its capacity, at least one); none on timeout or signal.
+    pub fn wait(&self, timeout_ms: i32, out: &mut Vec<u64>) -> io::Result<()> {
+        use std::os::fd::AsRawFd;
+        out.clear();
+        let max = out.capacity().clamp(1, 64);
+        let mut evs = [libc::epoll_event { events: 0, u64: 0 }; 64];
+        // SAFETY: `evs` has room for the `max` (at most 64) events passed as maxevents.
+        let rc = unsafe {
+            libc::epoll_wait(
+                self.fd.as_raw_fd(),
+                evs.as_mut_ptr(),
+                max as i32,
+                timeout_ms,
+            )
+        };
+        if rc < 0 {
+            let e = io::Error::last_os_error();
+            if e.kind() == io::ErrorKind::Interrupted {
+                return Ok(());
+            }
+            return Err(e);
+        }
+        out.extend(evs[..rc as usize].iter().map(|e| e.u64));
+        Ok(())
+    }
+}

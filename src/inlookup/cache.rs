@@ -6,11 +6,13 @@
 //! an answer computed from the database is stored only if no invalidation happened since its
 //! lookup began, so a reader that raced a writer's commit cannot put a stale row back.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::config::{env_nonempty, env_or};
-use crate::flushlog::{local_part, Seen};
+use crate::flushlog::Seen;
 use crate::inquery::codec::{Reply, ALIAS_QUERY, HOST_QUERY, PWD_QUERY, USER_QUERY};
 
 /// Default lifetime of a cache entry (the original's never expired).
@@ -18,7 +20,34 @@ pub const DEFAULT_CACHE_TTL: u64 = 60;
 /// Default bound of the cache when `MAX_BTREE_COUNT` is unset or 0.
 pub const DEFAULT_CACHE_MAX: usize = 100_000;
 
-type Bucket = HashMap<(u8, Vec<u8>), (Instant, Reply)>;
+/// An answer as it goes on the wire (a hit is written as stored: no decoding, no copying).
+pub type Encoded = Arc<[u8]>;
+
+/// The answers about one exact query string, one slot per cacheable type.
+type Slots = [Option<(Instant, Encoded)>; 4];
+/// Keyed by the exact query string (looked up by `&[u8]`, without allocating).
+type Bucket = HashMap<Vec<u8>, Slots>;
+
+fn slot(qtype: u8) -> Option<usize> {
+    match qtype {
+        USER_QUERY => Some(0),
+        PWD_QUERY => Some(1),
+        ALIAS_QUERY => Some(2),
+        HOST_QUERY => Some(3),
+        _ => None,
+    }
+}
+
+/// The lower-cased local part: borrowed when it is lower case already (the usual case).
+fn local_of(key: &[u8]) -> Cow<'_, [u8]> {
+    let end = key.iter().position(|&b| b == b'@').unwrap_or(key.len());
+    let local = &key[..end];
+    if local.iter().any(u8::is_ascii_uppercase) {
+        Cow::Owned(local.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(local)
+    }
+}
 
 pub struct Cache {
     map: HashMap<Vec<u8>, Bucket>,
@@ -55,7 +84,7 @@ impl Cache {
 
     /// Types the original cached: user status, password, alias list, host.
     pub fn cacheable(qtype: u8) -> bool {
-        matches!(qtype, USER_QUERY | PWD_QUERY | ALIAS_QUERY | HOST_QUERY)
+        slot(qtype).is_some()
     }
 
     /// The invalidation count; pass it to [`Cache::put`].
@@ -63,17 +92,22 @@ impl Cache {
         self.epoch
     }
 
-    pub fn get(&mut self, qtype: u8, key: &[u8]) -> Option<Reply> {
-        let local = local_part(key);
-        let bucket = self.map.get_mut(&local)?;
-        let k = (qtype, key.to_vec());
-        match bucket.get(&k) {
-            Some((at, r)) if at.elapsed() < self.ttl => Some(r.clone()),
+    /// The encoded answer, if cached and not expired.
+    pub fn get(&mut self, qtype: u8, key: &[u8]) -> Option<Encoded> {
+        let i = slot(qtype)?;
+        let local = local_of(key);
+        let bucket = self.map.get_mut(local.as_ref())?;
+        let slots = bucket.get_mut(key)?;
+        match &slots[i] {
+            Some((at, r)) if at.elapsed() < self.ttl => Some(Arc::clone(r)),
             Some(_) => {
-                bucket.remove(&k);
+                slots[i] = None;
                 self.count -= 1;
-                if bucket.is_empty() {
-                    self.map.remove(&local);
+                if slots.iter().all(Option::is_none) {
+                    bucket.remove(key);
+                    if bucket.is_empty() {
+                        self.map.remove(local.as_ref());
+                    }
                 }
                 None
             }
@@ -82,33 +116,50 @@ impl Cache {
     }
 
     /// Store a good answer (errors and not-found are retried next time) computed since
-    /// `epoch` was read.
-    pub fn put(&mut self, qtype: u8, key: &[u8], reply: &Reply, epoch: u64) {
+    /// `epoch` was read; `encoded` is `reply` as it goes on the wire.
+    pub fn put(&mut self, qtype: u8, key: &[u8], reply: &Reply, encoded: &Encoded, epoch: u64) {
         let good = match reply {
             Reply::Status(s) => *s >= 0,
             Reply::Password(_) | Reply::Aliases(_) | Reply::Host(_) => true,
             _ => false,
         };
-        if !good || !Cache::cacheable(qtype) || epoch != self.epoch {
+        let Some(i) = slot(qtype) else {
+            return;
+        };
+        if !good || epoch != self.epoch {
             return;
         }
         if self.count >= self.max {
             let now = Instant::now();
             let ttl = self.ttl;
+            let mut count = 0;
             for b in self.map.values_mut() {
-                b.retain(|_, (at, _)| now.duration_since(*at) < ttl);
+                b.retain(|_, slots| {
+                    for s in slots.iter_mut() {
+                        if s.as_ref()
+                            .is_some_and(|(at, _)| now.duration_since(*at) >= ttl)
+                        {
+                            *s = None;
+                        }
+                    }
+                    let n = slots.iter().flatten().count();
+                    count += n;
+                    n > 0
+                });
             }
             self.map.retain(|_, b| !b.is_empty());
-            self.count = self.map.values().map(HashMap::len).sum();
+            self.count = count;
             if self.count >= self.max {
                 return;
             }
         }
         let old = self
             .map
-            .entry(local_part(key))
+            .entry(local_of(key).into_owned())
             .or_default()
-            .insert((qtype, key.to_vec()), (Instant::now(), reply.clone()));
+            .entry(key.to_vec())
+            .or_default()[i]
+            .replace((Instant::now(), Arc::clone(encoded)));
         if old.is_none() {
             self.count += 1;
         }
@@ -118,7 +169,10 @@ impl Cache {
     pub fn invalidate(&mut self, local: &[u8]) {
         self.epoch += 1;
         if let Some(b) = self.map.remove(local) {
-            self.count -= b.len();
+            self.count -= b
+                .values()
+                .map(|s| s.iter().flatten().count())
+                .sum::<usize>();
         }
     }
 
@@ -156,37 +210,54 @@ mod tests {
     use super::*;
     use crate::inquery::codec::LIMIT_QUERY;
 
+    fn put(c: &mut Cache, qtype: u8, key: &[u8], r: &Reply, epoch: u64) {
+        c.put(qtype, key, r, &Encoded::from(r.encode()), epoch);
+    }
+
+    fn get(c: &mut Cache, qtype: u8, key: &[u8]) -> Option<Reply> {
+        c.get(qtype, key).map(|b| Reply::decode(qtype, &b).unwrap())
+    }
+
     #[test]
     fn ttl_bound_flush_and_invalidation() {
         let mut c = Cache::new(2, Duration::from_millis(50));
         let e = c.epoch();
-        c.put(USER_QUERY, b"a", &Reply::Status(0), e);
-        c.put(USER_QUERY, b"b", &Reply::Status(-1), e); // errors are not cached
-        c.put(LIMIT_QUERY, b"c", &Reply::Status(0), e); // type not cached
-        c.put(PWD_QUERY, b"d", &Reply::NoSuchUser(b"d".to_vec()), e);
+        put(&mut c, USER_QUERY, b"a", &Reply::Status(0), e);
+        put(&mut c, USER_QUERY, b"b", &Reply::Status(-1), e); // errors are not cached
+        put(&mut c, LIMIT_QUERY, b"c", &Reply::Status(0), e); // type not cached
+        put(
+            &mut c,
+            PWD_QUERY,
+            b"d",
+            &Reply::NoSuchUser(b"d".to_vec()),
+            e,
+        );
         assert_eq!(c.len(), 1);
-        c.put(ALIAS_QUERY, b"a", &Reply::Aliases(vec![]), e);
-        c.put(HOST_QUERY, b"a", &Reply::Host(b"h".to_vec()), e);
+        put(&mut c, ALIAS_QUERY, b"a", &Reply::Aliases(vec![]), e);
+        put(&mut c, HOST_QUERY, b"a", &Reply::Host(b"h".to_vec()), e);
         assert_eq!(c.len(), 2);
-        assert_eq!(c.get(USER_QUERY, b"a"), Some(Reply::Status(0)));
+        assert_eq!(get(&mut c, USER_QUERY, b"a"), Some(Reply::Status(0)));
         std::thread::sleep(Duration::from_millis(60));
-        assert_eq!(c.get(USER_QUERY, b"a"), None);
+        assert_eq!(get(&mut c, USER_QUERY, b"a"), None);
         c.clear();
         assert!(c.is_empty());
 
         let mut c = Cache::new(10, Duration::from_secs(60));
         let e = c.epoch();
-        c.put(USER_QUERY, b"Bob@X.org", &Reply::Status(0), e);
-        c.put(USER_QUERY, b"bob@alias.org", &Reply::Status(0), e);
-        c.put(USER_QUERY, b"carol@x.org", &Reply::Status(0), e);
+        put(&mut c, USER_QUERY, b"Bob@X.org", &Reply::Status(0), e);
+        put(&mut c, USER_QUERY, b"bob@alias.org", &Reply::Status(0), e);
+        put(&mut c, USER_QUERY, b"carol@x.org", &Reply::Status(0), e);
         assert_eq!(c.len(), 3);
         c.apply(Seen::Users(vec![b"bob".to_vec()]));
         assert_eq!(c.len(), 1);
-        assert_eq!(c.get(USER_QUERY, b"Bob@X.org"), None);
-        assert_eq!(c.get(USER_QUERY, b"carol@x.org"), Some(Reply::Status(0)));
+        assert_eq!(get(&mut c, USER_QUERY, b"Bob@X.org"), None);
+        assert_eq!(
+            get(&mut c, USER_QUERY, b"carol@x.org"),
+            Some(Reply::Status(0))
+        );
         // an answer looked up before an invalidation is not stored
-        c.put(USER_QUERY, b"bob@x.org", &Reply::Status(0), e);
-        assert_eq!(c.get(USER_QUERY, b"bob@x.org"), None);
+        put(&mut c, USER_QUERY, b"bob@x.org", &Reply::Status(0), e);
+        assert_eq!(get(&mut c, USER_QUERY, b"bob@x.org"), None);
         c.apply(Seen::All);
         assert!(c.is_empty());
     }

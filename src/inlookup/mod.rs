@@ -7,7 +7,7 @@
 //! and follows every change our commands commit ([`crate::flushlog`]).
 //!
 //! One [`Engine`] (cache, MySQL pool, counters) serves the FIFO's reader threads and the
-//! UNIX socket's per-connection threads ([`socket`]); the main thread handles signals.
+//! UNIX socket's loop and worker threads ([`socket`]); the main thread handles signals.
 
 pub mod cache;
 pub mod pool;
@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-pub use cache::{Cache, DEFAULT_CACHE_MAX, DEFAULT_CACHE_TTL};
+pub use cache::{Cache, Encoded, DEFAULT_CACHE_MAX, DEFAULT_CACHE_TTL};
 
 use crate::config::{env_nonempty, Config};
 use crate::flushlog::Watcher;
@@ -56,6 +56,8 @@ struct CacheState {
 pub struct Engine {
     cfg: Config,
     state: Mutex<CacheState>,
+    /// The invalidation log, stat'ed before the cache is locked (None: no cache).
+    log_path: Option<PathBuf>,
     pool: pool::Pool,
     stats: [AtomicU64; 8],
 }
@@ -72,6 +74,7 @@ impl Engine {
             Watcher::new(crate::flushlog::path(&cfg), owner)
         });
         Engine {
+            log_path: watcher.as_ref().map(|w| w.path().to_path_buf()),
             pool: pool::Pool::new(cfg.clone(), connections),
             cfg,
             state: Mutex::new(CacheState { cache, watcher }),
@@ -83,8 +86,8 @@ impl Engine {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Answer one request: (reply, whether it came from the cache).
-    pub fn answer(&self, req: &Request) -> (Reply, bool) {
+    /// Answer one request: (the reply as it goes on the wire, whether it came from the cache).
+    pub fn answer(&self, req: &Request) -> (Encoded, bool) {
         match self.lookup(req) {
             Lookup::Ready(r, hit) => (r, hit),
             Lookup::Compute(epoch) => (self.fill(req, epoch), false),
@@ -95,14 +98,19 @@ impl Engine {
     /// of an unknown type), or what [`Engine::fill`] needs to compute the answer.
     pub fn lookup(&self, req: &Request) -> Lookup {
         if !valid_type(req.qtype) {
-            return Lookup::Ready(Reply::Error, false);
+            return Lookup::Ready(Reply::Error.encode().into(), false);
         }
         self.stats[req.qtype as usize].fetch_add(1, Ordering::Relaxed);
-        if Cache::cacheable(req.qtype) {
+        if let (true, Some(log)) = (Cache::cacheable(req.qtype), &self.log_path) {
+            // the stat is made before locking, so the threads do not queue behind a
+            // system call; under the lock only a changed log is read
+            let meta = std::fs::symlink_metadata(log).ok();
             let mut st = self.lock();
             let CacheState { cache, watcher } = &mut *st;
             if let (Some(c), Some(w)) = (cache.as_mut(), watcher.as_mut()) {
-                c.apply(w.poll());
+                if !meta.as_ref().is_some_and(|m| w.unchanged(m)) {
+                    c.apply(w.poll());
+                }
                 if w.usable() {
                     if let Some(r) = c.get(req.qtype, &req.email) {
                         return Lookup::Ready(r, true);
@@ -115,14 +123,15 @@ impl Engine {
     }
 
     /// The second half: ask MySQL and store the answer if it may be cached (`epoch`).
-    pub fn fill(&self, req: &Request, epoch: Option<u64>) -> Reply {
+    pub fn fill(&self, req: &Request, epoch: Option<u64>) -> Encoded {
         let r = self.compute(req);
+        let bytes = Encoded::from(r.encode());
         if let Some(e) = epoch {
             if let Some(c) = self.lock().cache.as_mut() {
-                c.put(req.qtype, &req.email, &r, e);
+                c.put(req.qtype, &req.email, &r, &bytes, e);
             }
         }
-        r
+        bytes
     }
 
     fn compute(&self, req: &Request) -> Reply {
@@ -200,7 +209,8 @@ impl Engine {
                 crate::db::users::Status::Active,
                 domain,
             );
-            c.put(PWD_QUERY, key.as_bytes(), &reply, epoch);
+            let bytes = Encoded::from(reply.encode());
+            c.put(PWD_QUERY, key.as_bytes(), &reply, &bytes, epoch);
         }
         log(&format!("cached {} records", c.len() - before));
     }
@@ -229,8 +239,8 @@ impl Engine {
 
 /// What [`Engine::lookup`] found.
 pub enum Lookup {
-    /// The reply, and whether it came from the cache.
-    Ready(Reply, bool),
+    /// The reply as it goes on the wire, and whether it came from the cache.
+    Ready(Encoded, bool),
     /// MySQL must be asked; `Some(epoch)` when the answer may then be cached.
     Compute(Option<u64>),
 }
@@ -291,31 +301,36 @@ pub fn create_fifo(path: &Path, owner: Option<(u32, u32)>) -> io::Result<()> {
     Ok(())
 }
 
-/// Read exactly `buf.len()` bytes; `deadline` None = wait forever. Returns Ok(false) on EOF,
-/// Err(Interrupted) when a signal arrived while nothing had been read.
-fn read_exact_timed(f: &mut File, buf: &mut [u8], deadline: Option<Instant>) -> io::Result<bool> {
+/// Read exactly `buf.len()` bytes from the (non-blocking) FIFO before `deadline`. Returns
+/// Ok(false) on EOF.
+fn read_exact_timed(f: &File, buf: &mut [u8], deadline: Instant) -> io::Result<bool> {
     let mut got = 0;
     while got < buf.len() {
-        if let Some(d) = deadline {
-            let left = d.saturating_duration_since(Instant::now());
-            let ms = left.as_millis().min(i32::MAX as u128) as i32;
-            if left.is_zero() || !crate::sys::poll_readable(f.as_raw_fd(), ms)? {
-                return Err(io::Error::from_raw_os_error(libc::ETIMEDOUT));
-            }
-        }
-        match f.read(&mut buf[got..]) {
+        // the data is usually there already: read first, wait only when it is not
+        match (&*f).read(&mut buf[got..]) {
             Ok(0) => return Ok(false),
             Ok(n) => got += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted && got == 0 && deadline.is_none() => {
-                return Err(e)
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                let left = deadline.saturating_duration_since(Instant::now());
+                let ms = left.as_millis().min(i32::MAX as u128) as i32;
+                if left.is_zero() || !crate::sys::poll_readable(f.as_raw_fd(), ms)? {
+                    return Err(io::Error::from_raw_os_error(libc::ETIMEDOUT));
+                }
             }
-            Err(e)
-                if e.kind() == io::ErrorKind::Interrupted
-                    || e.kind() == io::ErrorKind::WouldBlock => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => return Err(e),
         }
     }
     Ok(true)
+}
+
+/// What one read from the FIFO gave.
+enum Got {
+    Request(Request, usize),
+    /// A malformed request (logged, and skipped so that the next one is read in step).
+    Skipped,
+    /// Nothing waiting.
+    Empty,
 }
 
 /// The part of the server that answers FIFO requests (shared by the worker threads).
@@ -328,8 +343,6 @@ struct FifoSide {
     /// `control/timeoutwrite` and `timeoutread` in milliseconds, read at start and on HUP.
     wto_ms: AtomicU64,
     rto_ms: AtomicU64,
-    /// The FIFO served (reopened if it ever reads end-of-file).
-    fifo: PathBuf,
     verbose: bool,
 }
 
@@ -405,36 +418,39 @@ impl FifoSide {
         Ok(())
     }
 
-    /// Read one request from the FIFO: None after a malformed one (logged; an oversized
-    /// body is drained so that the next length word is read in step).
-    fn read_request(&self, f: &mut File) -> Option<(Request, usize)> {
+    /// Read one request from the FIFO (non-blocking; the caller is its one reader). An
+    /// oversized body is drained so that the next length word is read in step.
+    fn read_request(&self, f: &File) -> Got {
+        let rto = Duration::from_millis(self.rto_ms.load(Ordering::Relaxed));
         let mut word = [0u8; 4];
-        match read_exact_timed(f, &mut word, None) {
-            Ok(true) => {}
-            Ok(false) => {
+        match (&*f).read(&mut word) {
+            Ok(4) => {}
+            Ok(0) => {
+                // not expected: the server holds a write end of its FIFO itself
                 log("InLookup: aborted read from client");
-                match OpenOptions::new()
-                    .read(true)
-                    .write(true)
-                    .custom_flags(libc::O_NOFOLLOW)
-                    .open(&self.fifo)
-                {
-                    Ok(nf) => *f = nf,
-                    Err(e) => {
-                        log(&format!("InLookup: reopen {}: {e}", self.fifo.display()));
-                        std::thread::sleep(Duration::from_secs(1));
-                    }
-                }
-                return None;
+                std::thread::sleep(Duration::from_millis(10));
+                return Got::Empty;
             }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => return None,
+            // a length word written in pieces
+            Ok(n) => match read_exact_timed(f, &mut word[n..], Instant::now() + rto) {
+                Ok(true) => {}
+                _ => {
+                    log("InLookup: aborted read from client");
+                    return Got::Skipped;
+                }
+            },
+            Err(e)
+                if e.kind() == io::ErrorKind::WouldBlock
+                    || e.kind() == io::ErrorKind::Interrupted =>
+            {
+                return Got::Empty
+            }
             Err(e) => {
                 log(&format!("InLookup: read: {e}"));
                 std::thread::sleep(Duration::from_millis(10));
-                return None;
+                return Got::Empty;
             }
         }
-        let rto = Duration::from_millis(self.rto_ms.load(Ordering::Relaxed));
         let n = i32::from_ne_bytes(word);
         let len = match check_request_len(n, PIPE_BUF) {
             Ok(l) => l,
@@ -447,27 +463,27 @@ impl FifoSide {
                 let mut buf = [0u8; 4096];
                 while left > 0 {
                     let k = left.min(buf.len());
-                    match read_exact_timed(f, &mut buf[..k], Some(deadline)) {
+                    match read_exact_timed(f, &mut buf[..k], deadline) {
                         Ok(true) => left -= k,
                         _ => break,
                     }
                 }
-                return None;
+                return Got::Skipped;
             }
         };
         let mut body = vec![0u8; len];
-        match read_exact_timed(f, &mut body, Some(Instant::now() + rto)) {
+        match read_exact_timed(f, &mut body, Instant::now() + rto) {
             Ok(true) => {}
             Ok(false) | Err(_) => {
                 log("InLookup: aborted read from client");
-                return None;
+                return Got::Skipped;
             }
         }
         match Request::decode_body(&body) {
-            Ok(req) => Some((req, len)),
+            Ok(req) => Got::Request(req, len),
             Err(_) => {
                 log(&format!("InLookup: malformed request of {len} bytes"));
-                None
+                Got::Skipped
             }
         }
     }
@@ -489,6 +505,12 @@ impl FifoSide {
                 req.email_lossy()
             ));
         }
+        let (reply, hit) = match pre {
+            Lookup::Ready(r, hit) => (r, hit),
+            Lookup::Compute(epoch) => (self.engine.fill(&req, epoch), false),
+        };
+        // opened once the answer is known: a writer opening the reply FIFO wakes the client
+        // waiting on it, which would only go back to sleep while MySQL is asked
         let mut out = match self.open_reply(&req.fifo) {
             Ok(f) => f,
             Err(e) => {
@@ -496,11 +518,7 @@ impl FifoSide {
                 return;
             }
         };
-        let (reply, hit) = match pre {
-            Lookup::Ready(r, hit) => (r, hit),
-            Lookup::Compute(epoch) => (self.engine.fill(&req, epoch), false),
-        };
-        if let Err(e) = self.write_reply(&mut out, &reply.encode(), req.qtype, patient) {
+        if let Err(e) = self.write_reply(&mut out, &reply, req.qtype, patient) {
             log(&format!("InLookup: write {fifo_s}: {e}"));
         }
         if self.verbose {
@@ -570,7 +588,11 @@ impl Server {
         let sock = socket::enabled().then(|| self.socket_path());
         if let Some(p) = &sock {
             match socket::Listener::bind(p, owner, fifo_mode()) {
-                Ok(l) => l.spawn(Arc::clone(&engine), self.cfg.clone(), self.verbose),
+                Ok(l) => {
+                    if let Err(e) = l.spawn(Arc::clone(&engine), self.cfg.clone(), self.verbose) {
+                        log(&format!("InLookup: socket {}: {e}", p.display()));
+                    }
+                }
                 Err(e) => log(&format!("InLookup: socket {}: {e}", p.display())),
             }
         }
@@ -582,14 +604,16 @@ impl Server {
             reply_dir_real: std::fs::canonicalize(&self.reply_dir).ok(),
             wto_ms: AtomicU64::new(ms("timeoutwrite")),
             rto_ms: AtomicU64::new(ms("timeoutread")),
-            fifo: self.fifo.clone(),
             verbose: self.verbose,
         });
-        spawn_readers(
+        if let Err(e) = spawn_readers(
             &side,
-            Arc::new(Mutex::new(fifo)),
+            Arc::new(fifo),
             env_count("INLOOKUP_THREADS", DEFAULT_THREADS),
-        );
+        ) {
+            log(&format!("InLookup: epoll {}: {e}", self.fifo.display()));
+            return 111;
+        }
         let mut debug = std::env::var_os("DEBUG").is_some();
         // an instance of `inlookup -i N` stops when its parent is gone (reparented)
         let supervised = std::env::var_os(supervise::CHILD_ENV).is_some();
@@ -658,7 +682,7 @@ impl Server {
         OpenOptions::new()
             .read(true)
             .write(true)
-            .custom_flags(libc::O_NOFOLLOW)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
             .open(&self.fifo)
     }
 
@@ -688,38 +712,70 @@ impl Server {
     }
 }
 
-/// The FIFO's threads. Each takes the FIFO, reads one whole request and answers it itself
-/// (no hand-off); before asking MySQL it lets go of the FIFO, so a slow query holds up only
-/// its own thread while the others go on reading.
-fn spawn_readers(side: &Arc<FifoSide>, fifo: Arc<Mutex<File>>, n: usize) {
+/// The FIFO's threads. One at a time owns the FIFO: it is woken by the one-shot epoll entry
+/// (no other thread wakes), reads a whole request and answers it itself (no hand-off). A
+/// thread answering cache hits keeps the FIFO and waits on it for the next request, so at
+/// low load one thread serves without waking another. Before asking MySQL it re-arms the
+/// entry: only if another request arrives meanwhile is another thread woken to read it, so a
+/// slow query holds up only its own thread.
+fn spawn_readers(side: &Arc<FifoSide>, fifo: Arc<File>, n: usize) -> io::Result<()> {
+    let poll = Arc::new(crate::sys::Epoll::new(true)?);
+    let fd = fifo.as_raw_fd();
+    poll.add(fd, 0)?;
+    let rearm = {
+        let poll = Arc::clone(&poll);
+        move || {
+            // without the entry armed nobody would read the FIFO again: retry until it is
+            while let Err(e) = poll.rearm(fd, 0) {
+                log(&format!("InLookup: epoll: {e}"));
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+    };
     for _ in 0..n {
-        let (side, fifo) = (Arc::clone(side), Arc::clone(&fifo));
+        let (side, fifo, poll, rearm) = (
+            Arc::clone(side),
+            Arc::clone(&fifo),
+            Arc::clone(&poll),
+            rearm.clone(),
+        );
         std::thread::spawn(move || {
-            // a thread answering cache hits keeps the FIFO (a hit never waits on anything),
-            // so at low load one thread serves without waking another
-            let mut held = None;
+            let mut ev = Vec::with_capacity(1);
             loop {
-                let mut f = match held.take() {
-                    Some(g) => g,
-                    None => fifo.lock().unwrap_or_else(|p| p.into_inner()),
-                };
-                let Some((req, len)) = side.read_request(&mut f) else {
-                    held = Some(f);
-                    continue;
-                };
-                match side.engine.lookup(&req) {
-                    pre @ Lookup::Ready(..) => {
-                        side.serve(req, len, pre, false);
-                        held = Some(f);
+                match poll.wait(-1, &mut ev) {
+                    Ok(()) if !ev.is_empty() => {}
+                    Ok(()) => continue,
+                    Err(e) => {
+                        log(&format!("InLookup: epoll: {e}"));
+                        std::thread::sleep(Duration::from_millis(100));
+                        continue;
                     }
-                    pre => {
-                        drop(f);
-                        side.serve(req, len, pre, true);
+                }
+                // this thread owns the FIFO until it re-arms the entry
+                loop {
+                    match side.read_request(&fifo) {
+                        Got::Empty => {
+                            rearm();
+                            break;
+                        }
+                        Got::Skipped => {}
+                        Got::Request(req, len) => match side.engine.lookup(&req) {
+                            pre @ Lookup::Ready(..) => {
+                                side.serve(req, len, pre, false);
+                                let _ = crate::sys::poll_readable(fd, -1);
+                            }
+                            pre => {
+                                rearm();
+                                side.serve(req, len, pre, true);
+                                break;
+                            }
+                        },
                     }
                 }
             }
         });
     }
+    Ok(())
 }
 
 fn answer_error(qtype: u8) -> Reply {
@@ -758,7 +814,7 @@ pub fn serve_stream(cfg: &Config, input: &mut dyn Read, output: &mut dyn Write) 
     };
     let (reply, _) = Engine::new(cfg.clone(), None, 1).answer(&req);
     if output
-        .write_all(&reply.encode())
+        .write_all(&reply)
         .and_then(|_| output.flush())
         .is_err()
     {

@@ -20,6 +20,8 @@ struct Inner {
     open: usize,
     /// Bumped by [`Pool::close_all`]: connections of an older generation are not reused.
     generation: u64,
+    /// Threads waiting for a connection (only then is a return signalled: a system call).
+    waiting: usize,
 }
 
 /// A connection taken from the pool.
@@ -37,6 +39,7 @@ impl Pool {
                 idle: Vec::new(),
                 open: 0,
                 generation: 0,
+                waiting: 0,
             }),
             ready: Condvar::new(),
         }
@@ -69,7 +72,9 @@ impl Pool {
                     }
                 };
             }
+            g.waiting += 1;
             g = self.ready.wait(g).unwrap_or_else(|p| p.into_inner());
+            g.waiting -= 1;
         }
     }
 
@@ -81,8 +86,11 @@ impl Pool {
         } else {
             g.open -= 1;
         }
+        let waiting = g.waiting > 0;
         drop(g);
-        self.ready.notify_one();
+        if waiting {
+            self.ready.notify_one();
+        }
     }
 
     /// Close every idle connection; those in use are closed when returned.

@@ -474,3 +474,50 @@ fn mariadb_restart_under_load_errors_then_recovers_without_restarting_inlookup()
     assert!(server.alive(), "inlookup died");
     assert_eq!(server.child.id(), pid);
 }
+
+/// Reads one reply of a type-3 or type-1 query from the socket.
+fn read_reply(s: &mut UnixStream, qtype: u8) -> Reply {
+    let mut word = [0u8; 4];
+    s.read_exact(&mut word).unwrap();
+    let mut all = word.to_vec();
+    let n = i32::from_ne_bytes(word);
+    if qtype >= 3 && n > 0 {
+        let mut payload = vec![0u8; n as usize];
+        s.read_exact(&mut payload).unwrap();
+        all.extend(payload);
+    }
+    Reply::decode(qtype, &all).unwrap()
+}
+
+#[test]
+fn socket_frames_in_pieces_or_back_to_back_are_answered_in_order() {
+    let env = setup().env("USE_BTREE", "1");
+    add_users(&env, 3);
+    let (mut server, _fifo, sock) = start(&env);
+    let mut s = UnixStream::connect(&sock).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    // one frame in three pieces, with pauses: the server waits for the whole of it
+    let f = good_frame(3, b"user0@example.com");
+    for part in [&f[..2], &f[2..9], &f[9..]] {
+        s.write_all(part).unwrap();
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(pw_name(&read_reply(&mut s, 3)), "user0");
+    // three frames in one write (a miss, a hit, a miss of another type), the last one cut
+    // in two: three replies, in order
+    for _ in 0..2 {
+        let mut all = good_frame(3, b"user1@example.com");
+        all.extend(good_frame(3, b"user0@example.com"));
+        let last = good_frame(1, b"user2@example.com");
+        all.extend(&last[..5]);
+        s.write_all(&all).unwrap();
+        std::thread::sleep(Duration::from_millis(50));
+        s.write_all(&last[5..]).unwrap();
+        assert_eq!(pw_name(&read_reply(&mut s, 3)), "user1");
+        assert_eq!(pw_name(&read_reply(&mut s, 3)), "user0");
+        assert_eq!(read_reply(&mut s, 1), Reply::Status(0));
+    }
+    assert!(server.alive());
+    let (code, _) = server.stop();
+    assert_eq!(code, Some(0));
+}
