@@ -588,10 +588,40 @@ pub fn stat_image(m: &std::fs::Metadata) -> Vec<u8> {
     unsafe { std::slice::from_raw_parts(&st as *const libc::stat as *const u8, size) }.to_vec()
 }
 
-/// Set the process umask; returns the previous one.
+/// The process umask as last set through [`set_umask`] or read from /proc
+/// (`UMASK_UNKNOWN` until first asked). Reading it with umask(2) would change it
+/// for a moment under the other threads.
+static UMASK: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(UMASK_UNKNOWN);
+const UMASK_UNKNOWN: u32 = u32::MAX;
+const UMASK_UNREADABLE: u32 = u32::MAX - 1;
+
+/// Set the process umask; returns the previous one. The toolkit changes its umask
+/// only through here, so [`umask`] stays true.
 pub fn set_umask(mask: u32) -> u32 {
+    use std::sync::atomic::Ordering;
     // SAFETY: umask has no preconditions and cannot fail.
-    unsafe { libc::umask(mask as libc::mode_t) as u32 }
+    let old = unsafe { libc::umask(mask as libc::mode_t) as u32 };
+    UMASK.store(mask & 0o777, Ordering::Relaxed);
+    old
+}
+
+/// The process umask, `None` when it cannot be known (no /proc).
+pub fn umask() -> Option<u32> {
+    use std::sync::atomic::Ordering;
+    let v = UMASK.load(Ordering::Relaxed);
+    if v == UMASK_UNKNOWN {
+        let read = std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|s| {
+                let v = s.lines().find_map(|l| l.strip_prefix("Umask:"))?;
+                u32::from_str_radix(v.trim(), 8).ok()
+            })
+            .unwrap_or(UMASK_UNREADABLE);
+        // A set_umask meanwhile wins.
+        let _ = UMASK.compare_exchange(UMASK_UNKNOWN, read, Ordering::Relaxed, Ordering::Relaxed);
+        return umask();
+    }
+    (v != UMASK_UNREADABLE).then_some(v)
 }
 
 /// A pipe (read end, write end), both close-on-exec (std's `io::pipe` needs Rust 1.87).

@@ -2,7 +2,7 @@
 
 use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use super::{fchown_opt, lchown_opt, MailstoreError};
@@ -16,6 +16,7 @@ pub fn make_dirs(path: &Path, mode: u32, owner: Option<(u32, u32)>) -> io::Resul
     // collect the missing components, deepest first
     let mut missing = Vec::new();
     let mut p = path.to_path_buf();
+    let mut inherits_setgid = true;
     loop {
         match fs::symlink_metadata(&p) {
             Ok(m) => {
@@ -25,6 +26,7 @@ pub fn make_dirs(path: &Path, mode: u32, owner: Option<(u32, u32)>) -> io::Resul
                         format!("{}: exists and is not a directory", p.display()),
                     ));
                 }
+                inherits_setgid = m.is_symlink() || m.mode() & 0o2000 != 0;
                 break;
             }
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
@@ -38,8 +40,9 @@ pub fn make_dirs(path: &Path, mode: u32, owner: Option<(u32, u32)>) -> io::Resul
         }
     }
     let mut created = Vec::new();
+    let exact = created_mode_is_exact(mode, inherits_setgid);
     for dir in missing.into_iter().rev() {
-        match fs::create_dir(&dir) {
+        match fs::DirBuilder::new().mode(mode).create(&dir) {
             Ok(()) => {}
             // raced with someone else creating it: fine, but it is not ours
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists && dir.is_dir() => continue,
@@ -49,14 +52,24 @@ pub fn make_dirs(path: &Path, mode: u32, owner: Option<(u32, u32)>) -> io::Resul
             }
         }
         created.push(dir.clone());
-        if let Err(e) = fs::set_permissions(&dir, fs::Permissions::from_mode(mode))
-            .and_then(|_| lchown_opt(&dir, owner))
-        {
+        let chmod = || match exact {
+            true => Ok(()),
+            false => fs::set_permissions(&dir, fs::Permissions::from_mode(mode)),
+        };
+        if let Err(e) = chmod().and_then(|_| lchown_opt(&dir, owner)) {
             rollback_created(&created);
             return Err(e);
         }
     }
     Ok(created)
+}
+
+/// Whether a directory made with `mode` gets exactly `mode`, so the chmod after the
+/// mkdir can be left out (a bulk add makes five directories a user): true when the
+/// process umask clears none of its bits and no set-group-ID bit is inherited from
+/// the parent; an unknown umask means chmod.
+fn created_mode_is_exact(mode: u32, parent_setgid: bool) -> bool {
+    !parent_setgid && crate::sys::umask().is_some_and(|m| mode & m == 0)
 }
 
 /// Remove what a create step made, deepest first. Errors are ignored (best effort); directories that
@@ -105,19 +118,26 @@ fn create_maildir_inner(
     let maildir = home.join("Maildir");
     let made = make_dirs(&maildir, DIR_MODE, owner)
         .map_err(|e| MailstoreError::io("mkdir", &maildir, e))?;
+    // Made just now by make_dirs, Maildir has no set-group-ID bit for its children to
+    // inherit unless its parent had one; one stat tells.
+    let setgid = fs::symlink_metadata(&maildir).map_or(true, |m| m.mode() & 0o2000 != 0);
+    let exact = created_mode_is_exact(DIR_MODE, setgid);
     created.extend(made);
     for sub in ["cur", "new", "tmp"] {
         let d = maildir.join(sub);
-        match fs::create_dir(&d) {
+        let new = match fs::DirBuilder::new().mode(DIR_MODE).create(&d) {
             Ok(()) => {
                 created.push(d.clone());
                 lchown_opt(&d, owner).map_err(|e| MailstoreError::io("chown", &d, e))?;
+                true
             }
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => false,
             Err(e) => return Err(MailstoreError::io("mkdir", &d, e)),
+        };
+        if !(new && exact) {
+            fs::set_permissions(&d, fs::Permissions::from_mode(DIR_MODE))
+                .map_err(|e| MailstoreError::io("chmod", &d, e))?;
         }
-        fs::set_permissions(&d, fs::Permissions::from_mode(DIR_MODE))
-            .map_err(|e| MailstoreError::io("chmod", &d, e))?;
     }
     let content = if domain.is_empty() {
         "localhost\n".to_string()
@@ -147,8 +167,11 @@ fn write_file(
     if !existed {
         created.push(path.to_path_buf());
     }
-    f.set_permissions(fs::Permissions::from_mode(0o644))
-        .map_err(|e| MailstoreError::io("chmod", path, e))?;
+    // A new file has its creation mode unless the umask took bits away.
+    if existed || !created_mode_is_exact(0o644, false) {
+        f.set_permissions(fs::Permissions::from_mode(0o644))
+            .map_err(|e| MailstoreError::io("chmod", path, e))?;
+    }
     f.write_all(data)
         .map_err(|e| MailstoreError::io("write", path, e))?;
     fchown_opt(&f, owner).map_err(|e| MailstoreError::io("chown", path, e))?;
@@ -174,11 +197,9 @@ mod tests {
         let t = tempfile::tempdir().unwrap();
         let target = t.path().join("A2E/example.com/0/alice");
         // a restrictive umask must not matter
-        // SAFETY: umask only changes this process's file creation mask; tests restore it.
-        let old = unsafe { libc::umask(0o077) };
+        let old = crate::sys::set_umask(0o077);
         let created = make_dirs(&target, 0o750, None).unwrap();
-        // SAFETY: as above.
-        unsafe { libc::umask(old) };
+        crate::sys::set_umask(old);
         assert_eq!(created.len(), 4);
         assert_eq!(created[0], t.path().join("A2E"));
         assert_eq!(created[3], target);

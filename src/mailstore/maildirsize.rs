@@ -3,9 +3,9 @@
 
 use std::ffi::OsStr;
 use std::fs::{self, OpenOptions};
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{FileExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::os::unix::io::AsRawFd;
 use std::path::{Path, PathBuf};
 
@@ -160,8 +160,10 @@ fn lock_write(f: &fs::File) -> io::Result<()> {
 /// <bytes> <count>\n                      (only when bytes or count != 0)
 /// ```
 /// so an empty Maildir with quota 524288000 gives exactly `524288000S\n`.
-/// The file is opened `O_CREAT|O_TRUNC|O_WRONLY` (new files get mode 0600 regardless of the umask;
-/// like the original an existing file keeps its mode), write-locked, chowned to `owner`.
+/// The file is opened `O_CREAT|O_RDWR` (new files get mode 0600 regardless of the umask; like the
+/// original an existing file keeps its mode), write-locked, and only then truncated and rewritten
+/// (the original truncates before it holds the lock), chowned to `owner`. A file that already holds
+/// exactly this text and owner is left alone: a read-only `vuserinfo` does not rewrite it.
 /// Returns `Ok(None)` (nothing written) when the Maildir does not exist.
 pub fn recalc_quota(
     maildir: &Path,
@@ -174,9 +176,10 @@ pub fn recalc_quota(
     let path = maildir.join("maildirsize");
     let existed = fs::symlink_metadata(&path).is_ok();
     let mut f = match OpenOptions::new()
+        .read(true)
         .write(true)
         .create(true)
-        .truncate(true)
+        .truncate(false)
         .mode(0o600)
         .open(&path)
     {
@@ -188,7 +191,6 @@ pub fn recalc_quota(
     if !existed {
         f.set_permissions(fs::Permissions::from_mode(0o600))?;
     }
-    fchown_opt(&f, owner)?;
     // the original formats the limits with fmt_ulonglong (unsigned)
     let mut out = if quota_count != 0 {
         format!("{}S,{}C\n", quota_bytes as u64, quota_count as u64)
@@ -198,7 +200,18 @@ pub fn recalc_quota(
     if usage.bytes != 0 || usage.count != 0 {
         out.push_str(&format!("{} {}\n", usage.bytes as u64, usage.count as u64));
     }
-    f.write_all(out.as_bytes())?;
+    let meta = f.metadata()?;
+    let owned = owner.map_or(true, |(u, g)| meta.uid() == u && meta.gid() == g);
+    if owned && meta.len() == out.len() as u64 {
+        let mut current = Vec::with_capacity(out.len());
+        (&f).read_to_end(&mut current)?;
+        if current == out.as_bytes() {
+            return Ok(Some(usage));
+        }
+    }
+    fchown_opt(&f, owner)?;
+    f.set_len(0)?;
+    f.write_all_at(out.as_bytes(), 0)?;
     f.flush()?;
     Ok(Some(usage))
 }
