@@ -54,6 +54,30 @@ fn exec_optional(db: &mut Db, table: &str, stmt: &str, p: mysql::Params) -> DbRe
     db.exec(table, stmt, p)
 }
 
+/// The rows a failed `vadddomain` may have written for its new domain (users of
+/// both tables, lastauth, valias), removed when the add is rolled back.
+pub fn delete_add_rows(db: &mut Db, domain: &str) -> DbResult<()> {
+    for t in [users::active_table(), users::inactive_table()] {
+        check_identifier(&t)?;
+        db.delete(
+            &t,
+            &format!("DELETE FROM {t} WHERE pw_domain = :d"),
+            params! {"d" => domain},
+        )?;
+    }
+    db.delete(
+        "lastauth",
+        "DELETE FROM lastauth WHERE domain = :d",
+        params! {"d" => domain},
+    )?;
+    db.delete(
+        "valias",
+        "DELETE FROM valias WHERE domain = :d",
+        params! {"d" => domain},
+    )?;
+    Ok(())
+}
+
 /// Delete every row of the domain: both user tables, lastauth, valias, vlimits,
 /// userquota, the dir_control rows of `dir_tables`, and the vfilter rules of
 /// `prefilt@` / `postfilt@`. Call inside a transaction.

@@ -9,8 +9,6 @@ domain half made in several of these cases).
 
 use std::path::{Path, PathBuf};
 
-use mysql::params;
-
 use crate::assign::{self, AssignEntry};
 use crate::cli::AppletError;
 use crate::config::Config;
@@ -123,7 +121,7 @@ impl Steps<'_> {
                     let _ = control::add_line(&f, &l, 0o644, None);
                 }
                 Undo::Rows(d) => {
-                    let _ = delete_rows(db, &d);
+                    let _ = crate::db::domains::delete_add_rows(db, &d);
                 }
                 Undo::DirControl(t, d) => {
                     let _ = crate::db::domains::delete_dir_control_row(db, &t, &d);
@@ -183,29 +181,6 @@ pub fn catch_all_target(line: &str) -> Option<&str> {
 
 fn io_fail(what: &str, path: &Path, e: impl std::fmt::Display) -> AppletError {
     AppletError::new(111, format!("vadddomain: {what}: {}: {e}", path.display()))
-}
-
-/// Remove every row a failed add may have written for the domain.
-fn delete_rows(db: &mut Db, domain: &str) -> Result<(), AppletError> {
-    for t in [users::active_table(), users::inactive_table()] {
-        crate::db::check_identifier(&t)?;
-        db.delete(
-            &t,
-            &format!("DELETE FROM {t} WHERE pw_domain = :d"),
-            params! {"d" => domain},
-        )?;
-    }
-    db.delete(
-        "lastauth",
-        "DELETE FROM lastauth WHERE domain = :d",
-        params! {"d" => domain},
-    )?;
-    db.delete(
-        "valias",
-        "DELETE FROM valias WHERE domain = :d",
-        params! {"d" => domain},
-    )?;
-    Ok(())
 }
 
 /// Write a per-domain settings file (0600, domain owner).
