@@ -67,29 +67,28 @@ fn getent(db: &str, key: &str) -> String {
         .unwrap_or_default()
 }
 
-/// The first entry of `/etc/passwd` that `pick` accepts, else of `getent passwd key`.
-fn find_user(key: &str, pick: impl Fn(&PwEntry) -> bool) -> Option<PwEntry> {
-    let in_files = std::fs::read_to_string(PASSWD_FILE)
+/// The first entry of `file` (parsed by `parse`) that `pick` accepts, else of
+/// `getent <db> <key>`.
+fn find<T>(
+    file: &str,
+    db: &str,
+    key: &str,
+    parse: fn(&str) -> Option<T>,
+    pick: impl Fn(&T) -> bool,
+) -> Option<T> {
+    let first = |text: &str| text.lines().filter_map(parse).find(|e| pick(e));
+    std::fs::read_to_string(file)
         .ok()
-        .and_then(|s| s.lines().filter_map(parse_passwd_line).find(|e| pick(e)));
-    in_files.or_else(|| {
-        getent("passwd", key)
-            .lines()
-            .filter_map(parse_passwd_line)
-            .find(|e| pick(e))
-    })
+        .and_then(|s| first(&s))
+        .or_else(|| first(&getent(db, key)))
+}
+
+fn find_user(key: &str, pick: impl Fn(&PwEntry) -> bool) -> Option<PwEntry> {
+    find(PASSWD_FILE, "passwd", key, parse_passwd_line, pick)
 }
 
 fn find_group(key: &str, pick: impl Fn(&(String, u32)) -> bool) -> Option<(String, u32)> {
-    let in_files = std::fs::read_to_string(GROUP_FILE)
-        .ok()
-        .and_then(|s| s.lines().filter_map(parse_group_line).find(|g| pick(g)));
-    in_files.or_else(|| {
-        getent("group", key)
-            .lines()
-            .filter_map(parse_group_line)
-            .find(|g| pick(g))
-    })
+    find(GROUP_FILE, "group", key, parse_group_line, pick)
 }
 
 /// getpwnam(3): the user called `name`.
@@ -135,16 +134,26 @@ fn hosts_builtin_only(nsswitch: Option<&str>) -> bool {
         .all(|t| t == "files" || t == "dns")
 }
 
+/// Whether names must be resolved through getent: nsswitch.conf names host
+/// services that glibc has not built in.
+fn hosts_need_getent() -> bool {
+    !hosts_builtin_only(std::fs::read_to_string(NSSWITCH_FILE).ok().as_deref())
+}
+
 /// The addresses of `host` (a name or an IP literal) at `port`, as getaddrinfo(3)
 /// with the machine's NSS would give them.
 pub fn socket_addrs(host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
     if let Ok(ip) = host.parse::<IpAddr>() {
         return Ok(vec![SocketAddr::new(ip, port)]);
     }
-    let nsswitch = std::fs::read_to_string(NSSWITCH_FILE).ok();
-    if hosts_builtin_only(nsswitch.as_deref()) {
+    if !hosts_need_getent() {
         return Ok((host, port).to_socket_addrs()?.collect());
     }
+    getent_addrs(host, port)
+}
+
+/// `getent ahosts host`: its addresses in order, without repeats.
+fn getent_addrs(host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
     let mut out: Vec<SocketAddr> = Vec::new();
     for line in getent("ahosts", host).lines() {
         let Some(ip) = line.split_whitespace().next().and_then(|a| a.parse().ok()) else {
@@ -167,12 +176,10 @@ pub fn socket_addrs(host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
 /// `host` as the mysql client should be given it: unchanged when glibc can
 /// resolve it itself, else its first address.
 pub fn host_for_client(host: &str) -> io::Result<String> {
-    if host.parse::<IpAddr>().is_ok()
-        || hosts_builtin_only(std::fs::read_to_string(NSSWITCH_FILE).ok().as_deref())
-    {
+    if host.parse::<IpAddr>().is_ok() || !hosts_need_getent() {
         return Ok(host.to_string());
     }
-    Ok(socket_addrs(host, 0)?[0].ip().to_string())
+    Ok(getent_addrs(host, 0)?[0].ip().to_string())
 }
 
 #[cfg(test)]
