@@ -1515,19 +1515,7 @@ fn inlookup_prewarms_no_local_rows_of_a_distributed_domain() {
     let replies = env.path("run/reply");
     std::fs::create_dir_all(&replies).unwrap();
     let fifo = env.path("run/infifo");
-    let child = env
-        .cmd("inlookup")
-        .args(["-f", fifo.to_str().unwrap(), "-c", "3600"])
-        .env("FIFOTMPDIR", &replies)
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let server = crate::inlookup::ServerProc { child };
-    let t0 = std::time::Instant::now();
-    while crate::inlookup::open_writer(&fifo).is_err() {
-        assert!(t0.elapsed() < std::time::Duration::from_secs(10));
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    let server = crate::inlookup::ServerProc::start_with(&env, &fifo, &replies, &["-c", "3600"]);
     let out = env
         .cmd("inquerytest")
         .args(["-q", "3", "-i", fifo.to_str().unwrap(), "ghost@example.com"])

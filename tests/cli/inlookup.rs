@@ -21,9 +21,20 @@ pub(crate) struct ServerProc {
 
 impl ServerProc {
     pub(crate) fn start(env: &TestEnv, fifo: &Path, reply_dir: &Path) -> ServerProc {
+        Self::start_with(env, fifo, reply_dir, &["-v"])
+    }
+
+    /// `inlookup <options> -f <fifo>`, stderr piped; ready once its FIFO takes a writer.
+    pub(crate) fn start_with(
+        env: &TestEnv,
+        fifo: &Path,
+        reply_dir: &Path,
+        options: &[&str],
+    ) -> ServerProc {
         let child = env
             .cmd("inlookup")
-            .args(["-v", "-f", fifo.to_str().unwrap()])
+            .args(options)
+            .args(["-f", fifo.to_str().unwrap()])
             .env("FIFOTMPDIR", reply_dir)
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -881,19 +892,7 @@ fn prewarm_caches_recent_logins_and_files_belong_to_indimail() {
     let replies = env.path("run/reply");
     std::fs::create_dir_all(&replies).unwrap();
     let fifo = env.path("run/infifo");
-    let child = env
-        .cmd("inlookup")
-        .args(["-f", fifo.to_str().unwrap(), "-c", "3600"])
-        .env("FIFOTMPDIR", &replies)
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut server = ServerProc { child };
-    let t0 = Instant::now();
-    while open_writer(&fifo).is_err() {
-        assert!(t0.elapsed() < Duration::from_secs(10));
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let mut server = ServerProc::start_with(&env, &fifo, &replies, &["-c", "3600"]);
     assert!(server.alive());
     // the FIFO's mode is 0660 less the umask, as the original (FIFO_MODE overrides)
     for (p, mode) in [
