@@ -25,43 +25,19 @@ floor=$here/target/x86_64-unknown-linux-gnu/release/examples/crypt_floor
 
 tmp=$(mktemp -d /tmp/indimail-bench.XXXXXX)
 chmod 755 "$tmp"
-dbpid=
+. "$here/benches/lib.sh"
 srvpid=
 cleanup() {
     [ -z "$srvpid" ] || { kill "$srvpid" 2>/dev/null || true; wait "$srvpid" 2>/dev/null || true; }
-    if [ -n "$dbpid" ]; then
-        kill "$dbpid" 2>/dev/null || true
-        wait "$dbpid" 2>/dev/null || true
-    fi
+    stop_mariadbd
     rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
 
-mariadbd=$(command -v mariadbd || command -v mysqld || echo /usr/sbin/mariadbd)
-install_db=$(command -v mariadb-install-db || command -v mysql_install_db)
-"$install_db" --no-defaults --datadir="$tmp/data" --user=root \
-    --auth-root-authentication-method=normal --skip-test-db >/dev/null 2>"$tmp/install.log"
-"$mariadbd" --no-defaults --datadir="$tmp/data" --socket="$tmp/mysqld.sock" --skip-networking \
-    --pid-file="$tmp/mysqld.pid" --user=root --log-error="$tmp/error.log" \
-    --innodb-buffer-pool-size=256M --skip-log-bin --max-connections=500 &
-dbpid=$!
-i=0
-until [ -S "$tmp/mysqld.sock" ] && mariadb --no-defaults -uroot --socket="$tmp/mysqld.sock" -e 'select 1' >/dev/null 2>&1; do
-    i=$((i + 1))
-    [ $i -lt 600 ] || { cat "$tmp/error.log"; exit 1; }
-    sleep 0.1
-done
+start_mariadbd --max-connections=500
 
-root=$tmp/root
-mkdir -p "$root/etc/control" "$root/etc/users" "$root/var" "$root/mail" "$root/libexec" "$root/bin" "$root/run"
-chmod 755 "$root" "$root/etc" "$root/etc/control" "$root/etc/users" "$root/var" "$root/mail" "$root/libexec" "$root/bin"
-: >"$root/etc/control/locals"
-"$bin" install-links "$root/bin" >/dev/null
-export PATH="$root/bin:$PATH" SYSCONFDIR="$root/etc" CONTROLDIR="$root/etc/control" \
-    ASSIGNDIR="$root/etc/users" DOMAINDIR="$root/var" BASE_PATH="$root/mail" \
-    LIBEXECDIR="$root/libexec" INDIMAIL_PREFIX="$root" INDIMAIL_UID=999 INDIMAIL_GID=995 \
-    MYSQL_HOST="localhost:root::$tmp/mysqld.sock" MYSQL_PASSWD= MYSQL_DATABASE=bench TZ=UTC \
-    FIFOTMPDIR=/tmp/
+relocated_tree run
+export FIFOTMPDIR=/tmp/
 vadddomain bench.test 'Pm@ss-2024' >/dev/null
 hash=$("$floor" --hash 'Bench#Passw0rd' SHA-256)
 awk -v n="$USERS" -v h="$hash" 'BEGIN { for (i = 0; i < n; i++) printf "u%d@bench.test,%s\n", i, h }' >"$tmp/users.csv"

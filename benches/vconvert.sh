@@ -30,44 +30,16 @@ bin=$here/target/x86_64-unknown-linux-gnu/release/indimail
 
 tmp=$(mktemp -d /tmp/indimail-bench.XXXXXX)
 chmod 755 "$tmp"
-dbpid=
+. "$here/benches/lib.sh"
 cleanup() {
-    if [ -n "$dbpid" ]; then
-        kill "$dbpid" 2>/dev/null || true
-        wait "$dbpid" 2>/dev/null || true
-    fi
+    stop_mariadbd
     rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
 
-now() { date +%s.%N; }
-rate() { awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN { printf "%.0f", n / (b - a) }'; }
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+start_mariadbd
 
-mariadbd=$(command -v mariadbd || command -v mysqld || echo /usr/sbin/mariadbd)
-install_db=$(command -v mariadb-install-db || command -v mysql_install_db)
-"$install_db" --no-defaults --datadir="$tmp/data" --user=root \
-    --auth-root-authentication-method=normal --skip-test-db >/dev/null 2>"$tmp/install.log"
-"$mariadbd" --no-defaults --datadir="$tmp/data" --socket="$tmp/mysqld.sock" --skip-networking \
-    --pid-file="$tmp/mysqld.pid" --user=root --log-error="$tmp/error.log" \
-    --innodb-buffer-pool-size=256M --skip-log-bin &
-dbpid=$!
-i=0
-until [ -S "$tmp/mysqld.sock" ] && mariadb --no-defaults -uroot --socket="$tmp/mysqld.sock" -e 'select 1' >/dev/null 2>&1; do
-    i=$((i + 1))
-    [ $i -lt 600 ] || { cat "$tmp/error.log"; exit 1; }
-    sleep 0.1
-done
-
-root=$tmp/root
-mkdir -p "$root/etc/control" "$root/etc/users" "$root/var" "$root/mail" "$root/libexec" "$root/bin"
-chmod 755 "$root" "$root/etc" "$root/etc/control" "$root/etc/users" "$root/var" "$root/mail" "$root/libexec" "$root/bin"
-: >"$root/etc/control/locals"
-"$bin" install-links "$root/bin" >/dev/null
-export PATH="$root/bin:$PATH" SYSCONFDIR="$root/etc" CONTROLDIR="$root/etc/control" \
-    ASSIGNDIR="$root/etc/users" DOMAINDIR="$root/var" BASE_PATH="$root/mail" \
-    LIBEXECDIR="$root/libexec" INDIMAIL_PREFIX="$root" INDIMAIL_UID=999 INDIMAIL_GID=995 \
-    MYSQL_HOST="localhost:root::$tmp/mysqld.sock" MYSQL_PASSWD= MYSQL_DATABASE=bench TZ=UTC
+relocated_tree
 
 # --- the vpopmail tree: one MD5-crypt hash (of "secret") for every account -----------------
 v=$tmp/vpopmail
@@ -142,7 +114,7 @@ table)
     ;;
 esac
 t1=$(now)
-echo "vpopmail tree ($SOURCE): $USERS accounts, $MSGS messages each, made in $(secs "$t0" "$t1") s"
+echo "vpopmail tree ($SOURCE): $USERS accounts, $MSGS messages each, made in $(secs "$t0" "$t1" 2) s"
 
 if [ "$SOURCE" = table ]; then
     set -- -m "localhost:root::$tmp/mysqld.sock" -D vpop bench.example
@@ -156,5 +128,5 @@ vconvert "$@" > "$tmp/second.out"
 t2=$(now)
 cat "$tmp/first.out"
 files=$((USERS * MSGS))
-echo "first run:  $(secs "$t0" "$t1") s = $(rate "$USERS" "$t0" "$t1") accounts/s, $(rate "$files" "$t0" "$t1") messages/s"
-echo "second run: $(secs "$t1" "$t2") s (nothing to add or copy)"
+echo "first run:  $(secs "$t0" "$t1" 2) s = $(rate "$USERS" "$t0" "$t1") accounts/s, $(rate "$files" "$t0" "$t1") messages/s"
+echo "second run: $(secs "$t1" "$t2" 2) s (nothing to add or copy)"
