@@ -28,6 +28,7 @@ pub mod mgmtaccess;
 pub mod oldusers;
 pub mod relay;
 pub mod schema;
+pub mod userinfo;
 pub mod users;
 pub mod valias;
 pub mod vfilter;
@@ -69,6 +70,11 @@ impl DbError {
     /// The statement failed because a table does not exist (yet).
     pub fn is_missing_table(&self) -> bool {
         matches!(self, DbError::Query { source, .. } if server_code(source) == Some(ER_NO_SUCH_TABLE))
+    }
+
+    /// The server refused the statement (as opposed to a lost connection).
+    pub fn is_server_error(&self) -> bool {
+        matches!(self, DbError::Query { source, .. } if server_code(source).is_some())
     }
 
     /// The statement failed on a unique key.

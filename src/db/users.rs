@@ -84,7 +84,7 @@ fn from_raw(r: RawUser) -> UserRow {
     }
 }
 
-const USER_COLUMNS: &str =
+pub(super) const USER_COLUMNS: &str =
     "pw_name, pw_domain, pw_passwd, pw_uid, pw_gid, pw_gecos, pw_dir, pw_shell, scram";
 
 /// `sql_getpw`: the active table first, then the inactive one. Both are asked
@@ -116,7 +116,7 @@ pub fn get(db: &mut Db, user: &str, domain: &str) -> DbResult<Option<(UserRow, S
     }
 }
 
-fn from_row(r: &mysql::Row) -> UserRow {
+pub(super) fn from_row(r: &mysql::Row) -> UserRow {
     let s = |i: usize| r.get::<Option<String>, _>(i).flatten().unwrap_or_default();
     UserRow {
         name: s(1),

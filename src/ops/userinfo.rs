@@ -10,8 +10,8 @@ use serde::Serialize;
 use crate::cli::AppletError;
 use crate::config::{control_lines, first_line, Config};
 use crate::db::lastauth::{self, Entry};
-use crate::db::users::{self, Status, UserRow};
-use crate::db::{valias, Db};
+use crate::db::users::{self, Status};
+use crate::db::{userinfo as userinfo_rows, valias, Db};
 use crate::domain;
 use crate::mailstore::maildirsize;
 use crate::passwd;
@@ -119,12 +119,14 @@ fn dotqmail_lines(path: &Path) -> Option<Vec<String>> {
 }
 
 /// valiasinfo: forwards from the domain's `.qmail-<user>`, the home's `.qmail`, and `valias` rows.
+/// `rows` are the valias lines when they have been read already.
 pub fn forwarding(
     db: &mut Db,
     domain_dir: Option<&Path>,
     home: Option<&str>,
     user: &str,
     domain: &str,
+    rows: Option<&[String]>,
 ) -> Result<Vec<Vec<String>>, AppletError> {
     let mut blocks = Vec::new();
     let mut files = Vec::new();
@@ -147,10 +149,13 @@ pub fn forwarding(
         blocks.push(files);
     }
     if !domain.is_empty() {
-        let rows: Vec<String> = valias::lines(db, user, domain)?
-            .iter()
-            .map(|l| strip_forward(l))
-            .collect();
+        let rows: Vec<String> = match rows {
+            Some(r) => r.iter().map(|l| strip_forward(l)).collect(),
+            None => valias::lines(db, user, domain)?
+                .iter()
+                .map(|l| strip_forward(l))
+                .collect(),
+        };
         if !rows.is_empty() {
             blocks.push(rows);
         }
@@ -172,23 +177,22 @@ fn event(e: Option<&Entry>) -> Option<Event> {
     })
 }
 
-/// The lastauth block of a user.
-pub fn activity(db: &mut Db, email: &str, row: &UserRow) -> Result<Activity, AppletError> {
-    let entries = lastauth::entries(db, &row.name, &row.domain)?;
-    let pop3 = latest(&entries, &["pop3"]);
-    let imap = latest(&entries, &["imap"]);
+/// The lastauth block of a user, from its lastauth rows.
+pub fn activity(db: &mut Db, email: &str, entries: &[Entry]) -> Result<Activity, AppletError> {
+    let pop3 = latest(entries, &["pop3"]);
+    let imap = latest(entries, &["imap"]);
     let mut relay = false;
     for e in [pop3, imap].into_iter().flatten() {
         relay |= lastauth::relay_allowed(db, email, &e.ip)?;
     }
     Ok(Activity {
-        added: event(latest(&entries, &[lastauth::ADD])),
-        last_auth: event(latest(&entries, &["pop3", "imap", "webm"])),
+        added: event(latest(entries, &[lastauth::ADD])),
+        last_auth: event(latest(entries, &["pop3", "imap", "webm"])),
         last_pop3: event(pop3),
         last_imap: event(imap),
-        password_changed: event(latest(&entries, &[lastauth::PASS])),
-        inactivated: event(latest(&entries, &[lastauth::INACTIVATE])),
-        activated: event(latest(&entries, &[lastauth::ACTIVATE])),
+        password_changed: event(latest(entries, &[lastauth::PASS])),
+        inactivated: event(latest(entries, &[lastauth::INACTIVATE])),
+        activated: event(latest(entries, &[lastauth::ACTIVATE])),
         relay_allowed: relay,
     })
 }
@@ -244,11 +248,17 @@ pub fn lookup(
         None => None,
     };
     let real_name = real.clone().unwrap_or_default();
-    let found = if real.is_some() || domain.is_empty() {
-        users::get(db, user, &real_name)?
+    // With a domain, the user row, its lastauth rows and its valias lines
+    // are read in one statement.
+    let (found, fetched) = if !real_name.is_empty() {
+        let rows = userinfo_rows::get(db, user, &real_name)?;
+        (rows.user, Some((rows.lastauth, rows.valias)))
+    } else if domain.is_empty() {
+        (users::get(db, user, &real_name)?, None)
     } else {
-        None
+        (None, None)
     };
+    let valias_rows = fetched.as_ref().map(|(_, v)| v.as_slice());
     let Some((row, status)) = found else {
         let blocks = forwarding(
             db,
@@ -256,6 +266,7 @@ pub fn lookup(
             None,
             user,
             &real_name,
+            valias_rows,
         )?;
         return Ok(if blocks.is_empty() {
             Lookup::NotFound
@@ -283,7 +294,11 @@ pub fn lookup(
         }
     }
     let activity = if want_activity && !domain.is_empty() {
-        Some(activity(db, &email, &row)?)
+        let entries = match &fetched {
+            Some((entries, _)) => entries.clone(),
+            None => lastauth::entries(db, &row.name, &row.domain)?,
+        };
+        Some(activity(db, &email, &entries)?)
     } else {
         None
     };
@@ -293,6 +308,7 @@ pub fn lookup(
         Some(&row.dir),
         user,
         &real_name,
+        valias_rows,
     )?;
     let passwd = row.display_passwd();
     Ok(Lookup::Found(Box::new(UserInfo {

@@ -603,3 +603,81 @@ fn vuserinfo_json_and_masked_password() {
     assert_eq!(v["dir_exists"], true);
     assert!(v["activity"]["added"]["time"].as_i64().unwrap() > 0);
 }
+
+/// vuserinfo reads the user row, its lastauth rows and its valias lines in one
+/// statement; what it shows must be what reading them one by one gives,
+/// including the order of the forwards and the fallback when a table is missing.
+#[test]
+fn vuserinfo_reads_row_activity_and_forwards_together() {
+    use mysql::prelude::Queryable;
+    let env = TestEnv::new().with_domain("example.com");
+    env.run("vadduser", &["-d", "erin@example.com", "Erin#pw1"])
+        .ok();
+    let mut db = env.db();
+    // Inserted out of order; valias orders them by the column's collation.
+    for line in ["&zed@remote.test", "&Bob@remote.test", "&amy@remote.test"] {
+        env.run("valias", &["-i", line, "erin@example.com"]).ok();
+    }
+    db.query_drop(
+        "INSERT INTO lastauth (user, domain, service, remote_ip, quota, gecos, timestamp) VALUES \
+         ('erin', 'example.com', 'pop3', '10.0.0.1', 0, 'erin', FROM_UNIXTIME(1700000000)), \
+         ('erin', 'example.com', 'imap', '10.0.0.2', 0, 'erin', FROM_UNIXTIME(1700000100))",
+    )
+    .unwrap();
+    let json = |args: &[&str]| -> serde_json::Value {
+        let r = env.cmd("vuserinfo").args(args).output().unwrap();
+        assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+        serde_json::from_slice(&r.stdout).unwrap()
+    };
+    let v = json(&["--json", "erin@example.com"]);
+    assert_eq!(v["status"], "active");
+    assert_eq!(v["activity"]["last_pop3"]["ip"], "10.0.0.1");
+    assert_eq!(v["activity"]["last_imap"]["time"], 1700000100);
+    assert_eq!(v["activity"]["last_auth"]["ip"], "10.0.0.2");
+    let forwards = v["forwarding"].as_array().unwrap();
+    let rows = forwards.last().unwrap();
+    assert_eq!(
+        rows,
+        &serde_json::json!(["amy@remote.test", "Bob@remote.test", "zed@remote.test"])
+    );
+    // The combined statement itself works here (no fallback taken) and gives
+    // what the reads one by one give.
+    let mut spec = indimail::db::ConnSpec::parse(&env.server.host);
+    spec.password = env.server.password.clone();
+    spec.database = env.database.clone();
+    let mut lib_db = indimail::db::Db::connect(spec).unwrap();
+    let together = indimail::db::userinfo::combined(&mut lib_db, "erin", "example.com").unwrap();
+    let apart = indimail::db::userinfo::one_by_one(&mut lib_db, "erin", "example.com").unwrap();
+    assert_eq!(together, apart);
+    assert_eq!(together.lastauth.len(), 3, "add, pop3, imap");
+    assert_eq!(together.valias.len(), 3);
+    let text = env.run("vuserinfo", &["erin@example.com"]);
+    let shown: Vec<&str> = text
+        .ok()
+        .lines()
+        .filter(|l| l.contains("@remote.test"))
+        .collect();
+    assert_eq!(shown.len(), 3, "{}", text.stdout);
+    assert!(shown[0].ends_with("amy@remote.test") && shown[2].ends_with("zed@remote.test"));
+
+    // An inactive user is found in indibak with the same activity.
+    db.query_drop("INSERT INTO indibak SELECT * FROM indimail WHERE pw_name = 'erin'")
+        .unwrap();
+    db.query_drop("DELETE FROM indimail WHERE pw_name = 'erin'")
+        .unwrap();
+    let v = json(&["--json", "erin@example.com"]);
+    assert_eq!(v["status"], "inactive");
+    assert_eq!(v["activity"]["last_pop3"]["ip"], "10.0.0.1");
+
+    // Without a valias table the combined statement fails; the reads are then
+    // made one by one and the user is still shown, without the forwards.
+    db.query_drop("DROP TABLE valias").unwrap();
+    let v = json(&["--json", "erin@example.com"]);
+    assert_eq!(v["status"], "inactive");
+    assert_eq!(v["activity"]["last_imap"]["ip"], "10.0.0.2");
+    assert!(v["forwarding"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|b| !b.to_string().contains("remote.test")));
+}

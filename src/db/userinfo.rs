@@ -1,0 +1,107 @@
+//! What `vuserinfo` reads about one address — its row in `indimail` or
+//! `indibak`, its `lastauth` rows and its `valias` lines — in one statement.
+//! Each statement costs a prepare and an execute round trip to the server,
+//! and these round trips were most of a `vuserinfo` run; asked one by one,
+//! the answers are the same (the fallback below does exactly that).
+
+use mysql::params;
+
+use super::lastauth::{self, Entry};
+use super::users::{self, active_table, inactive_table, Status, UserRow, USER_COLUMNS};
+use super::{check_identifier, valias, Db, DbResult};
+
+/// The three reads of one address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserInfoRows {
+    /// The active row if there is one, else the inactive one.
+    pub user: Option<(UserRow, Status)>,
+    /// Every `lastauth` row of the address (empty when there is no user row).
+    pub lastauth: Vec<Entry>,
+    /// The address's `valias` lines, ordered as `valias::lines` orders them.
+    pub valias: Vec<String>,
+}
+
+// Row kinds, also the first sort key: the active row before the inactive one.
+const ACTIVE: i64 = 0;
+const INACTIVE: i64 = 1;
+const LASTAUTH: i64 = 2;
+const VALIAS: i64 = 3;
+
+/// Read everything about `user@domain` at once. If the combined statement
+/// fails on the server (a table not created yet, say), the reads are made one
+/// at a time, each with its own handling of a missing table.
+pub fn get(db: &mut Db, user: &str, domain: &str) -> DbResult<UserInfoRows> {
+    match combined(db, user, domain) {
+        Err(e) if e.is_server_error() => one_by_one(db, user, domain),
+        other => other,
+    }
+}
+
+/// The three reads as one statement (an error if any table is missing).
+pub fn combined(db: &mut Db, user: &str, domain: &str) -> DbResult<UserInfoRows> {
+    let (active, inactive) = (active_table(), inactive_table());
+    check_identifier(&active)?;
+    check_identifier(&inactive)?;
+    // Column 1 holds the service of a lastauth row and the line of a valias
+    // row, column 2 the IP, column 4 the time. `sort` orders valias lines by
+    // their own column's collation, as `valias::lines` does; lastauth rows
+    // come in primary-key order (service), as a plain read of the table does.
+    let q = format!(
+        "SELECT {ACTIVE} AS kind, {USER_COLUMNS}, NULL AS sort FROM {active} WHERE pw_name = :u AND pw_domain = :d \
+         UNION ALL SELECT {INACTIVE}, {USER_COLUMNS}, NULL FROM {inactive} WHERE pw_name = :u AND pw_domain = :d \
+         UNION ALL SELECT {LASTAUTH}, service, remote_ip, NULL, UNIX_TIMESTAMP(timestamp), NULL, NULL, NULL, NULL, NULL, NULL \
+           FROM lastauth WHERE user = :u AND domain = :d \
+         UNION ALL SELECT {VALIAS}, valias_line, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, valias_line \
+           FROM valias WHERE alias = :u AND domain = :d \
+         ORDER BY kind, sort, pw_name"
+    );
+    let rows = db.select_strict::<mysql::Row>(&q, params! {"u" => user, "d" => domain})?;
+    let text =
+        |r: &mysql::Row, i: usize| r.get::<Option<String>, _>(i).flatten().unwrap_or_default();
+    let mut out = UserInfoRows {
+        user: None,
+        lastauth: Vec::new(),
+        valias: Vec::new(),
+    };
+    for r in &rows {
+        match r.get::<i64, _>(0) {
+            Some(ACTIVE) if out.user.is_none() => {
+                out.user = Some((users::from_row(r), Status::Active))
+            }
+            Some(INACTIVE) if out.user.is_none() => {
+                out.user = Some((users::from_row(r), Status::Inactive))
+            }
+            Some(LASTAUTH) => out.lastauth.push(Entry {
+                service: text(r, 1),
+                ip: text(r, 2),
+                time: r.get::<Option<i64>, _>(4).flatten().unwrap_or(0),
+            }),
+            Some(VALIAS) => out.valias.push(text(r, 1)),
+            _ => {}
+        }
+    }
+    // lastauth is keyed by the stored name; a row found under another
+    // spelling (the tables compare case-insensitively) is read by that name.
+    match &out.user {
+        Some((row, _)) if row.name != user || row.domain != domain => {
+            out.lastauth = lastauth::entries(db, &row.name, &row.domain)?;
+        }
+        None => out.lastauth.clear(),
+        _ => {}
+    }
+    Ok(out)
+}
+
+/// The three reads one at a time.
+pub fn one_by_one(db: &mut Db, user: &str, domain: &str) -> DbResult<UserInfoRows> {
+    let found = users::get(db, user, domain)?;
+    let lastauth = match &found {
+        Some((row, _)) => lastauth::entries(db, &row.name, &row.domain)?,
+        None => Vec::new(),
+    };
+    Ok(UserInfoRows {
+        user: found,
+        lastauth,
+        valias: valias::lines(db, user, domain)?,
+    })
+}
