@@ -820,3 +820,40 @@ impl Epoll {
         Ok(())
     }
 }
+
+/// What of std's start-up work a command needs, for an entry point that
+/// bypasses it (see `main.rs`): descriptors 0-2 open (a closed one is opened
+/// on /dev/null, so that a file this process opens can never become its
+/// standard output — it may run set-user-ID), and SIGPIPE ignored, so that a
+/// write to a closed pipe or socket is an `EPIPE` error, as under std's own
+/// start-up, and not a silent death.
+pub fn process_start() {
+    let mut fds = [0, 1, 2].map(|fd| libc::pollfd {
+        fd,
+        events: 0,
+        revents: 0,
+    });
+    // SAFETY: `fds` is a valid array of three pollfd structures for the
+    // duration of the call; a zero timeout makes it return at once.
+    let polled = unsafe { libc::poll(fds.as_mut_ptr(), 3, 0) } != -1;
+    for p in &fds {
+        // Where poll itself failed, ask each descriptor with fcntl.
+        // SAFETY: F_GETFD on any integer is harmless; it only reports.
+        let closed = if polled {
+            p.revents & libc::POLLNVAL != 0
+        } else {
+            (unsafe { libc::fcntl(p.fd, libc::F_GETFD) }) == -1
+                && io::Error::last_os_error().raw_os_error() == Some(libc::EBADF)
+        };
+        // SAFETY: the path is a NUL-terminated literal; the lowest free
+        // descriptor is the closed one, as no other is opened in between.
+        if closed && unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDWR) } == -1 {
+            std::process::abort();
+        }
+    }
+    // SAFETY: setting a signal's disposition to SIG_IGN installs no handler
+    // code; this runs before any other thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+    }
+}
