@@ -69,15 +69,28 @@ pub fn lookup(cfg: &Config, domain: &str) -> std::io::Result<Option<Domain>> {
 /// `get_real_domain`: an alias domain's directory is a symlink to the real
 /// domain's; a real domain maps to itself. `None` when the domain is unknown.
 pub fn real_domain(cfg: &Config, domain: &str) -> std::io::Result<Option<String>> {
+    Ok(real_domain_entry(cfg, domain)?.map(|(real, _)| real))
+}
+
+/// [`real_domain`] and the real domain's entry (`None` if an alias points at
+/// a domain that is not assigned), with one lookup when it is not an alias.
+pub fn real_domain_entry(
+    cfg: &Config,
+    domain: &str,
+) -> std::io::Result<Option<(String, Option<Domain>)>> {
     let Some(d) = lookup(cfg, domain)? else {
         return Ok(None);
     };
     if let Ok(target) = std::fs::read_link(&d.dir) {
         if let Some(name) = target.file_name() {
-            return Ok(Some(name.to_string_lossy().into_owned()));
+            let real = name.to_string_lossy().into_owned();
+            if real != d.name {
+                let entry = lookup(cfg, &real)?;
+                return Ok(Some((real, entry)));
+            }
         }
     }
-    Ok(Some(d.name))
+    Ok(Some((d.name.clone(), Some(d))))
 }
 
 /// Resolve alias → real domain, then the real domain's entry.

@@ -223,8 +223,12 @@ pub fn lookup(
     want_quota: bool,
     want_activity: bool,
 ) -> Result<Lookup, AppletError> {
-    let mut real = domain::real_domain(cfg, domain)
-        .map_err(|e| AppletError::new(111, format!("userinfo: {e}")))?;
+    let (mut real, dom) = match domain::real_domain_entry(cfg, domain)
+        .map_err(|e| AppletError::new(111, format!("userinfo: {e}")))?
+    {
+        Some((real, entry)) => (Some(real), entry),
+        None => (None, None),
+    };
     if real.is_none() && !domain.is_empty() {
         let rcpthosts = cfg.control("rcpthosts");
         if !rcpthosts.exists() {
@@ -241,12 +245,6 @@ pub fn lookup(
             real = Some(domain.to_string());
         }
     }
-    let dom = match &real {
-        Some(r) => {
-            domain::lookup(cfg, r).map_err(|e| AppletError::new(111, format!("userinfo: {e}")))?
-        }
-        None => None,
-    };
     let real_name = real.clone().unwrap_or_default();
     // With a domain, the user row, its lastauth rows and its valias lines
     // are read in one statement.
