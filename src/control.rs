@@ -192,6 +192,17 @@ impl AtomicFile {
         mode: u32,
         owner: Option<(u32, u32)>,
     ) -> io::Result<AtomicFile> {
+        AtomicFile::stage_with(target, mode, owner, |mut f| f.write_all(contents))
+    }
+
+    /// [`AtomicFile::stage`] with the contents written by `write` (given the new, empty
+    /// temp file), for contents not held in one buffer.
+    pub fn stage_with(
+        target: &Path,
+        mode: u32,
+        owner: Option<(u32, u32)>,
+        write: impl FnOnce(&File) -> io::Result<()>,
+    ) -> io::Result<AtomicFile> {
         let name = target.file_name().ok_or_else(|| {
             io::Error::new(
                 io::ErrorKind::InvalidInput,
@@ -202,7 +213,7 @@ impl AtomicFile {
         let mut tmpname = name.to_os_string();
         tmpname.push(format!(".tmp.{}.{}", std::process::id(), seq));
         let tmp = target.with_file_name(tmpname);
-        let mut file = OpenOptions::new()
+        let file = OpenOptions::new()
             .write(true)
             .create_new(true)
             .mode(mode & 0o7777)
@@ -226,8 +237,7 @@ impl AtomicFile {
         // after fchown (which may clear set-id bits); not subject to the umask
         file.set_permissions(fs::Permissions::from_mode(mode & 0o7777))
             .map_err(|e| err_at("fchmod", tmp, e))?;
-        file.write_all(contents)
-            .map_err(|e| err_at("write", tmp, e))?;
+        write(&file).map_err(|e| err_at("write", tmp, e))?;
         crate::sys::start_writeback(&file);
         pending.file = Some(file);
         Ok(pending)
@@ -344,21 +354,27 @@ pub fn parse_lines(data: &[u8]) -> Vec<String> {
 /// whole on every domain add.
 pub fn for_each_line(data: &[u8], mut f: impl FnMut(&str)) {
     for line in split_lines(data) {
-        let cut = memchr::memchr(b'#', line).unwrap_or(line.len());
-        let line = &line[..cut];
-        match std::str::from_utf8(line) {
-            Ok(s) => {
-                let s = s.trim();
-                if !s.is_empty() {
-                    f(s);
-                }
+        meaningful_line(line, &mut f);
+    }
+}
+
+/// Call `f` with what [`for_each_line`] makes of one line (without its `\n`), if
+/// anything.
+pub(crate) fn meaningful_line(line: &[u8], f: &mut impl FnMut(&str)) {
+    let cut = memchr::memchr(b'#', line).unwrap_or(line.len());
+    let line = &line[..cut];
+    match std::str::from_utf8(line) {
+        Ok(s) => {
+            let s = s.trim();
+            if !s.is_empty() {
+                f(s);
             }
-            Err(_) => {
-                let s = String::from_utf8_lossy(line);
-                let s = s.trim();
-                if !s.is_empty() {
-                    f(s);
-                }
+        }
+        Err(_) => {
+            let s = String::from_utf8_lossy(line);
+            let s = s.trim();
+            if !s.is_empty() {
+                f(s);
             }
         }
     }
@@ -428,16 +444,32 @@ fn read_optional(path: &Path) -> io::Result<Option<Vec<u8>>> {
 /// being rewritten: `rcpthosts`, `morercpthosts` and `virtualdomains` grow by a line per
 /// domain, and rewriting and fsyncing them whole made every add slower than the last.
 pub fn add_line(path: &Path, line: &str, mode: u32, owner: Option<(u32, u32)>) -> io::Result<bool> {
+    add_line_then(path, line, mode, owner, |_| ())
+}
+
+/// [`add_line`], then `then` called with the file's contents (changed or not) while
+/// the lock is still held: for work that depends on the file (compiling
+/// `morercpthosts.cdb`) without reading it again.
+pub fn add_line_then(
+    path: &Path,
+    line: &str,
+    mode: u32,
+    owner: Option<(u32, u32)>,
+    then: impl FnOnce(&[u8]),
+) -> io::Result<bool> {
     check_line(path, line)?;
     let _lock = lock(path)?;
     let (contents, mode, owner) = match read_optional(path)? {
         None => (join_lines([line.as_bytes()]), mode, owner),
-        Some(data) => {
+        Some(mut data) => {
             if has_exact_line(&data, line.as_bytes()) {
+                then(&data);
                 return Ok(false);
             }
             if !has_exact_line(&data, b".") {
-                append_line(path, &data, line)?;
+                let added = append_line(path, &data, line)?;
+                data.extend_from_slice(&added);
+                then(&data);
                 return Ok(true);
             }
             let lines = split_lines(&data);
@@ -449,6 +481,7 @@ pub fn add_line(path: &Path, line: &str, mode: u32, owner: Option<(u32, u32)>) -
         }
     };
     write_atomic(path, &contents, mode, owner)?;
+    then(&contents);
     Ok(true)
 }
 
@@ -478,8 +511,8 @@ pub(crate) fn has_exact_line(data: &[u8], line: &[u8]) -> bool {
 /// lock). One `write` at the end of the file: readers see the old file or the whole
 /// new line, since the kernel moves the end of file only after the bytes are in
 /// place. Synced before returning; on any failure the file is cut back to its old
-/// length, so it is left exactly as it was.
-fn append_line(path: &Path, old: &[u8], line: &str) -> io::Result<()> {
+/// length, so it is left exactly as it was. Returns the bytes added.
+fn append_line(path: &Path, old: &[u8], line: &str) -> io::Result<Vec<u8>> {
     let mut add = Vec::with_capacity(line.len() + 2);
     if !old.is_empty() && !old.ends_with(b"\n") {
         add.push(b'\n');
@@ -502,7 +535,7 @@ fn append_line(path: &Path, old: &[u8], line: &str) -> io::Result<()> {
         let _ = file.sync_data();
         return Err(err_at("append", path, e));
     }
-    Ok(())
+    Ok(add)
 }
 
 /// An in-place edit of a file's end made by [`replace_tail`], which can be undone.

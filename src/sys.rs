@@ -733,6 +733,75 @@ pub fn start_writeback(file: &std::fs::File) {
     let _ = file.as_raw_fd();
 }
 
+/// Copy the bytes `[offset, offset + len)` of `src` to the same offsets of `dst`, inside
+/// the kernel where it can (`copy_file_range`: no read into and write from user memory;
+/// a file system with shared extents may not copy at all), else through a buffer.
+pub fn copy_range(
+    src: &std::fs::File,
+    dst: &std::fs::File,
+    offset: u64,
+    len: u64,
+) -> io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    let (mut done, end) = (0u64, len);
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        while done < end {
+            let (Ok(mut off_in), Ok(mut off_out)) = (
+                libc::loff_t::try_from(offset + done),
+                libc::loff_t::try_from(offset + done),
+            ) else {
+                break;
+            };
+            let chunk = usize::try_from(end - done)
+                .unwrap_or(usize::MAX)
+                .min(1 << 30);
+            // SAFETY: both descriptors are open for the lifetimes of `src` and `dst`;
+            // the offsets are valid, initialised `loff_t`s that outlive the call (the
+            // kernel updates them); no user memory is read or written otherwise.
+            let n = unsafe {
+                libc::copy_file_range(
+                    src.as_raw_fd(),
+                    &mut off_in,
+                    dst.as_raw_fd(),
+                    &mut off_out,
+                    chunk,
+                    0,
+                )
+            };
+            if n > 0 {
+                done += n as u64;
+                continue;
+            }
+            if n == 0 {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "copy_file_range: source shorter than expected",
+                ));
+            }
+            let e = io::Error::last_os_error();
+            match e.raw_os_error() {
+                Some(libc::EINTR) => continue,
+                // not supported here (old kernel, these file systems, a seccomp filter):
+                // copied by hand from where it stopped
+                Some(
+                    libc::ENOSYS | libc::EXDEV | libc::EINVAL | libc::EOPNOTSUPP | libc::EPERM,
+                ) => break,
+                _ => return Err(e),
+            }
+        }
+    }
+    let mut buf = vec![0u8; (end - done).min(1 << 16) as usize];
+    while done < end {
+        let n = buf.len().min((end - done) as usize);
+        src.read_exact_at(&mut buf[..n], offset + done)?;
+        dst.write_all_at(&buf[..n], offset + done)?;
+        done += n as u64;
+    }
+    Ok(())
+}
+
 /// An epoll instance watching descriptors for input. One-shot entries deliver an event to
 /// one waiting thread and stay quiet until re-armed, so several threads waiting on one
 /// instance share a descriptor without a lock and without waking each other; otherwise

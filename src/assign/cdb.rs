@@ -18,8 +18,15 @@ const HEADER_LEN: usize = 2048;
 
 /// The cdb hash function.
 pub fn hash(key: &[u8]) -> u32 {
-    key.iter()
-        .fold(5381u32, |h, &c| (h << 5).wrapping_add(h) ^ u32::from(c))
+    // (h << 5) + h is h * 33; four bytes a turn, as every key of a file is hashed
+    // whenever a record is added to it
+    let step = |h: u32, c: u8| h.wrapping_mul(33) ^ u32::from(c);
+    let mut h = 5381u32;
+    let mut quads = key.chunks_exact(4);
+    for q in &mut quads {
+        h = step(step(step(step(h, q[0]), q[1]), q[2]), q[3]);
+    }
+    quads.remainder().iter().fold(h, |h, &c| step(h, c))
 }
 
 fn read_u32(data: &[u8], pos: usize) -> Option<u32> {
@@ -283,8 +290,14 @@ impl Layout {
     /// slots per record). The old tables are not read: a writer made from this layout
     /// lays them out again from the records.
     pub fn parse(data: &[u8]) -> Option<Layout> {
+        Layout::parse_prefix(data, data.len() as u64)
+    }
+
+    /// [`Layout::parse`] of a file `file_len` bytes long of which `data` holds at least
+    /// the header and the records (the tables need not be read).
+    pub fn parse_prefix(data: &[u8], file_len: u64) -> Option<Layout> {
         let records_end = read_u32(data, 0)? as usize;
-        if data.len() < HEADER_LEN || records_end < HEADER_LEN {
+        if data.len() < HEADER_LEN || records_end < HEADER_LEN || records_end > data.len() {
             return None;
         }
         let mut entries = Vec::with_capacity((records_end - HEADER_LEN) / 32);
@@ -295,7 +308,7 @@ impl Layout {
             pos += 8 + key.len() + value.len();
         }
         let tables = entries.len().checked_mul(16)?;
-        if pos != records_end || records_end.checked_add(tables)? != data.len() {
+        if pos != records_end || records_end.checked_add(tables)? as u64 != file_len {
             return None;
         }
         Some(Layout {
@@ -314,6 +327,16 @@ impl Layout {
         self.entries.is_empty()
     }
 
+    /// Is there a record with this key? Found through the keys' hashes taken while
+    /// walking the records (the old hash tables are never trusted).
+    pub fn contains_key(&self, data: &[u8], key: &[u8]) -> bool {
+        let h = hash(key);
+        self.entries
+            .iter()
+            .filter(|e| e.0 == h)
+            .any(|&(_, p)| record_at(data, p as usize).is_some_and(|(k, _)| k == key))
+    }
+
     /// Record `i` (in order) of `data`, the bytes this layout was read from.
     pub fn record<'a>(&self, data: &'a [u8], i: usize) -> Option<(&'a [u8], &'a [u8])> {
         record_at(data, self.entries.get(i)?.1 as usize)
@@ -330,6 +353,106 @@ impl Layout {
     }
 }
 
+/// A cdb file opened to be extended by a few records: its header and records read
+/// (the hash tables are not: an extension lays them out again from the records), the
+/// file kept open so that [`CdbFile::stage_extended`] can have the kernel copy the kept
+/// records into the new file instead of writing them from memory.
+#[derive(Debug)]
+pub struct CdbFile {
+    file: fs::File,
+    /// The file's bytes up to the end of its records.
+    pub data: Vec<u8>,
+    pub layout: Layout,
+}
+
+impl CdbFile {
+    /// `Ok(None)` if the file does not exist or is not laid out as `cdb_make` lays a
+    /// database out (see [`Layout::parse`]).
+    pub fn open(path: &Path) -> io::Result<Option<CdbFile>> {
+        use std::os::unix::fs::FileExt;
+        let err = |what: &str, e: io::Error| {
+            io::Error::new(e.kind(), format!("{what}: {}: {e}", path.display()))
+        };
+        let file = match fs::File::open(path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(err("open", e)),
+        };
+        let len = file.metadata().map_err(|e| err("fstat", e))?.len();
+        let mut first = [0u8; 4];
+        if len < HEADER_LEN as u64 {
+            return Ok(None);
+        }
+        file.read_exact_at(&mut first, 0)
+            .map_err(|e| err("read", e))?;
+        let records_end = u64::from(u32::from_le_bytes(first));
+        if records_end < HEADER_LEN as u64 || records_end > len {
+            return Ok(None);
+        }
+        // (read into spare capacity: a zero-filled buffer would be written twice)
+        let mut data = Vec::with_capacity(records_end as usize);
+        io::Read::read_to_end(&mut io::Read::take(&file, records_end), &mut data)
+            .map_err(|e| err("read", e))?;
+        if data.len() as u64 != records_end {
+            return Ok(None);
+        }
+        let Some(layout) = Layout::parse_prefix(&data, len) else {
+            return Ok(None);
+        };
+        Ok(Some(CdbFile { file, data, layout }))
+    }
+
+    /// Write the database `w` (made by [`CdbWriter::extending`] from this file) to a
+    /// temp file beside `target`, to be renamed over it: the header and the new bytes
+    /// written, the kept records copied from this file by the kernel.
+    pub fn stage_extended(
+        &self,
+        target: &Path,
+        w: CdbWriter,
+        mode: u32,
+    ) -> io::Result<crate::control::AtomicFile> {
+        use std::os::unix::fs::FileExt;
+        let copied = w.copied as u64;
+        assert!(copied >= HEADER_LEN as u64 && copied <= self.data.len() as u64);
+        let (header, tail) = w.finish_parts();
+        crate::control::AtomicFile::stage_with(target, mode, None, |f| {
+            f.write_all_at(&header, 0)?;
+            let start = HEADER_LEN as u64;
+            crate::sys::copy_range(&self.file, f, start, copied - start)?;
+            f.write_all_at(&tail, copied)
+        })
+    }
+}
+
+/// Width of the blocks of [`for_blocks`].
+pub const LANES: usize = 16;
+
+/// Call `f` with the bytes of `a` and of `b` (of equal length) side by side, in blocks
+/// of [`LANES`], the last one padded with zeros. For comparisons run over whole files
+/// on every domain add: `f` doing the same to each lane of fixed-size arrays is what
+/// the compiler turns into vector instructions, where a loop over the bytes that stops
+/// at the first difference stays one byte at a time.
+#[inline(always)]
+pub fn for_blocks(a: &[u8], b: &[u8], mut f: impl FnMut(&[u8; LANES], &[u8; LANES])) {
+    let n = a.len().min(b.len());
+    debug_assert_eq!(a.len(), b.len());
+    let mut i = 0;
+    // one call of `f` in the loop, so that it is inlined
+    while i < n {
+        let (x, y): ([u8; LANES], [u8; LANES]) = match (a.get(i..i + LANES), b.get(i..i + LANES)) {
+            (Some(x), Some(y)) => (x.try_into().unwrap(), y.try_into().unwrap()),
+            _ => {
+                let (mut x, mut y) = ([0u8; LANES], [0u8; LANES]);
+                x[..n - i].copy_from_slice(&a[i..n]);
+                y[..n - i].copy_from_slice(&b[i..n]);
+                (x, y)
+            }
+        };
+        f(&x, &y);
+        i += LANES;
+    }
+}
+
 /// Key and value of the record at `pos`.
 fn record_at(data: &[u8], pos: usize) -> Option<(&[u8], &[u8])> {
     let klen = read_u32(data, pos)? as usize;
@@ -343,7 +466,12 @@ fn record_at(data: &[u8], pos: usize) -> Option<(&[u8], &[u8])> {
 /// Builds a cdb in memory, byte-for-byte as `cdb_make`/`cdbmss` would.
 #[derive(Debug, Clone)]
 pub struct CdbWriter {
+    /// The file from offset `copied` on (from 0, header included, unless made by
+    /// [`CdbWriter::extending`]).
     buf: Vec<u8>,
+    /// Bytes at the start of the file not held in `buf`: the header and the records
+    /// kept from an old file, which [`CdbFile::stage_extended`] copies from it.
+    copied: usize,
     /// (hash, record position) in insertion order.
     entries: Vec<(u32, u32)>,
 }
@@ -365,7 +493,28 @@ impl CdbWriter {
         buf.resize(HEADER_LEN, 0);
         CdbWriter {
             buf,
+            copied: 0,
             entries: Vec::with_capacity(bytes / 64),
+        }
+    }
+
+    /// A writer for the file `old` extended: its first `keep` records kept as they are
+    /// (not held in memory: [`CdbFile::stage_extended`] has the kernel copy them), as if
+    /// they had been added one by one. `extra` is about how many bytes of records will
+    /// be added.
+    pub fn extending(old: &CdbFile, keep: usize, extra: usize) -> CdbWriter {
+        let layout = &old.layout;
+        let keep = keep.min(layout.entries.len());
+        let end = layout
+            .entries
+            .get(keep)
+            .map_or(layout.records_end, |&(_, p)| p as usize);
+        let mut entries = Vec::with_capacity(keep + extra / 32 + 1);
+        entries.extend_from_slice(&layout.entries[..keep]);
+        CdbWriter {
+            buf: Vec::with_capacity(extra + (keep + extra / 32 + 1) * 16),
+            copied: end,
+            entries,
         }
     }
 
@@ -384,7 +533,11 @@ impl CdbWriter {
         buf[..HEADER_LEN].fill(0);
         let mut entries = Vec::with_capacity(keep + extra / 32 + 1);
         entries.extend_from_slice(&layout.entries[..keep]);
-        CdbWriter { buf, entries }
+        CdbWriter {
+            buf,
+            copied: 0,
+            entries,
+        }
     }
 
     /// Add a record. Panics if the database would exceed 4 GiB (use
@@ -398,7 +551,8 @@ impl CdbWriter {
     /// Add a record; fails if the database would no longer fit in 32-bit offsets.
     pub fn try_add(&mut self, key: &[u8], value: &[u8]) -> io::Result<()> {
         // Final size = records + 16 bytes of hash table per entry.
-        let after = (self.buf.len() as u64)
+        let after = (self.copied as u64)
+            + (self.buf.len() as u64)
             + 8
             + key.len() as u64
             + value.len() as u64
@@ -409,7 +563,7 @@ impl CdbWriter {
                 "cdb: database would exceed 4 GiB",
             ));
         }
-        let pos = self.buf.len() as u32;
+        let pos = (self.copied + self.buf.len()) as u32;
         self.buf
             .extend_from_slice(&(key.len() as u32).to_le_bytes());
         self.buf
@@ -422,7 +576,24 @@ impl CdbWriter {
 
     /// Append the hash tables, fill in the header and return the database.
     pub fn finish(self) -> Vec<u8> {
-        let CdbWriter { mut buf, entries } = self;
+        assert_eq!(
+            self.copied, 0,
+            "an extending writer finishes with finish_parts"
+        );
+        let (header, mut buf) = self.finish_parts();
+        buf[..HEADER_LEN].copy_from_slice(&header);
+        buf
+    }
+
+    /// Append the hash tables; return the header and `buf` (the file from the offset
+    /// `copied` on; for a writer not made by [`CdbWriter::extending`], the header's
+    /// place at its start is left zero).
+    fn finish_parts(self) -> ([u8; HEADER_LEN], Vec<u8>) {
+        let CdbWriter {
+            mut buf,
+            copied,
+            entries,
+        } = self;
         // Group the entries by table (h & 255), keeping insertion order inside a
         // table: a counting sort into one vector instead of 256 small ones.
         let mut start = [0usize; 257];
@@ -439,33 +610,31 @@ impl CdbWriter {
             grouped[fill[b]] = (h, p);
             fill[b] += 1;
         }
-        buf.reserve(entries.len() * 16);
+        // the tables are placed straight into their bytes (zero: every slot empty, as
+        // no record lies at position 0)
+        let mut off = buf.len();
+        buf.resize(off + entries.len() * 16, 0);
         let mut header = [0u8; HEADER_LEN];
-        let mut table: Vec<(u32, u32)> = Vec::new();
         for b in 0..256 {
             let list = &grouped[start[b]..start[b + 1]];
             let slots = list.len() * 2;
-            header[b * 8..b * 8 + 4].copy_from_slice(&(buf.len() as u32).to_le_bytes());
+            header[b * 8..b * 8 + 4].copy_from_slice(&((copied + off) as u32).to_le_bytes());
             header[b * 8 + 4..b * 8 + 8].copy_from_slice(&(slots as u32).to_le_bytes());
-            if slots == 0 {
-                continue;
-            }
-            table.clear();
-            table.resize(slots, (0, 0));
+            let table = &mut buf[off..off + slots * 8];
             for &(h, p) in list {
                 let mut w = (h >> 8) as usize % slots;
-                while table[w].1 != 0 {
-                    w = (w + 1) % slots;
+                while table[w * 8 + 4..w * 8 + 8] != [0; 4] {
+                    w += 1;
+                    if w == slots {
+                        w = 0;
+                    }
                 }
-                table[w] = (h, p);
+                table[w * 8..w * 8 + 4].copy_from_slice(&h.to_le_bytes());
+                table[w * 8 + 4..w * 8 + 8].copy_from_slice(&p.to_le_bytes());
             }
-            for &(h, p) in &table {
-                buf.extend_from_slice(&h.to_le_bytes());
-                buf.extend_from_slice(&p.to_le_bytes());
-            }
+            off += slots * 8;
         }
-        buf[..HEADER_LEN].copy_from_slice(&header);
-        buf
+        (header, buf)
     }
 }
 
@@ -498,6 +667,14 @@ mod tests {
         assert_eq!(hash(b""), 5381);
         // 5381*33 ^ 'a'(97) = 177573 ^ 97 = 177604
         assert_eq!(hash(b"a"), 177_604);
+        // the definition, byte by byte, for keys of every length up to a few turns
+        let key: Vec<u8> = (0u8..=40).map(|i| i.wrapping_mul(97)).collect();
+        for n in 0..key.len() {
+            let want = key[..n]
+                .iter()
+                .fold(5381u32, |h, &c| (h << 5).wrapping_add(h) ^ u32::from(c));
+            assert_eq!(hash(&key[..n]), want, "{n}");
+        }
     }
 
     #[test]

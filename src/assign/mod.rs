@@ -345,14 +345,10 @@ pub fn add_domain(assigndir: &Path, entry: &AssignEntry) -> io::Result<()> {
 fn append_in_place(assigndir: &Path, old: &[u8], new_line: &str) -> io::Result<bool> {
     let apath = assign_path(assigndir);
     let cpath = cdb_path(assigndir);
-    let cdb = match fs::read(&cpath) {
-        Ok(d) => d,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
-        Err(e) => return Err(err_at("read", &cpath, e)),
-    };
-    let Some(layout) = cdb::Layout::parse(&cdb) else {
+    let Some(old_cdb) = cdb::CdbFile::open(&cpath)? else {
         return Ok(false);
     };
+    let (cdb, layout) = (&old_cdb.data, &old_cdb.layout);
     let tail = format!("{new_line}\n.\n");
     // the records of the new line alone: (key, value) and the wildcard record
     let mut add: Vec<(Vec<u8>, Vec<u8>)> = Vec::with_capacity(2);
@@ -363,18 +359,14 @@ fn append_in_place(assigndir: &Path, old: &[u8], new_line: &str) -> io::Result<b
     let [(key, value), (_, line_wild)] = &add[..] else {
         return Ok(false);
     };
-    let mut records = layout.records(&cdb);
-    let mut same = true;
-    let Ok(end) = for_each_record(&apath, old, |k, v| {
-        same = same && k != key.as_slice() && records.next() == Some((k, v));
-        Ok(())
-    }) else {
-        return Ok(false); // the full rewrite reports the format error
+    // (a format error is left to the full rewrite to report)
+    let Some(end) = compiled_from(old, cdb, layout) else {
+        return Ok(false);
     };
-    if !same || records.next().is_some() || &old[end..] != b".\n" {
+    if &old[end..] != b".\n" || layout.contains_key(cdb, key) {
         return Ok(false);
     }
-    let Some((_, wild)) = layout.record(&cdb, layout.len() - 1) else {
+    let Some((_, wild)) = layout.record(cdb, layout.len() - 1) else {
         return Ok(false);
     };
     let mut wild = wild.to_vec();
@@ -383,20 +375,109 @@ fn append_in_place(assigndir: &Path, old: &[u8], new_line: &str) -> io::Result<b
             wild.push(*c);
         }
     }
-    let mut w =
-        cdb::CdbWriter::from_prefix(&cdb, &layout, layout.len() - 1, tail.len() + wild.len());
+    let mut w = cdb::CdbWriter::extending(&old_cdb, layout.len() - 1, tail.len() + wild.len());
     w.try_add(key, value)
         .and_then(|()| w.try_add(&[], &wild))
         .map_err(|e| err_at("cdb", &apath, e))?;
     // The cdb is written first (a full disk fails here and changes nothing), assign
     // edited while its write-back runs; the cdb renamed last, assign put back if that fails.
-    let ctmp = AtomicFile::stage(&cpath, &w.finish(), ASSIGN_MODE, None)?;
+    let ctmp = old_cdb.stage_extended(&cpath, w, ASSIGN_MODE)?;
     let edit = control::replace_tail(&apath, old, end, tail.as_bytes())?;
     if let Err(e) = ctmp.commit() {
         let _ = edit.undo();
         return Err(e);
     }
     Ok(true)
+}
+
+/// Does the cdb whose header and records are `cdb` (laid out as `layout`) hold exactly
+/// the records the assign text `data` compiles to ([`for_each_record`]: same records,
+/// same order, nothing more)? If so, the offset of the line that ends the text. None
+/// also for a text qmail-newu would reject, and (to keep this simple) for one holding a
+/// NUL byte anywhere.
+///
+/// This runs over the whole of `assign` on every domain add, so instead of building each
+/// line's record (as the compile does) it checks each line against the record it must
+/// give, which fixes where the line's fields lie: the key's length gives the first `:`,
+/// the value's length the sixth after it. What lies between is compared as whole runs,
+/// with loops free of branches that the compiler turns into vector code.
+fn compiled_from(data: &[u8], cdb: &[u8], layout: &cdb::Layout) -> Option<usize> {
+    if memchr::memchr(0, data).is_some() {
+        return None;
+    }
+    let mut records = layout.records(cdb);
+    let mut wild: Vec<u8> = Vec::new();
+    let mut pos = 0;
+    for _ in 1..layout.len() {
+        let (k, v) = records.next()?;
+        let line = &data[pos..];
+        pos += line_gives(line, k, v)?;
+        // a `+` line's key is one byte shorter than its record's (`!` replaces `+`)
+        if line[0] == b'+' && k.len() >= 2 && !wild.contains(&line[k.len() - 1]) {
+            wild.push(line[k.len() - 1]);
+        }
+    }
+    let (k, v) = records.next()?;
+    (data.get(pos) == Some(&b'.') && k.is_empty() && v == wild.as_slice()).then_some(pos)
+}
+
+/// Does the first line of `text` (which holds no NUL) compile to the record `(k, v)`?
+/// If so, the length of the line with its newline.
+fn line_gives(text: &[u8], k: &[u8], v: &[u8]) -> Option<usize> {
+    let first = *text.first()?;
+    if first == b'.' {
+        return None;
+    }
+    let plus = first == b'+';
+    // the key is `!`, the name lowercased, and a NUL unless the line starts with `+`
+    let colon = if plus {
+        k.len()
+    } else {
+        k.len().checked_sub(1)?
+    };
+    if colon == 0 || k[0] != b'!' || (!plus && k[k.len() - 1] != 0) {
+        return None;
+    }
+    let sixth = colon + 1 + v.len();
+    if text.len() <= sixth || text[colon] != b':' || text[sixth] != b':' {
+        return None;
+    }
+    // Each check ORs into `bad` lanes, a nonzero lane meaning a difference.
+    let mut bad = [0u8; cdb::LANES];
+    bad[0] = u8::from(first == b':' || first == b'\n');
+    // no `:` or newline in the name, which lowercased is the key
+    cdb::for_blocks(&text[1..colon], &k[1..colon], |c, want| {
+        for j in 0..cdb::LANES {
+            let upper = u8::from(c[j].wrapping_sub(b'A') < 26);
+            bad[j] |= ((c[j] | (upper << 5)) ^ want[j])
+                | u8::from(c[j] == b':')
+                | u8::from(c[j] == b'\n');
+        }
+    });
+    // the value is the text up to the sixth `:` after the name, its `:`s made NULs;
+    // exactly five `:` before that sixth, no newline
+    let mut colons = [0u8; cdb::LANES];
+    cdb::for_blocks(&text[colon + 1..sixth], v, |c, want| {
+        for j in 0..cdb::LANES {
+            let is_colon = u8::from(c[j] == b':');
+            bad[j] |= ((c[j] & is_colon.wrapping_sub(1)) ^ want[j]) | u8::from(c[j] == b'\n');
+            colons[j] = colons[j].wrapping_add(is_colon);
+        }
+    });
+    // (a lane counts up to one `:` per block: no wrap-around below 255 blocks)
+    let colons: usize = if v.len() < 255 * cdb::LANES {
+        colons.iter().map(|&n| usize::from(n)).sum()
+    } else {
+        memchr::memchr_iter(b':', &text[colon + 1..sixth]).count()
+    };
+    if bad.iter().fold(0, |a, &b| a | b) != 0 || colons != 5 {
+        return None;
+    }
+    if text.get(sixth + 1) == Some(&b'\n') {
+        return Some(sixth + 2);
+    }
+    let nl = memchr::memchr(b'\n', &text[sixth + 1..])?;
+    Some(sixth + nl + 2)
 }
 
 /// Remove the domain's line(s) (exact key `+<domain>-`) and rebuild the cdb.
@@ -823,6 +904,160 @@ mod tests {
         }
         add_domain(d.path(), &entry("c.test", 3)).unwrap();
         assert_cdb_compiled(d.path());
+    }
+
+    /// What [`compiled_from`] decides, found the plain way: every line's record built
+    /// and compared with the cdb's.
+    fn compiled_from_by_records(data: &[u8], cdb: &[u8]) -> Option<usize> {
+        let layout = cdb::Layout::parse(cdb)?;
+        let mut records = layout.records(cdb);
+        let mut same = true;
+        let end = for_each_record(Path::new("assign"), data, |k, v| {
+            same = same && records.next() == Some((k, v));
+            Ok(())
+        })
+        .ok()?;
+        (same && records.next().is_none()).then_some(end)
+    }
+
+    fn compiled_from_bytes(data: &[u8], cdb: &[u8]) -> Option<usize> {
+        compiled_from(data, cdb, &cdb::Layout::parse(cdb)?)
+    }
+
+    /// Any one byte of assign changed, removed or doubled: the quick check agrees with
+    /// building the records (so a hand edit that changes a record is noticed, and one
+    /// that does not change any, such as text after the sixth `:`, is not).
+    #[test]
+    fn quick_check_notices_every_edit_of_a_record() {
+        let data = b"+a.test-:a.test:1:2:/d/a.test:-::\n=JoE:joe:3:4:/h/joe:::x\n+B.test.:b.test:5:6:/d/b:.::\n+:all:7:8:/h:-:x:\nz:y:1:1:/z:-::\n.\n";
+        let cdb = build_cdb(Path::new("assign"), data).unwrap();
+        assert_eq!(compiled_from_bytes(data, &cdb), Some(data.len() - 2));
+        let mut unnoticed = 0;
+        for at in 0..data.len() {
+            let mut edits: Vec<Vec<u8>> = Vec::new();
+            for b in [
+                b':', b'\n', b'.', b'+', b'=', b'!', b'a', b'A', b'x', 0, b'-', 0xc3,
+            ] {
+                let mut d = data.to_vec();
+                d[at] = b;
+                edits.push(d);
+            }
+            let mut d = data.to_vec();
+            d.remove(at);
+            edits.push(d);
+            let mut d = data.to_vec();
+            d.insert(at, data[at]);
+            edits.push(d);
+            for d in edits {
+                let want = if d.contains(&0) {
+                    None
+                } else {
+                    compiled_from_by_records(&d, &cdb)
+                };
+                assert_eq!(
+                    compiled_from_bytes(&d, &cdb),
+                    want,
+                    "{:?}",
+                    String::from_utf8_lossy(&d)
+                );
+                unnoticed += usize::from(want.is_some() && d != data);
+            }
+        }
+        // some edits leave the records alone: a name's case, text after the sixth ':',
+        // lines after the '.'; most do not
+        assert!((1..200).contains(&unnoticed), "{unnoticed}");
+        // a cdb from other text (one record fewer, or one longer) is not taken for it
+        let shorter = build_cdb(
+            Path::new("assign"),
+            &data[data.iter().position(|&b| b == b'\n').unwrap() + 1..],
+        )
+        .unwrap();
+        assert_eq!(compiled_from_bytes(data, &shorter), None);
+        let mut longer = data.to_vec();
+        longer.splice(data.len() - 2..data.len() - 2, *b"+c-:c:1:1:/c:-::\n");
+        let longer = build_cdb(Path::new("assign"), &longer).unwrap();
+        assert_eq!(compiled_from_bytes(data, &longer), None);
+        assert_eq!(
+            compiled_from_bytes(b".\n", &build_cdb(Path::new("a"), b".\n").unwrap()),
+            Some(0)
+        );
+    }
+
+    /// A cdb not made by compiling (another tool's, or damaged) whose records would
+    /// line up with the text if its separators were taken on trust.
+    #[test]
+    fn quick_check_trusts_nothing_in_the_cdb() {
+        let cases: [(&[u8], &[u8], &[u8]); 6] = [
+            // a ':' inside the key, a newline inside the key or the value
+            (
+                b"+a:b-:x:1:1:/d:-::\n.\n",
+                b"!a:b-",
+                b"x\x001\x001\x00/d\x00-\x00",
+            ),
+            (
+                b"+a\nb-:x:1:1:/d:-::\n.\n",
+                b"!a\nb-",
+                b"x\x001\x001\x00/d\x00-\x00",
+            ),
+            (
+                b"+a-:x:1\n:1:/d:-::\n.\n",
+                b"!a-",
+                b"x\x001\n\x001\x00/d\x00-\x00",
+            ),
+            // six NULs in the value where qmail-newu cuts at the sixth ':'
+            (
+                b"+a-:x:1:1:/d:-:y:z:\n.\n",
+                b"!a-",
+                b"x\x001\x001\x00/d\x00-\x00y\x00z",
+            ),
+            // a line starting with ':' or empty
+            (
+                b":b:x:1:1:/d:-::\n.\n",
+                b"!b\x00",
+                b"x\x001\x001\x00/d\x00-\x00",
+            ),
+            (
+                b"\nb:x:1:1:/d:-::\n.\n",
+                b"!b\x00",
+                b"x\x001\x001\x00/d\x00-\x00",
+            ),
+        ];
+        for (data, k, v) in cases {
+            let mut w = CdbWriter::new();
+            w.add(k, v);
+            w.add(b"", if data[0] == b'+' { b"-" } else { b"" });
+            let cdb = w.finish();
+            assert_eq!(compiled_from_by_records(data, &cdb), None);
+            assert_eq!(
+                compiled_from_bytes(data, &cdb),
+                None,
+                "{:?}",
+                String::from_utf8_lossy(data)
+            );
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(200))]
+        /// Random assign texts (valid or not), each compiled, then one byte changed: the
+        /// quick check agrees with building the records.
+        #[test]
+        fn quick_check_agrees_with_records(
+            lines in proptest::collection::vec("[+=x.][a-cA-C.:-]{0,4}(:[a-c:]{0,3}){4,8}", 0..8),
+            at in 0usize..400,
+            b in proptest::sample::select(vec![b':', b'\n', b'.', b'+', b'a', b'A', b'b', b'-']),
+        ) {
+            let mut data: Vec<u8> = lines.iter().flat_map(|l| format!("{l}\n").into_bytes()).collect();
+            data.extend_from_slice(b".\n");
+            if let Ok(cdb) = build_cdb(Path::new("assign"), &data) {
+                proptest::prop_assert_eq!(compiled_from_bytes(&data, &cdb), compiled_from_by_records(&data, &cdb));
+                proptest::prop_assert!(compiled_from_bytes(&data, &cdb).is_some());
+                let mut d = data.clone();
+                let at = at % d.len();
+                d[at] = b;
+                proptest::prop_assert_eq!(compiled_from_bytes(&d, &cdb), compiled_from_by_records(&d, &cdb));
+            }
+        }
     }
 
     proptest::proptest! {

@@ -208,8 +208,17 @@ fn add_rcpthost(
     if n < RCPTHOSTS_MAX {
         return steps.add_control_line("rcpthosts", name, owner);
     }
-    steps.add_control_line("morercpthosts", name, owner)?;
-    compile_morercpthosts(steps.cfg)
+    // the cdb compiled from the contents the line was added to, under the same lock
+    let path = steps.cfg.control("morercpthosts");
+    let mut compiled = Ok(());
+    if control::add_line_then(&path, name, 0o644, owner, |data| {
+        compiled = compile_morercpthosts_locked(steps.cfg, data);
+    })
+    .map_err(|e| io_fail("update_file", &path, e))?
+    {
+        steps.done.push(Undo::ControlLine(path, name.to_string()));
+    }
+    compiled
 }
 
 /// Our qmail-newmrh: `morercpthosts.cdb` with one key per domain.
@@ -222,57 +231,115 @@ fn add_rcpthost(
 pub fn compile_morercpthosts(cfg: &Config) -> Result<(), AppletError> {
     let src = cfg.control("morercpthosts");
     let dst = cfg.control("morercpthosts.cdb");
-    let fail = |e| io_fail("qmail-newmrh", &dst, e);
-    let _lock = control::lock(&src).map_err(fail)?;
+    let _lock = control::lock(&src).map_err(|e| io_fail("qmail-newmrh", &dst, e))?;
     let data = std::fs::read(&src).unwrap_or_default();
-    let old = std::fs::read(&dst).unwrap_or_default();
-    let layout = assign::cdb::Layout::parse(&old);
+    compile_morercpthosts_locked(cfg, &data)
+}
+
+/// [`compile_morercpthosts`] of the contents `data`, the lock held.
+fn compile_morercpthosts_locked(cfg: &Config, data: &[u8]) -> Result<(), AppletError> {
+    use assign::cdb::{CdbFile, CdbWriter};
+    let dst = cfg.control("morercpthosts.cdb");
+    let fail = |e| io_fail("qmail-newmrh", &dst, e);
     let mut key = String::new();
-    let lower = |key: &mut String, l: &str| {
+    let mut lower = |l: &str| {
         key.clear();
         key.push_str(l);
         key.make_ascii_lowercase();
+        key.as_bytes().to_vec()
     };
-    // the old records against the file's first lines; the lines after them kept
-    let mut same = layout.is_some();
-    let mut old_records = layout.iter().flat_map(|l| l.records(&old));
-    let mut newer: Vec<String> = Vec::new();
-    control::for_each_line(&data, |l| {
-        if !same {
-            return;
-        }
-        lower(&mut key, l);
-        match old_records.next() {
-            Some((k, v)) => same = k == key.as_bytes() && v.is_empty(),
-            None => newer.push(key.clone()),
-        }
-    });
-    same = same && old_records.next().is_none();
-    let w = match (&layout, same) {
-        (Some(_), true) if newer.is_empty() => return Ok(()),
-        (Some(l), true) => {
-            let mut w = assign::cdb::CdbWriter::from_prefix(&old, l, l.len(), newer.len() * 64);
+    let old = CdbFile::open(&dst).ok().flatten();
+    if let Some(old) = &old {
+        if let Some(at) = mrh_compiled_prefix(data, &old.data, &old.layout) {
+            let mut newer = Vec::new();
+            control::for_each_line(&data[at..], |l| newer.push(lower(l)));
+            if newer.is_empty() {
+                return Ok(());
+            }
+            let n = old.layout.len();
+            let mut w = CdbWriter::extending(old, n, newer.iter().map(|k| k.len() + 8).sum());
             let mut result = Ok(());
             for k in &newer {
-                result = result.and_then(|()| w.try_add(k.as_bytes(), b""));
+                result = result.and_then(|()| w.try_add(k, b""));
             }
             result.map_err(fail)?;
-            w
+            let tmp = old.stage_extended(&dst, w, 0o644).map_err(fail)?;
+            return tmp.commit().map_err(fail);
         }
-        _ => {
-            let mut w = assign::cdb::CdbWriter::with_capacity(data.len() + data.len() / 2);
-            let mut result = Ok(());
-            control::for_each_line(&data, |l| {
-                if result.is_ok() {
-                    lower(&mut key, l);
-                    result = w.try_add(key.as_bytes(), b"");
-                }
-            });
-            result.map_err(fail)?;
-            w
+    }
+    let mut w = CdbWriter::with_capacity(data.len() + data.len() / 2);
+    let mut result = Ok(());
+    control::for_each_line(data, |l| {
+        if result.is_ok() {
+            let k = lower(l);
+            result = w.try_add(&k, b"");
         }
-    };
+    });
+    result.map_err(fail)?;
     control::write_atomic(&dst, &w.finish(), 0o644, None).map_err(fail)
+}
+
+/// If the records of the cdb whose header and records are `cdb` (laid out as `layout`)
+/// are exactly the keys of the first lines of the morercpthosts text `data`, in order
+/// (every value empty), the offset just past those lines. The text is read as
+/// [`control::for_each_line`] reads it; but as this runs on every domain add over the
+/// whole file, the common line (a record's key as it stands, then a newline) is
+/// recognised by comparing bytes with the key, without taking the line apart.
+fn mrh_compiled_prefix(data: &[u8], cdb: &[u8], layout: &assign::cdb::Layout) -> Option<usize> {
+    let mut pos = 0;
+    let mut key = String::new();
+    for (k, v) in layout.records(cdb) {
+        if !v.is_empty() {
+            return None;
+        }
+        let rest = &data[pos..];
+        if rest.len() > k.len() && rest[k.len()] == b'\n' && plain_line_is(&rest[..k.len()], k) {
+            pos += k.len() + 1;
+            continue;
+        }
+        // else the lines as the compile reads them, up to one that gives a key
+        loop {
+            if pos >= data.len() {
+                return None;
+            }
+            let (line, next) = match memchr::memchr(b'\n', &data[pos..]) {
+                Some(n) => (&data[pos..pos + n], pos + n + 1),
+                None => (&data[pos..], data.len()),
+            };
+            pos = next;
+            let mut got = false;
+            control::meaningful_line(line, &mut |l: &str| {
+                key.clear();
+                key.push_str(l);
+                key.make_ascii_lowercase();
+                got = true;
+            });
+            if got {
+                if key.as_bytes() != k {
+                    return None;
+                }
+                break;
+            }
+        }
+    }
+    Some(pos)
+}
+
+/// Is `line` the key `k` and read as itself (not empty; nothing stripped as a comment
+/// or white space, nothing lowercased)? Printable ASCII without `#` or capitals is.
+fn plain_line_is(line: &[u8], k: &[u8]) -> bool {
+    let mut odd = [0u8; assign::cdb::LANES];
+    // (the zeros padding the last block pass: a NUL is read as itself)
+    assign::cdb::for_blocks(line, k, |c, want| {
+        for j in 0..assign::cdb::LANES {
+            odd[j] |= (c[j] ^ want[j])
+                | u8::from(c[j].wrapping_sub(1) < b' ')
+                | u8::from(c[j] >= 0x7f)
+                | u8::from(c[j] == b'#')
+                | u8::from(c[j].wrapping_sub(b'A') < 26);
+        }
+    });
+    line.len() == k.len() && !k.is_empty() && odd.iter().fold(0, |a, &b| a | b) == 0
 }
 
 /// Create the domain. `out` receives the lines the original prints.
@@ -539,7 +606,80 @@ fn cluster_step(
 
 #[cfg(test)]
 mod tests {
-    use super::catch_all_target;
+    use super::{catch_all_target, mrh_compiled_prefix};
+    use crate::assign::cdb::{CdbWriter, Layout};
+    use crate::control;
+
+    /// The keys of the lines after those `cdb` holds, if it holds exactly the keys of
+    /// the text's first lines: by [`mrh_compiled_prefix`], and by reading every line.
+    fn newer_keys(text: &[u8], cdb: &[u8]) -> (Option<Vec<String>>, Option<Vec<String>>) {
+        let layout = Layout::parse(cdb).unwrap();
+        let keys = |t: &[u8]| {
+            let mut v = Vec::new();
+            control::for_each_line(t, |l| v.push(l.to_ascii_lowercase()));
+            v
+        };
+        let quick = mrh_compiled_prefix(text, cdb, &layout).map(|at| keys(&text[at..]));
+        let all = keys(text);
+        let n = layout.len();
+        let same = all.len() >= n
+            && layout
+                .records(cdb)
+                .zip(&all)
+                .all(|((k, v), l)| k == l.as_bytes() && v.is_empty());
+        (quick, same.then(|| all[n..].to_vec()))
+    }
+
+    fn compiled(text: &[u8]) -> Vec<u8> {
+        let mut w = CdbWriter::new();
+        control::for_each_line(text, |l| w.add(l.to_ascii_lowercase().as_bytes(), b""));
+        w.finish()
+    }
+
+    /// Any one byte of morercpthosts changed, removed or doubled, against the cdb of
+    /// its first lines: the quick comparison agrees with reading every line.
+    #[test]
+    fn morercpthosts_edits_noticed() {
+        let text = b"a.test\nB.test # by hand\n\n  c.test \nd\xe9.test\n#x\ne.test\nf.test\ng.test";
+        for lines in [0, 3, 5, 6, 7] {
+            let head: Vec<u8> = text
+                .split(|&b| b == b'\n')
+                .take(lines)
+                .flat_map(|l| [l, b"\n"].concat())
+                .collect();
+            let cdb = compiled(&head);
+            let (quick, all) = newer_keys(text, &cdb);
+            assert!(quick.is_some(), "{lines}");
+            assert_eq!(quick, all, "{lines}");
+            for at in 0..text.len() {
+                for b in [b'\n', b'#', b' ', b'A', b'a', b'x', b'.', 0xe9] {
+                    let mut t = text.to_vec();
+                    t[at] = b;
+                    let (quick, all) = newer_keys(&t, &cdb);
+                    assert_eq!(quick, all, "{:?}", String::from_utf8_lossy(&t));
+                }
+                let mut t = text.to_vec();
+                t.remove(at);
+                let (quick, all) = newer_keys(&t, &cdb);
+                assert_eq!(quick, all, "{:?}", String::from_utf8_lossy(&t));
+            }
+        }
+        // values not empty, or a record more than the text has lines: not the file's cdb
+        let mut w = CdbWriter::new();
+        w.add(b"a.test", b"1");
+        assert_eq!(newer_keys(b"a.test\n", &w.finish()), (None, None));
+        assert_eq!(
+            newer_keys(b"a.test\n", &compiled(b"a.test\nb.test\n")),
+            (None, None)
+        );
+        // another tool's cdb holding a line as it stands where reading it changes it
+        for line in [&b"B.test"[..], b"a#b", b" a", b"a\t", b"d\xe9"] {
+            let mut w = CdbWriter::new();
+            w.add(line, b"");
+            let text = [line, b"\n"].concat();
+            assert_eq!(newer_keys(&text, &w.finish()), (None, None), "{line:?}");
+        }
+    }
 
     #[test]
     fn catch_all_targets() {

@@ -1042,3 +1042,48 @@ fn morercpthosts_cdb_is_what_compiling_the_file_gives() {
     env.run("vdeldomain", &["m3.test"]).ok();
     assert_eq!(cdb(), compiled());
 }
+
+/// users/cdb after adds made in place and after an administrator's own edit of
+/// users/assign (a line changed, a line added, without running qmail-newu): always
+/// what compiling assign from scratch gives, and the edit is in effect.
+#[test]
+fn users_cdb_is_what_compiling_assign_gives() {
+    let env = TestEnv::new();
+    let compiled = || {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::copy(env.path("etc/users/assign"), d.path().join("assign")).unwrap();
+        indimail::assign::compile(d.path()).unwrap();
+        std::fs::read(d.path().join("cdb")).unwrap()
+    };
+    let cdb = || std::fs::read(env.path("etc/users/cdb")).unwrap();
+    for d in ["a1.test", "a2.test", "a3.test"] {
+        let r = env.run("vadddomain", &[d, "x#1"]);
+        assert_eq!(r.code, 0, "{r:?}");
+        assert_eq!(cdb(), compiled(), "{d}");
+    }
+    // a byte of a line changed (the line as long as before), then a line added
+    let assign = env.read("etc/users/assign");
+    let edited = assign.replace("/domains/a2.test:", "/DOMAINS/a2.test:");
+    assert_ne!(edited, assign);
+    std::fs::write(env.path("etc/users/assign"), &edited).unwrap();
+    let r = env.run("vadddomain", &["a4.test", "x#1"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(cdb(), compiled());
+    let db = indimail::assign::cdb::Cdb::from_bytes(cdb());
+    let a2 = db.get(b"!a2.test-").unwrap();
+    assert!(String::from_utf8_lossy(a2).contains("/DOMAINS/a2.test"));
+    let assign = env.read("etc/users/assign");
+    let edited = assign.replace("\n.\n", "\n=joe:joe:1:2:/home/joe:::\n.\n");
+    std::fs::write(env.path("etc/users/assign"), &edited).unwrap();
+    let r = env.run("vadddomain", &["a5.test", "x#1"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(cdb(), compiled());
+    let db = indimail::assign::cdb::Cdb::from_bytes(cdb());
+    assert!(db.get(b"!joe\0").is_some());
+    assert!(env
+        .read("etc/users/assign")
+        .contains("=joe:joe:1:2:/home/joe:::\n+a5.test-:"));
+    let r = env.run("vadddomain", &["a6.test", "x#1"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(cdb(), compiled());
+}
