@@ -926,3 +926,108 @@ pub fn process_start() {
         libc::signal(libc::SIGPIPE, libc::SIG_IGN);
     }
 }
+
+pub fn getegid() -> u32 {
+    // SAFETY: getegid has no preconditions and cannot fail.
+    unsafe { libc::getegid() }
+}
+
+fn c_path(path: &Path) -> io::Result<CString> {
+    CString::new(path.as_os_str().as_bytes())
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "NUL in path"))
+}
+
+/// A directory opened only as the base of the `*at` calls below (`O_PATH`: no
+/// read permission needed, nothing to read through it).
+pub fn open_dir_path(path: &Path) -> io::Result<std::fs::File> {
+    use std::os::unix::io::FromRawFd;
+    let c = c_path(path)?;
+    // SAFETY: `c` is a NUL-terminated path that outlives the call.
+    let fd = unsafe {
+        libc::open(
+            c.as_ptr(),
+            libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC,
+        )
+    };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: `fd` was just opened and is owned by nobody else.
+    Ok(unsafe { std::fs::File::from_raw_fd(fd) })
+}
+
+/// mkdirat(2): `name` relative to the directory `dir`.
+pub fn mkdir_at(dir: &std::fs::File, name: &CStr, mode: u32) -> io::Result<()> {
+    use std::os::unix::io::AsRawFd;
+    // SAFETY: `dir` is an open descriptor and `name` a NUL-terminated string,
+    // both alive for the call.
+    if unsafe { libc::mkdirat(dir.as_raw_fd(), name.as_ptr(), mode as libc::mode_t) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// A new file `name` relative to `dir`, write-only, created with `mode`
+/// (`O_EXCL`: an existing one, or a symlink, is an error).
+pub fn create_new_at(dir: &std::fs::File, name: &CStr, mode: u32) -> io::Result<std::fs::File> {
+    use std::os::unix::io::{AsRawFd, FromRawFd};
+    // SAFETY: `dir` is an open descriptor and `name` a NUL-terminated string,
+    // both alive for the call.
+    let fd = unsafe {
+        libc::openat(
+            dir.as_raw_fd(),
+            name.as_ptr(),
+            libc::O_WRONLY | libc::O_CREAT | libc::O_EXCL | libc::O_CLOEXEC,
+            mode as libc::c_uint,
+        )
+    };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: `fd` was just opened and is owned by nobody else.
+    Ok(unsafe { std::fs::File::from_raw_fd(fd) })
+}
+
+/// The calling thread's file-system uid and gid switched (Linux keeps them per
+/// thread, and glibc's wrappers are plain system calls that do not broadcast to
+/// other threads as setuid does): what the thread creates is owned by them
+/// without a chown. Needs root (`CAP_SETUID`/`CAP_SETGID`); the previous ids
+/// come back on drop.
+pub struct FsIds {
+    uid: u32,
+    gid: u32,
+}
+
+impl FsIds {
+    pub fn switch(uid: u32, gid: u32) -> io::Result<FsIds> {
+        // setfsuid/setfsgid return the previous id and report no error: a
+        // second call returns the id in force, which tells whether the first took.
+        // SAFETY: plain system calls on the calling thread's credentials.
+        unsafe {
+            let old_gid = libc::setfsgid(gid) as u32;
+            if libc::setfsgid(gid) as u32 != gid {
+                return Err(io::Error::from(io::ErrorKind::PermissionDenied));
+            }
+            let old_uid = libc::setfsuid(uid) as u32;
+            if libc::setfsuid(uid) as u32 != uid {
+                libc::setfsgid(old_gid);
+                return Err(io::Error::from(io::ErrorKind::PermissionDenied));
+            }
+            Ok(FsIds {
+                uid: old_uid,
+                gid: old_gid,
+            })
+        }
+    }
+}
+
+impl Drop for FsIds {
+    fn drop(&mut self) {
+        // SAFETY: as in `switch`; the uid goes back first, so the thread is
+        // privileged again when its gid is restored.
+        unsafe {
+            libc::setfsuid(self.uid);
+            libc::setfsgid(self.gid);
+        }
+    }
+}

@@ -463,25 +463,33 @@ fn prefix_of(d: &DomainPlan, user: &str) -> String {
     format!("{}_{}", d.fs_prefix, hashdir::prefix_bucket(user))
 }
 
-/// Make the homes of a batch on every core; all paths created, and the first error.
-fn make_homes(homes: &[(PathBuf, &Domain)], workers: usize) -> (Vec<PathBuf>, Option<AppletError>) {
+/// Make the homes of a batch on every core while `meanwhile` runs on this
+/// thread (the batch's statements: the database works while the file system
+/// does); all paths created, the first error, and what `meanwhile` returned.
+fn make_homes<R>(
+    homes: &[(PathBuf, &Domain)],
+    workers: usize,
+    meanwhile: impl FnOnce() -> R,
+) -> (Vec<PathBuf>, Option<AppletError>, R) {
     let chunk = homes.len().div_ceil(workers.max(1)).max(1);
     std::thread::scope(|s| {
         let handles: Vec<_> = homes
             .chunks(chunk)
             .map(|c| {
                 s.spawn(move || {
+                    let mut maker = maildir::MaildirMaker::new();
                     let mut created = Vec::new();
                     for (home, dom) in c {
-                        match user::make_home(home, dom) {
+                        match maker.create(home, &dom.name, dom.owner()) {
                             Ok(v) => created.extend(v),
-                            Err(e) => return (created, Some(e)),
+                            Err(e) => return (created, Some(user::make_home_error(e))),
                         }
                     }
                     (created, None)
                 })
             })
             .collect();
+        let r = meanwhile();
         let mut created = Vec::new();
         let mut err = None;
         for h in handles {
@@ -499,7 +507,7 @@ fn make_homes(homes: &[(PathBuf, &Domain)], workers: usize) -> (Vec<PathBuf>, Op
                 }
             }
         }
-        (created, err)
+        (created, err, r)
     })
 }
 
@@ -577,20 +585,23 @@ impl Run<'_> {
                     homes.push((home, &d.dom));
                 }
             }
-            for ((prefix, idx), dc) in &dcs {
-                dircontrol::store(db, prefix, &self.plan.domains[*idx].dom.name, dc)?;
-            }
-            bulk::insert_users(db, &rows, Status::Active)
-                .map_err(|e| AppletError::new(255, format!("sql_adduser: {e}")))?;
-            bulk::record_lastauth(db, &rows, lastauth::ADD, &sys::remote_ip())?;
-            if !homes.is_empty() {
-                let (c, err) = make_homes(&homes, self.workers);
-                created = c;
-                if let Some(e) = err {
-                    return Err(e);
+            let domains = &self.plan.domains;
+            let statements = |db: &mut Db| -> Result<(), AppletError> {
+                for ((prefix, idx), dc) in &dcs {
+                    dircontrol::store(db, prefix, &domains[*idx].dom.name, dc)?;
                 }
+                bulk::insert_users(db, &rows, Status::Active)
+                    .map_err(|e| AppletError::new(255, format!("sql_adduser: {e}")))?;
+                bulk::record_lastauth(db, &rows, lastauth::ADD, &sys::remote_ip())?;
+                Ok(())
+            };
+            if homes.is_empty() {
+                return statements(db);
             }
-            Ok(())
+            let (c, err, r) = make_homes(&homes, self.workers, || statements(db));
+            created = c;
+            r?;
+            err.map_or(Ok(()), Err)
         });
         match result {
             Ok(()) => {

@@ -163,8 +163,12 @@ pub fn new_row(
 
 /// Create a new user's home and Maildir; the paths created (for a rollback).
 pub fn make_home(home: &Path, domain: &Domain) -> Result<Vec<PathBuf>, AppletError> {
-    maildir::create_maildir(home, &domain.name, domain.owner())
-        .map_err(|e| AppletError::new(111, format!("iadduser: make user dir failed: {e}")))
+    maildir::create_maildir(home, &domain.name, domain.owner()).map_err(make_home_error)
+}
+
+/// How a failed [`make_home`] is reported.
+pub fn make_home_error(e: crate::mailstore::MailstoreError) -> AppletError {
+    AppletError::new(111, format!("iadduser: make user dir failed: {e}"))
 }
 
 /// Add a user (`iadduser`): validate, allocate the home directory, insert the
