@@ -6,9 +6,11 @@
 //! password queries are answered only for the uids in `INLOOKUP_PWD_UIDS` (default: root,
 //! the server's own uid and the indimail user). A malformed frame closes the connection.
 //!
-//! Threads: a few loop threads (one per core, at most 4), each with its own epoll set of
-//! connections (given out in turn), answer cache hits themselves, with no hand-off, no
-//! thread per connection to schedule and several ready connections served per wake-up. A
+//! Threads: a few loop threads (`INLOOKUP_SOCKET_THREADS`, default one per core, at most
+//! 4), each with its own epoll set of connections (given out in turn), answer cache hits
+//! themselves, with no hand-off, no thread per connection to schedule and every ready
+//! connection served per wake-up (read first, then one look at the invalidation log for
+//! all the requests read, then the answers). A
 //! miss (or a client with no room for its reply) goes to a worker thread of its own, so one
 //! slow query or stalled client holds up nobody else; the connection then returns to its
 //! loop.
