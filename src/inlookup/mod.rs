@@ -388,7 +388,7 @@ impl FifoSide {
     /// Check the reply path and open it for writing: a FIFO directly inside `reply_dir`,
     /// never through a symbolic link. The caller unlinks it, as the original did, once the
     /// reply is written.
-    fn open_reply(&self, raw: &[u8]) -> io::Result<File> {
+    fn open_reply(&self, raw: &[u8]) -> io::Result<(File, (u64, u64))> {
         use std::os::unix::ffi::OsStrExt;
         let path = Path::new(std::ffi::OsStr::from_bytes(raw));
         let bad = || io::Error::new(io::ErrorKind::PermissionDenied, "reply path refused");
@@ -420,7 +420,7 @@ impl FifoSide {
         if !fm.file_type().is_fifo() || fm.ino() != m.ino() || fm.dev() != m.dev() {
             return Err(bad());
         }
-        Ok(f)
+        Ok((f, (fm.dev(), fm.ino())))
     }
 
     /// Write the reply; `patient` false: a reply FIFO that cannot take it at once (a client
@@ -542,7 +542,7 @@ impl FifoSide {
         };
         // opened once the answer is known: a writer opening the reply FIFO wakes the client
         // waiting on it, which would only go back to sleep while MySQL is asked
-        let mut out = match self.open_reply(&req.fifo) {
+        let (mut out, opened) = match self.open_reply(&req.fifo) {
             Ok(f) => f,
             Err(e) => {
                 log(&format!("InLookup: {fifo_s}: open-probably-timeout: {e}"));
@@ -555,9 +555,14 @@ impl FifoSide {
         // unlinked after the write, not between the open and the write (as the original):
         // opening the FIFO wakes the client, and a reply that follows at once finds it
         // still awake instead of having to wake it a second time after the unlink (a
-        // journalled directory update)
+        // journalled directory update). A patient write may wait up to timeoutwrite, time
+        // enough for the name to be given to another file: only the FIFO written is unlinked.
         use std::os::unix::ffi::OsStrExt;
-        let _ = std::fs::remove_file(Path::new(std::ffi::OsStr::from_bytes(&req.fifo)));
+        let path = Path::new(std::ffi::OsStr::from_bytes(&req.fifo));
+        if std::fs::symlink_metadata(path).is_ok_and(|m| (m.dev(), m.ino()) == opened) {
+            let _ = std::fs::remove_file(path);
+        }
+        drop(out);
         if self.verbose {
             let secs = t0.elapsed().as_secs();
             let h = if hit { ", cache hit" } else { "" };
