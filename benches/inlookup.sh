@@ -10,7 +10,9 @@
 #
 # usage: benches/inlookup.sh [USERS [SECONDS]]
 #        BASELINE=/path/to/other/indimail [ROUNDS=3] [MODES=...] [CLIENTS=1,8] benches/inlookup.sh ...
-#        (A/B: that build's inlookup and this one's in turn, in the same run)
+#        (A/B: that build's inlookup and this one's in turn, in the same run; BASELINE_ENV and
+#        NEW_ENV, e.g. "INLOOKUP_SLICE_US=0", are set for the one or the other server only, so
+#        BASELINE=target/.../indimail BASELINE_ENV=... compares settings of one build)
 set -eu
 
 USERS=${1:-100000}
@@ -43,11 +45,14 @@ hash=$("$floor" --hash 'Bench#Passw0rd' SHA-256)
 awk -v n="$USERS" -v h="$hash" 'BEGIN { for (i = 0; i < n; i++) printf "u%d@bench.test,%s\n", i, h }' >"$tmp/users.csv"
 vbulk -e "$tmp/users.csv" >/dev/null
 
-# start_server BINARY: a fresh inlookup (empty cache) from that multi-call binary
+# start_server BINARY [VAR=VALUE...]: a fresh inlookup (empty cache) from that multi-call
+# binary, with those variables set
 start_server() {
+    b=$1
+    shift
     rm -f "$root/run/infifo" "$root/run/infifo.sock"
-    USE_BTREE=1 MAX_BTREE_COUNT=$((USERS * 2)) INLOOKUP_CACHE_TTL=3600 \
-        "$1" inlookup -f "$root/run/infifo" 2>"$tmp/inlookup.log" &
+    env USE_BTREE=1 MAX_BTREE_COUNT=$((USERS * 2)) INLOOKUP_CACHE_TTL=3600 "$@" \
+        "$b" inlookup -f "$root/run/infifo" 2>"$tmp/inlookup.log" &
     srvpid=$!
     i=0
     until [ -S "$root/run/infifo.sock" ]; do
@@ -71,8 +76,13 @@ if [ -n "${BASELINE:-}" ]; then
     while [ $r -lt "${ROUNDS:-3}" ]; do
         r=$((r + 1))
         for which in baseline new; do
-            if [ $which = baseline ]; then b=$BASELINE; else b=$bin; fi
-            start_server "$b"
+            if [ $which = baseline ]; then
+                # shellcheck disable=SC2086 # a list of VAR=VALUE words
+                start_server "$BASELINE" ${BASELINE_ENV:-}
+            else
+                # shellcheck disable=SC2086
+                start_server "$bin" ${NEW_ENV:-}
+            fi
             INLOOKUP_BENCH_MODES=${MODES:-hit-fifo,hit-sock,miss-fifo,miss-sock} \
                 INLOOKUP_BENCH_CLIENTS=${CLIENTS:-1,8} \
                 "$bench" "$root/run/infifo" "$USERS" bench.test "$SECS" | tail -n +2 | sed "s/^/$which\t/"

@@ -7,11 +7,16 @@
 //!
 //! * `mysql`: direct MySQL (one connection per client, our `answer()` as inquery() without
 //!   QUERY_CACHE does it);
+//! * `mysql-cold` (only when named in `INLOOKUP_BENCH_MODES`): the same for users not asked
+//!   before, the users a miss asks for;
 //! * `miss-fifo`, `miss-sock`: inlookup, every query for a user not asked before;
 //! * `hit-fifo`, `hit-sock`: inlookup, users already in its cache;
 //! * `floor-fifo`: a server in this process answering a constant through the same FIFO
-//!   exchange (read the request, check and open the reply FIFO, write the reply) — the cost
-//!   of the transport alone.
+//!   exchange (read the request, check and open the reply FIFO, write the reply, unlink the
+//!   FIFO) — the cost of the transport alone;
+//! * `floor-sock`: the same over a UNIX socket: a server in this process, one thread per
+//!   persistent connection blocked in `read`, answering every whole frame with a constant —
+//!   what the socket exchange and the scheduler cost without inlookup.
 //!
 //! `INLOOKUP_BENCH_MODES` (comma-separated mode names) and `INLOOKUP_BENCH_CLIENTS`
 //! (comma-separated counts) restrict a run, e.g. for A/B runs of two servers in turn.
@@ -19,6 +24,7 @@
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
 use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -135,8 +141,55 @@ fn floor_server(fifo: PathBuf, reply_dir: PathBuf, stop: Arc<AtomicBool>) {
             else {
                 continue;
             };
-            let _ = std::fs::remove_file(path);
+            // written, then unlinked, as inlookup does
             let _ = out.write_all(&constant);
+            let _ = std::fs::remove_file(path);
+        }
+    });
+}
+
+/// The socket floor server: a thread per connection, blocking reads, whole frames (the
+/// same length checks as inlookup's) answered with a constant in one write each.
+fn floor_sock_server(path: PathBuf) {
+    let _ = std::fs::remove_file(&path);
+    let l = UnixListener::bind(&path).unwrap();
+    let constant = Reply::Status(0).encode();
+    std::thread::spawn(move || {
+        for s in l.incoming() {
+            let Ok(mut s): Result<UnixStream, _> = s else {
+                continue;
+            };
+            let constant = constant.clone();
+            std::thread::spawn(move || {
+                let mut buf = vec![0u8; PIPE_BUF + 4];
+                let (mut start, mut end) = (0, 0);
+                loop {
+                    buf.copy_within(start..end, 0);
+                    end -= start;
+                    start = 0;
+                    match s.read(&mut buf[end..]) {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => end += n,
+                    }
+                    while end - start >= 4 {
+                        let w = &buf[start..start + 4];
+                        let n = i32::from_ne_bytes([w[0], w[1], w[2], w[3]]);
+                        if n < 2 || n as usize > PIPE_BUF {
+                            return;
+                        }
+                        if end - start < 4 + n as usize {
+                            break;
+                        }
+                        if Request::decode_body(&buf[start + 4..start + 4 + n as usize]).is_err() {
+                            return;
+                        }
+                        start += 4 + n as usize;
+                        if s.write_all(&constant).is_err() {
+                            return;
+                        }
+                    }
+                }
+            });
         }
     });
 }
@@ -165,6 +218,8 @@ fn main() {
     }
     let miss_next = Arc::new(AtomicUsize::new(HOT));
     let floor_fifo = fifo.with_file_name("floorfifo");
+    let floor_sock = fifo.with_file_name("floorsock");
+    floor_sock_server(floor_sock.clone());
     let stop = Arc::new(AtomicBool::new(false));
     floor_server(
         floor_fifo.clone(),
@@ -207,10 +262,28 @@ fn main() {
                         .is_some_and(|d| is_pw(&answer(&cfg, d, PWD_QUERY, &email(u), "")))
                 })
             }),
+            // direct MySQL over users not asked before, as the misses ask them (run only
+            // when named: it uses up users the miss modes would ask)
+            ("mysql-cold", Arc::clone(&miss), {
+                let (cfg, email) = (Arc::clone(&cfg), Arc::clone(&email));
+                Arc::new(move |u, db: &mut Option<Db>| {
+                    if db.is_none() {
+                        *db = Db::open(&cfg).ok();
+                    }
+                    db.as_mut()
+                        .is_some_and(|d| is_pw(&answer(&cfg, d, PWD_QUERY, &email(u), "")))
+                })
+            }),
             ("floor-fifo", Arc::clone(&hot), {
                 let (cfg, f) = (Arc::clone(&cfg), floor_fifo.clone());
                 Arc::new(move |_, _: &mut Option<Db>| {
                     fifo_query(&cfg, &f, 1, "x@y", "", None).is_ok_and(|r| r == Reply::Status(0))
+                })
+            }),
+            ("floor-sock", Arc::clone(&hot), {
+                let (cfg, s) = (Arc::clone(&cfg), floor_sock.clone());
+                Arc::new(move |_, _: &mut Option<Db>| {
+                    socket_query(&cfg, &s, 1, "x@y", "").is_ok_and(|r| r == Reply::Status(0))
                 })
             }),
             ("hit-fifo", Arc::clone(&hot), {
@@ -239,7 +312,8 @@ fn main() {
             }),
         ];
         for (name, next, f) in runs {
-            if modes.as_ref().is_some_and(|m| !m.iter().any(|m| m == name)) {
+            let named = modes.as_ref().map(|m| m.iter().any(|m| m == name));
+            if named == Some(false) || (named.is_none() && name == "mysql-cold") {
                 continue;
             }
             let r = measure(clients, secs, next, f);
@@ -254,4 +328,5 @@ fn main() {
     }
     stop.store(true, Ordering::Relaxed);
     let _ = std::fs::remove_file(&floor_fifo);
+    let _ = std::fs::remove_file(&floor_sock);
 }

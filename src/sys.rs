@@ -1031,3 +1031,96 @@ impl Drop for FsIds {
         }
     }
 }
+
+/// Ask the scheduler for a short time slice for the calling thread (Linux ≥ 6.12, EEVDF:
+/// `sched_setattr` with `sched_runtime` under `SCHED_OTHER`): a thread with a short slice
+/// gets an early deadline, so when it is woken it preempts a thread running a longer slice
+/// at once instead of waiting for that slice to end. For threads that answer requests in a
+/// few microseconds and then sleep again. Unprivileged; the nice value is kept. Returns
+/// false (and changes nothing) where the kernel refuses it or the thread is not
+/// `SCHED_OTHER`; older kernels ignore the field.
+pub fn short_slice(ns: u64) -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        /// `struct sched_attr` (include/uapi/linux/sched/types.h), first version (48 bytes).
+        #[repr(C)]
+        #[derive(Default)]
+        struct SchedAttr {
+            size: u32,
+            policy: u32,
+            flags: u64,
+            nice: i32,
+            priority: u32,
+            runtime: u64,
+            deadline: u64,
+            period: u64,
+        }
+        let mut a = SchedAttr::default();
+        let size = std::mem::size_of::<SchedAttr>() as u32;
+        // SAFETY: `a` is a live, writable sched_attr of `size` bytes (the kernel writes at
+        // most `size`); pid 0 is the calling thread.
+        let rc = unsafe {
+            libc::syscall(
+                libc::SYS_sched_getattr,
+                0,
+                &mut a as *mut SchedAttr,
+                size,
+                0,
+            )
+        };
+        if rc != 0 || a.policy != libc::SCHED_OTHER as u32 {
+            return false;
+        }
+        a.size = size;
+        a.flags = 0;
+        a.runtime = ns;
+        // SAFETY: `a` is a live sched_attr whose `size` field says how much the kernel may
+        // read; pid 0 is the calling thread.
+        let rc = unsafe { libc::syscall(libc::SYS_sched_setattr, 0, &a as *const SchedAttr, 0) };
+        rc == 0
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = ns;
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// `sched_attr.sched_runtime` of the calling thread.
+    fn runtime() -> u64 {
+        let mut a = [0u64; 6];
+        // SAFETY: `a` is 48 writable bytes, the size passed; pid 0 is the calling thread.
+        let rc = unsafe { libc::syscall(libc::SYS_sched_getattr, 0, a.as_mut_ptr(), 48u32, 0u32) };
+        assert_eq!(rc, 0);
+        // size+policy, flags, nice+priority, then the runtime
+        a[3]
+    }
+
+    /// The slice is asked for the calling thread only and keeps its nice value; where the
+    /// kernel takes it (Linux >= 6.12) `sched_getattr` reports it.
+    #[test]
+    fn short_slice_keeps_nice_and_other_threads() {
+        // SAFETY: plain system call on the calling thread (`who` 0).
+        let nice = || unsafe { libc::getpriority(libc::PRIO_PROCESS, 0) };
+        let before = (nice(), runtime());
+        let (taken, inner_nice, inner_runtime) = std::thread::spawn(move || {
+            // SAFETY: plain system call; on Linux the nice value is per thread.
+            unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, 3) };
+            let taken = super::short_slice(200_000);
+            (taken, nice(), runtime())
+        })
+        .join()
+        .unwrap();
+        assert_eq!(inner_nice, 3, "the nice value is kept");
+        if taken {
+            assert_eq!(inner_runtime, 200_000);
+        }
+        assert_eq!(
+            (nice(), runtime()),
+            before,
+            "only the calling thread is changed"
+        );
+    }
+}

@@ -46,6 +46,25 @@ fn env_count(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
+/// Default time slice asked for the threads that answer requests (`INLOOKUP_SLICE_US`).
+pub const DEFAULT_SLICE_US: u64 = 100;
+
+/// Give the calling thread (a socket loop thread, which answers cache hits: a few
+/// microseconds per wake-up) a short time slice ([`crate::sys::short_slice`],
+/// `INLOOKUP_SLICE_US` microseconds, default 100, `0`: the scheduler's default): woken by a
+/// request, it preempts a busy client at once rather than queueing behind it. Not for the
+/// threads that ask MySQL: a miss takes longer than such a slice, and a thread that
+/// overruns it is preempted in the middle. Silently nothing where the kernel does not
+/// support it.
+fn short_slice() {
+    let us = env_nonempty("INLOOKUP_SLICE_US")
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or(DEFAULT_SLICE_US);
+    if us > 0 {
+        crate::sys::short_slice(us * 1000);
+    }
+}
+
 struct CacheState {
     cache: Option<Cache>,
     watcher: Option<Watcher>,
@@ -97,14 +116,33 @@ impl Engine {
     /// The first half of [`Engine::answer`], without MySQL: a cache hit (or the error reply
     /// of an unknown type), or what [`Engine::fill`] needs to compute the answer.
     pub fn lookup(&self, req: &Request) -> Lookup {
+        let seen = if Cache::cacheable(req.qtype) {
+            self.log_state()
+        } else {
+            None
+        };
+        self.lookup_seen(req, &seen)
+    }
+
+    /// The invalidation log as it is now (one stat; None: no cache, or no log). Requests
+    /// read before this call may be answered with it ([`Engine::lookup_seen`]): any change
+    /// committed before they were sent is in the log by then.
+    pub fn log_state(&self) -> Option<std::fs::Metadata> {
+        self.log_path
+            .as_ref()
+            .and_then(|p| std::fs::symlink_metadata(p).ok())
+    }
+
+    /// [`Engine::lookup`] with the log's state taken by [`Engine::log_state`] after `req`
+    /// was read — one stat serves every request read before it.
+    pub fn lookup_seen(&self, req: &Request, meta: &Option<std::fs::Metadata>) -> Lookup {
         if !valid_type(req.qtype) {
             return Lookup::Ready(Reply::Error.encode().into(), false);
         }
         self.stats[req.qtype as usize].fetch_add(1, Ordering::Relaxed);
-        if let (true, Some(log)) = (Cache::cacheable(req.qtype), &self.log_path) {
+        if let (true, Some(_)) = (Cache::cacheable(req.qtype), &self.log_path) {
             // the stat is made before locking, so the threads do not queue behind a
             // system call; under the lock only a changed log is read
-            let meta = std::fs::symlink_metadata(log).ok();
             let mut st = self.lock();
             let CacheState { cache, watcher } = &mut *st;
             if let (Some(c), Some(w)) = (cache.as_mut(), watcher.as_mut()) {
@@ -348,8 +386,9 @@ struct FifoSide {
 
 impl FifoSide {
     /// Check the reply path and open it for writing: a FIFO directly inside `reply_dir`,
-    /// never through a symbolic link. It is unlinked once opened, as the original did.
-    fn open_reply(&self, raw: &[u8]) -> io::Result<File> {
+    /// never through a symbolic link. The caller unlinks it, as the original did, once the
+    /// reply is written.
+    fn open_reply(&self, raw: &[u8]) -> io::Result<(File, (u64, u64))> {
         use std::os::unix::ffi::OsStrExt;
         let path = Path::new(std::ffi::OsStr::from_bytes(raw));
         let bad = || io::Error::new(io::ErrorKind::PermissionDenied, "reply path refused");
@@ -381,38 +420,30 @@ impl FifoSide {
         if !fm.file_type().is_fifo() || fm.ino() != m.ino() || fm.dev() != m.dev() {
             return Err(bad());
         }
-        let _ = std::fs::remove_file(path);
-        Ok(f)
+        Ok((f, (fm.dev(), fm.ino())))
     }
 
     /// Write the reply; `patient` false: a reply FIFO that cannot take it at once (a client
     /// that filled its own FIFO) is given up at once instead of waiting up to timeoutwrite.
-    fn write_reply(&self, f: &mut File, bytes: &[u8], qtype: u8, patient: bool) -> io::Result<()> {
+    fn write_reply(&self, f: &mut File, bytes: &[u8], patient: bool) -> io::Result<()> {
         let wait = if patient {
             Duration::from_millis(self.wto_ms.load(Ordering::Relaxed))
         } else {
             Duration::ZERO
         };
         let deadline = Instant::now() + wait;
-        // the int, then the payload (two writes, as the original)
-        let split = if bytes.len() > 4 && qtype >= PWD_QUERY {
-            4
-        } else {
-            bytes.len()
-        };
-        for part in [&bytes[..split], &bytes[split..]] {
-            let mut done = 0;
-            while done < part.len() {
-                match f.write(&part[done..]) {
-                    Ok(n) => done += n,
-                    Err(e)
-                        if e.kind() == io::ErrorKind::WouldBlock && Instant::now() < deadline =>
-                    {
-                        std::thread::sleep(Duration::from_millis(1))
-                    }
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => return Err(e),
+        // The int and the payload in one write (the original made two; the bytes are the
+        // same): the client, waiting on its FIFO, is woken once instead of twice, and a
+        // reply of at most PIPE_BUF bytes arrives whole.
+        let mut done = 0;
+        while done < bytes.len() {
+            match f.write(&bytes[done..]) {
+                Ok(n) => done += n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock && Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(1))
                 }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
             }
         }
         Ok(())
@@ -511,16 +542,27 @@ impl FifoSide {
         };
         // opened once the answer is known: a writer opening the reply FIFO wakes the client
         // waiting on it, which would only go back to sleep while MySQL is asked
-        let mut out = match self.open_reply(&req.fifo) {
+        let (mut out, opened) = match self.open_reply(&req.fifo) {
             Ok(f) => f,
             Err(e) => {
                 log(&format!("InLookup: {fifo_s}: open-probably-timeout: {e}"));
                 return;
             }
         };
-        if let Err(e) = self.write_reply(&mut out, &reply, req.qtype, patient) {
+        if let Err(e) = self.write_reply(&mut out, &reply, patient) {
             log(&format!("InLookup: write {fifo_s}: {e}"));
         }
+        // unlinked after the write, not between the open and the write (as the original):
+        // opening the FIFO wakes the client, and a reply that follows at once finds it
+        // still awake instead of having to wake it a second time after the unlink (a
+        // journalled directory update). A patient write may wait up to timeoutwrite, time
+        // enough for the name to be given to another file: only the FIFO written is unlinked.
+        use std::os::unix::ffi::OsStrExt;
+        let path = Path::new(std::ffi::OsStr::from_bytes(&req.fifo));
+        if std::fs::symlink_metadata(path).is_ok_and(|m| (m.dev(), m.ino()) == opened) {
+            let _ = std::fs::remove_file(path);
+        }
+        drop(out);
         if self.verbose {
             let secs = t0.elapsed().as_secs();
             let h = if hit { ", cache hit" } else { "" };

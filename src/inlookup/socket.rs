@@ -6,9 +6,11 @@
 //! password queries are answered only for the uids in `INLOOKUP_PWD_UIDS` (default: root,
 //! the server's own uid and the indimail user). A malformed frame closes the connection.
 //!
-//! Threads: a few loop threads (one per core, at most 4), each with its own epoll set of
-//! connections (given out in turn), answer cache hits themselves, with no hand-off, no
-//! thread per connection to schedule and several ready connections served per wake-up. A
+//! Threads: a few loop threads (`INLOOKUP_SOCKET_THREADS`, default one per core, at most
+//! 4), each with its own epoll set of connections (given out in turn), answer cache hits
+//! themselves, with no hand-off, no thread per connection to schedule and every ready
+//! connection served per wake-up (read first, then one look at the invalidation log for
+//! all the requests read, then the answers). A
 //! miss (or a client with no room for its reply) goes to a worker thread of its own, so one
 //! slow query or stalled client holds up nobody else; the connection then returns to its
 //! loop.
@@ -125,7 +127,10 @@ impl Listener {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let max = env_count("INLOOKUP_MAX_CLIENTS", DEFAULT_MAX_CLIENTS);
-        let loops = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+        let loops = env_count(
+            "INLOOKUP_SOCKET_THREADS",
+            std::thread::available_parallelism().map_or(1, |n| n.get().min(4)),
+        );
         let sh = Arc::new(Shared {
             allowed: pwd_uids(&cfg),
             wto: control_timeout(&cfg, "timeoutwrite"),
@@ -143,7 +148,6 @@ impl Listener {
             next_token: AtomicU64::new(0),
             active: Arc::new(AtomicUsize::new(0)),
             workers: Arc::new(Workers::default()),
-            last_sweep: Mutex::new(Instant::now()),
         });
         for i in 0..loops {
             let sh = Arc::clone(&sh);
@@ -221,6 +225,15 @@ struct Client {
     _count: Counted,
 }
 
+/// What a read from a connection gave.
+enum Input {
+    /// New bytes in its buffer.
+    Read,
+    /// Nothing yet.
+    Nothing,
+    Close,
+}
+
 /// What to do with a connection after its input was looked at.
 enum Next {
     /// Wait for more input.
@@ -255,7 +268,6 @@ struct Shared {
     next_token: AtomicU64,
     active: Arc<AtomicUsize>,
     workers: Arc<Workers>,
-    last_sweep: Mutex<Instant>,
 }
 
 impl Shared {
@@ -284,60 +296,84 @@ impl Shared {
 
     /// Loop thread `i`: answers cache hits at once, hands misses to a worker.
     fn event_loop(self: Arc<Self>, i: usize) {
+        super::short_slice();
         let lp = &self.loops[i];
         let mut ready = Vec::with_capacity(16);
+        let mut slow = Vec::new();
+        let mut got = Vec::with_capacity(16);
+        let mut last_sweep = Instant::now();
         loop {
             if let Err(e) = lp.poll.wait(SWEEP.as_millis() as i32, &mut ready) {
                 log(&format!("InLookup: {}: epoll: {e}", self.name));
                 std::thread::sleep(Duration::from_millis(100));
             }
-            self.sweep();
-            for &token in &ready {
-                let Some(mut c) = lp.lock().remove(&token) else {
-                    continue;
-                };
-                match self.input(&mut c) {
-                    Next::Park => {
-                        c.last = Instant::now();
-                        lp.lock().insert(token, c);
+            let now = Instant::now();
+            // every ready connection is answered under one lock (a worker giving one back
+            // waits these few microseconds); what needs a worker is handed on only after
+            // the hits are written, so they do not wait behind its wake-up
+            {
+                let mut parked = lp.lock();
+                if now.duration_since(last_sweep) >= SWEEP {
+                    last_sweep = now;
+                    parked.retain(|_, c| now.duration_since(c.last) < IDLE);
+                }
+                // everything is read first, then the invalidation log is looked at once for
+                // all the requests read
+                got.clear();
+                for &token in &ready {
+                    let Some(c) = parked.get_mut(&token) else {
+                        continue;
+                    };
+                    match self.input(c) {
+                        Input::Read => got.push(token),
+                        Input::Nothing => {}
+                        Input::Close => {
+                            parked.remove(&token);
+                        }
                     }
-                    // closing the descriptor takes it out of the epoll set
-                    Next::Close => {}
-                    Next::Slow(miss, out) => {
-                        // no events while a worker has it
-                        let _ = lp.poll.remove(c.s.as_raw_fd());
-                        let sh = Arc::clone(&self);
-                        self.workers
-                            .submit(Box::new(move || sh.slow(token, c, miss, out)));
+                }
+                let seen = if got.is_empty() {
+                    None
+                } else {
+                    self.engine.log_state()
+                };
+                for &token in &got {
+                    let Some(c) = parked.get_mut(&token) else {
+                        continue;
+                    };
+                    match self.frames(c, false, &seen) {
+                        Next::Park => c.last = now,
+                        // closing the descriptor takes it out of the epoll set
+                        Next::Close => {
+                            parked.remove(&token);
+                        }
+                        Next::Slow(miss, out) => {
+                            if let Some(c) = parked.remove(&token) {
+                                // no events while a worker has it
+                                let _ = lp.poll.remove(c.s.as_raw_fd());
+                                slow.push((token, c, miss, out));
+                            }
+                        }
                     }
                 }
             }
-        }
-    }
-
-    /// Close connections parked longer than [`IDLE`] (checked every [`SWEEP`]).
-    fn sweep(&self) {
-        {
-            let mut last = self.last_sweep.lock().unwrap_or_else(|p| p.into_inner());
-            if last.elapsed() < SWEEP {
-                return;
+            for (token, c, miss, out) in slow.drain(..) {
+                let sh = Arc::clone(&self);
+                self.workers
+                    .submit(Box::new(move || sh.slow(token, c, miss, out)));
             }
-            *last = Instant::now();
-        }
-        for lp in &self.loops {
-            lp.lock().retain(|_, c| c.last.elapsed() < IDLE);
         }
     }
 
-    /// Read what the client sent and answer the whole frames in it.
-    fn input(&self, c: &mut Client) -> Next {
+    /// Read what the client sent (its whole frames are answered by [`Shared::frames`]).
+    fn input(&self, c: &mut Client) -> Input {
         // what is left is the start of one frame (a whole one was answered): to the front
         c.buf.copy_within(c.start..c.end, 0);
         c.end -= c.start;
         c.start = 0;
         if c.end == c.buf.len() {
             // cannot happen: a frame whose length was accepted fits
-            return Next::Close;
+            return Input::Close;
         }
         let got = (&c.s).read(&mut c.buf[c.end..]);
         match got {
@@ -348,25 +384,26 @@ impl Shared {
                         self.name
                     ));
                 }
-                Next::Close
+                Input::Close
             }
             Ok(n) => {
                 c.end += n;
-                self.frames(c, false)
+                Input::Read
             }
             Err(e)
                 if e.kind() == io::ErrorKind::WouldBlock
                     || e.kind() == io::ErrorKind::Interrupted =>
             {
-                Next::Park
+                Input::Nothing
             }
-            Err(_) => Next::Close,
+            Err(_) => Input::Close,
         }
     }
 
     /// Answer the whole frames in the buffer. `inline`: misses are answered here (a
-    /// worker) rather than handed on (a loop thread).
-    fn frames(&self, c: &mut Client, inline: bool) -> Next {
+    /// worker) rather than handed on (a loop thread). `seen`: the invalidation log as it
+    /// was after the buffer was filled ([`Engine::log_state`]).
+    fn frames(&self, c: &mut Client, inline: bool, seen: &Option<std::fs::Metadata>) -> Next {
         let mut at = 0;
         let next = loop {
             let rest = &c.buf[c.start + at..c.end];
@@ -401,7 +438,7 @@ impl Shared {
                 ));
                 (Reply::Error.encode().into(), false)
             } else {
-                match self.engine.lookup(&req) {
+                match self.engine.lookup_seen(&req, seen) {
                     Lookup::Ready(r, hit) => (r, hit),
                     Lookup::Compute(epoch) if inline => (self.engine.fill(&req, epoch), false),
                     Lookup::Compute(epoch) => {
@@ -457,7 +494,7 @@ impl Shared {
             }
             self.log_answer(c.uid, &req, false, t0);
         }
-        if let Next::Close = self.frames(&mut c, true) {
+        if let Next::Close = self.frames(&mut c, true, &self.engine.log_state()) {
             return;
         }
         if c.s.set_nonblocking(true).is_err() {

@@ -124,29 +124,53 @@ fn timed_out() -> io::Error {
     io::Error::from_raw_os_error(libc::ETIMEDOUT)
 }
 
-/// Read exactly `buf.len()` bytes from a non-blocking FIFO before `deadline`.
-fn read_full(f: &mut File, buf: &mut [u8], deadline: Instant) -> io::Result<()> {
+/// Read the reply from our non-blocking FIFO before `deadline`: wait until the server has
+/// written, then read what is there — usually the whole reply, the server writes it at
+/// once — waiting again only while it is incomplete. Bytes after the reply are ignored.
+fn read_reply(f: &mut File, qtype: u8, deadline: Instant) -> Result<Reply, InqueryError> {
+    let mut buf = [0u8; 4 + PIPE_BUF];
     let mut got = 0;
-    while got < buf.len() {
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero()
-            || !crate::sys::poll_readable(
-                f.as_raw_fd(),
-                left.as_millis().min(i32::MAX as u128) as i32,
-            )?
-        {
-            return Err(timed_out());
+    // before the server opens the FIFO a read would find no writer (end of file): wait first
+    let mut wait = true;
+    loop {
+        let want = if got < 4 {
+            4
+        } else {
+            let r = i32::from_ne_bytes([buf[0], buf[1], buf[2], buf[3]]);
+            if qtype >= PWD_QUERY && r > 0 {
+                if r as usize > PIPE_BUF {
+                    return Err(io::Error::from_raw_os_error(libc::EMSGSIZE).into());
+                }
+                4 + r as usize
+            } else {
+                4
+            }
+        };
+        if got >= want {
+            return Ok(Reply::decode(qtype, &buf[..want])?);
+        }
+        if wait {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero()
+                || !crate::sys::poll_readable(
+                    f.as_raw_fd(),
+                    left.as_millis().min(i32::MAX as u128) as i32,
+                )?
+            {
+                return Err(timed_out().into());
+            }
         }
         match f.read(&mut buf[got..]) {
-            Ok(0) => return Err(io::Error::from(io::ErrorKind::UnexpectedEof)),
-            Ok(n) => got += n,
-            Err(e)
-                if e.kind() == io::ErrorKind::WouldBlock
-                    || e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
+            Ok(0) => return Err(io::Error::from(io::ErrorKind::UnexpectedEof).into()),
+            Ok(n) => {
+                got += n;
+                wait = false;
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => wait = true,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e.into()),
         }
     }
-    Ok(())
 }
 
 /// One exchange over the FIFOs. `log` receives the `Using …` lines of `-v`.
@@ -198,20 +222,7 @@ pub fn fifo_query(
     }
     drop(server);
     let rto = control_timeout(cfg, "timeoutread");
-    let mut word = [0u8; 4];
-    read_full(&mut reply, &mut word, Instant::now() + rto)?;
-    let r = i32::from_ne_bytes(word);
-    let mut all = word.to_vec();
-    let has_payload = qtype >= PWD_QUERY && r > 0;
-    if has_payload {
-        if r as usize > PIPE_BUF {
-            return Err(io::Error::from_raw_os_error(libc::EMSGSIZE).into());
-        }
-        let mut payload = vec![0u8; r as usize];
-        read_full(&mut reply, &mut payload, Instant::now() + rto)?;
-        all.extend(payload);
-    }
-    Ok(Reply::decode(qtype, &all)?)
+    read_reply(&mut reply, qtype, Instant::now() + rto)
 }
 
 /// The UNIX socket an inlookup serves beside its FIFO: `<fifo>.sock`.
@@ -269,7 +280,6 @@ pub fn socket_query(
     ip: &str,
 ) -> Result<Reply, InqueryError> {
     let frame = Request::new(qtype, email.as_bytes(), b"socket", ip.as_bytes()).encode(PIPE_BUF)?;
-    let rto = control_timeout(cfg, "timeoutread");
     CONN.with(|cell| {
         let mut slot = cell.borrow_mut();
         let reused = matches!(&*slot, Some((p, _)) if p == sock);
@@ -278,9 +288,11 @@ pub fn socket_query(
         }
         for attempt in 0..2 {
             if slot.is_none() {
+                // the timeouts are read once per connection: a query on a kept connection
+                // costs one write and one read, no look at the control files
                 let s = UnixStream::connect(sock)?;
                 s.set_write_timeout(Some(control_timeout(cfg, "timeoutwrite")))?;
-                s.set_read_timeout(Some(rto))?;
+                s.set_read_timeout(Some(control_timeout(cfg, "timeoutread")))?;
                 *slot = Some((sock.to_path_buf(), s));
             }
             let Some((_, s)) = slot.as_mut() else {
@@ -310,7 +322,7 @@ pub fn socket_query(
 fn exchange(s: &mut UnixStream, frame: &[u8], qtype: u8) -> Result<Reply, InqueryError> {
     s.write_all(frame)?;
     // the server writes a reply in one piece: usually one read gets all of it
-    let mut buf = vec![0u8; 4 + PIPE_BUF];
+    let mut buf = [0u8; 4 + PIPE_BUF];
     let mut got = 0;
     loop {
         let want = if got < 4 {
@@ -403,4 +415,68 @@ pub fn tcp_query(qtype: u8, email: &str, ip: &str) -> Result<Reply, InqueryError
         }
         Ok(Reply::decode(qtype, &all)?)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A reply FIFO opened as fifo_query opens it, and a thread writing `parts` to it (a
+    /// pause between them), as inlookup (one write) or the original server (the int, then
+    /// the payload) does.
+    fn exchange_parts(parts: Vec<Vec<u8>>, qtype: u8) -> Result<Reply, InqueryError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("reply");
+        crate::sys::mkfifo(&path, 0o600).unwrap();
+        let mut reader = OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(&path)
+            .unwrap();
+        let p = path.clone();
+        let writer = std::thread::spawn(move || {
+            // a moment after the client waits, as the server answers after reading
+            std::thread::sleep(Duration::from_millis(20));
+            let mut w = OpenOptions::new().write(true).open(&p).unwrap();
+            for part in parts {
+                w.write_all(&part).unwrap();
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        });
+        let r = read_reply(&mut reader, qtype, Instant::now() + Duration::from_secs(5));
+        writer.join().unwrap();
+        r
+    }
+
+    #[test]
+    fn reply_read_whole_or_in_pieces() {
+        let reply = Reply::Host(b"example.com:127.0.0.1:25".to_vec());
+        let bytes = reply.encode();
+        assert_eq!(exchange_parts(vec![bytes.clone()], 4).unwrap(), reply);
+        let (word, payload) = bytes.split_at(4);
+        assert_eq!(
+            exchange_parts(vec![word.to_vec(), payload.to_vec()], 4).unwrap(),
+            reply
+        );
+        // a status type has no payload: the int alone
+        assert_eq!(
+            exchange_parts(vec![Reply::Status(2).encode()], 1).unwrap(),
+            Reply::Status(2)
+        );
+    }
+
+    #[test]
+    fn truncated_reply_is_an_error() {
+        let bytes = Reply::Host(b"example.com:127.0.0.1:25".to_vec()).encode();
+        match exchange_parts(vec![bytes[..10].to_vec()], 4) {
+            Err(InqueryError::Io(e)) => assert_eq!(e.kind(), io::ErrorKind::UnexpectedEof),
+            other => panic!("{other:?}"),
+        }
+        let mut big = (PIPE_BUF as i32 + 1).to_ne_bytes().to_vec();
+        big.extend([0u8; 8]);
+        match exchange_parts(vec![big], 4) {
+            Err(InqueryError::Io(e)) => assert_eq!(e.raw_os_error(), Some(libc::EMSGSIZE)),
+            other => panic!("{other:?}"),
+        }
+    }
 }

@@ -402,6 +402,11 @@ fn inlookup_survives_malformed_frames_and_hostile_reply_paths() {
         }
     }
     assert_eq!(got, (-1i32).to_ne_bytes());
+    // the server unlinks it once the reply is written: give it that moment
+    let t0 = Instant::now();
+    while rf.symlink_metadata().is_ok() && t0.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(5));
+    }
     assert!(!rf.exists(), "reply FIFO unlinked by the server");
     // still serving, in step
     let out = env
