@@ -6,8 +6,8 @@
 //! password queries are answered only for the uids in `INLOOKUP_PWD_UIDS` (default: root,
 //! the server's own uid and the indimail user). A malformed frame closes the connection.
 //!
-//! Threads: a few loop threads (`INLOOKUP_SOCKET_THREADS`, default one per core, at most
-//! 4), each with its own epoll set of connections (given out in turn), answer cache hits
+//! Threads: a few loop threads (`INLOOKUP_SOCKET_THREADS`, default one per core but one,
+//! at least 1 and at most 4), each with its own epoll set of connections (given out in turn), answer cache hits
 //! themselves, with no hand-off, no thread per connection to schedule and every ready
 //! connection served per wake-up (read first, then one look at the invalidation log for
 //! all the requests read, then the answers). A
@@ -129,7 +129,9 @@ impl Listener {
         let max = env_count("INLOOKUP_MAX_CLIENTS", DEFAULT_MAX_CLIENTS);
         let loops = env_count(
             "INLOOKUP_SOCKET_THREADS",
-            std::thread::available_parallelism().map_or(1, |n| n.get().min(4)),
+            // One core is left to the clients and to MySQL: on 2 cores one loop
+            // thread gave the steadier tail (docs/benchmarks.md, fourth session).
+            std::thread::available_parallelism().map_or(1, |n| (n.get() - 1).clamp(1, 4)),
         );
         let sh = Arc::new(Shared {
             allowed: pwd_uids(&cfg),
