@@ -21,7 +21,7 @@ pub struct UserInfoRows {
     pub valias: Vec<String>,
 }
 
-// Row kinds, also the first sort key: the active row before the inactive one.
+// Row kinds (the first column).
 const ACTIVE: i64 = 0;
 const INACTIVE: i64 = 1;
 const LASTAUTH: i64 = 2;
@@ -43,17 +43,18 @@ pub fn combined(db: &mut Db, user: &str, domain: &str) -> DbResult<UserInfoRows>
     check_identifier(&active)?;
     check_identifier(&inactive)?;
     // Column 1 holds the service of a lastauth row and the line of a valias
-    // row, column 2 the IP, column 4 the time. `sort` orders valias lines by
-    // their own column's collation, as `valias::lines` does; lastauth rows
-    // come in primary-key order (service), as a plain read of the table does.
+    // row, column 2 the IP, column 4 the time. No ORDER BY: it would make the
+    // server gather the rows in a temporary table and sort them; the rows
+    // come as each part reads them (lastauth in primary-key order, as a plain
+    // read of the table gives them), and several valias lines are read again
+    // in their own order below.
     let q = format!(
-        "SELECT {ACTIVE} AS kind, {USER_COLUMNS}, NULL AS sort FROM {active} WHERE pw_name = :u AND pw_domain = :d \
-         UNION ALL SELECT {INACTIVE}, {USER_COLUMNS}, NULL FROM {inactive} WHERE pw_name = :u AND pw_domain = :d \
-         UNION ALL SELECT {LASTAUTH}, service, remote_ip, NULL, UNIX_TIMESTAMP(timestamp), NULL, NULL, NULL, NULL, NULL, NULL \
+        "SELECT {ACTIVE}, {USER_COLUMNS} FROM {active} WHERE pw_name = :u AND pw_domain = :d \
+         UNION ALL SELECT {INACTIVE}, {USER_COLUMNS} FROM {inactive} WHERE pw_name = :u AND pw_domain = :d \
+         UNION ALL SELECT {LASTAUTH}, service, remote_ip, NULL, UNIX_TIMESTAMP(timestamp), NULL, NULL, NULL, NULL, NULL \
            FROM lastauth WHERE user = :u AND domain = :d \
-         UNION ALL SELECT {VALIAS}, valias_line, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, valias_line \
-           FROM valias WHERE alias = :u AND domain = :d \
-         ORDER BY kind, sort, pw_name"
+         UNION ALL SELECT {VALIAS}, valias_line, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL \
+           FROM valias WHERE alias = :u AND domain = :d"
     );
     let rows = db.select_strict::<mysql::Row>(&q, params! {"u" => user, "d" => domain})?;
     let text =
@@ -65,7 +66,8 @@ pub fn combined(db: &mut Db, user: &str, domain: &str) -> DbResult<UserInfoRows>
     };
     for r in &rows {
         match r.get::<i64, _>(0) {
-            Some(ACTIVE) if out.user.is_none() => {
+            // The active row wins over an inactive one, whichever comes first.
+            Some(ACTIVE) if !matches!(out.user, Some((_, Status::Active))) => {
                 out.user = Some((users::from_row(r), Status::Active))
             }
             Some(INACTIVE) if out.user.is_none() => {
@@ -79,6 +81,9 @@ pub fn combined(db: &mut Db, user: &str, domain: &str) -> DbResult<UserInfoRows>
             Some(VALIAS) => out.valias.push(text(r, 1)),
             _ => {}
         }
+    }
+    if out.valias.len() > 1 {
+        out.valias = valias::lines(db, user, domain)?;
     }
     // lastauth is keyed by the stored name; a row found under another
     // spelling (the tables compare case-insensitively) is read by that name.

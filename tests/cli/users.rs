@@ -663,6 +663,8 @@ fn vuserinfo_reads_row_activity_and_forwards_together() {
     // An inactive user is found in indibak with the same activity.
     db.query_drop("INSERT INTO indibak SELECT * FROM indimail WHERE pw_name = 'erin'")
         .unwrap();
+    // In both tables, the active row is the one shown.
+    assert_eq!(json(&["--json", "erin@example.com"])["status"], "active");
     db.query_drop("DELETE FROM indimail WHERE pw_name = 'erin'")
         .unwrap();
     let v = json(&["--json", "erin@example.com"]);
