@@ -124,6 +124,23 @@ fn timed_out() -> io::Error {
     io::Error::from_raw_os_error(libc::ETIMEDOUT)
 }
 
+/// How long the reply whose first `got.len()` bytes are in `got` is: the status int
+/// alone, or for the query types with a payload the int and as many bytes as it says.
+fn reply_len(qtype: u8, got: &[u8]) -> Result<usize, InqueryError> {
+    let Some(head) = got.get(..4) else {
+        return Ok(4);
+    };
+    let r = i32::from_ne_bytes([head[0], head[1], head[2], head[3]]);
+    if qtype >= PWD_QUERY && r > 0 {
+        if r as usize > PIPE_BUF {
+            return Err(io::Error::from_raw_os_error(libc::EMSGSIZE).into());
+        }
+        Ok(4 + r as usize)
+    } else {
+        Ok(4)
+    }
+}
+
 /// Read the reply from our non-blocking FIFO before `deadline`: wait until the server has
 /// written, then read what is there — usually the whole reply, the server writes it at
 /// once — waiting again only while it is incomplete. Bytes after the reply are ignored.
@@ -133,19 +150,7 @@ fn read_reply(f: &mut File, qtype: u8, deadline: Instant) -> Result<Reply, Inque
     // before the server opens the FIFO a read would find no writer (end of file): wait first
     let mut wait = true;
     loop {
-        let want = if got < 4 {
-            4
-        } else {
-            let r = i32::from_ne_bytes([buf[0], buf[1], buf[2], buf[3]]);
-            if qtype >= PWD_QUERY && r > 0 {
-                if r as usize > PIPE_BUF {
-                    return Err(io::Error::from_raw_os_error(libc::EMSGSIZE).into());
-                }
-                4 + r as usize
-            } else {
-                4
-            }
-        };
+        let want = reply_len(qtype, &buf[..got])?;
         if got >= want {
             return Ok(Reply::decode(qtype, &buf[..want])?);
         }
@@ -325,19 +330,7 @@ fn exchange(s: &mut UnixStream, frame: &[u8], qtype: u8) -> Result<Reply, Inquer
     let mut buf = [0u8; 4 + PIPE_BUF];
     let mut got = 0;
     loop {
-        let want = if got < 4 {
-            4
-        } else {
-            let r = i32::from_ne_bytes([buf[0], buf[1], buf[2], buf[3]]);
-            if qtype >= PWD_QUERY && r > 0 {
-                if r as usize > PIPE_BUF {
-                    return Err(io::Error::from_raw_os_error(libc::EMSGSIZE).into());
-                }
-                4 + r as usize
-            } else {
-                4
-            }
-        };
+        let want = reply_len(qtype, &buf[..got])?;
         if got >= want {
             if got > want {
                 // more than one reply: the stream is out of step
