@@ -10,6 +10,26 @@ use super::{fchown_opt, lchown_opt, MailstoreError};
 /// Mode of every directory created for a mail store.
 const DIR_MODE: u32 = 0o750;
 
+/// Mode of the files a new Maildir holds.
+const FILE_MODE: u32 = 0o644;
+
+/// The subdirectories of a new Maildir.
+const SUBDIRS: [&str; 3] = ["cur", "new", "tmp"];
+
+/// The files of a new Maildir and their contents: `domain` names the domain
+/// (`localhost` for none), `BulkMail` is empty.
+fn maildir_files(domain: &str) -> [(&'static str, Vec<u8>); 2] {
+    let domain = if domain.is_empty() {
+        "localhost"
+    } else {
+        domain
+    };
+    [
+        ("domain", format!("{domain}\n").into_bytes()),
+        ("BulkMail", Vec::new()),
+    ]
+}
+
 /// Create each missing component of `path` with `mode` (exact, independent of the umask) and chown
 /// it to `owner`. Returns the directories it created, outermost first. An existing `path` is left alone.
 pub fn make_dirs(path: &Path, mode: u32, owner: Option<(u32, u32)>) -> io::Result<Vec<PathBuf>> {
@@ -123,7 +143,7 @@ fn create_maildir_inner(
     let setgid = fs::symlink_metadata(&maildir).map_or(true, |m| m.mode() & 0o2000 != 0);
     let exact = created_mode_is_exact(DIR_MODE, setgid);
     created.extend(made);
-    for sub in ["cur", "new", "tmp"] {
+    for sub in SUBDIRS {
         let d = maildir.join(sub);
         let new = match fs::DirBuilder::new().mode(DIR_MODE).create(&d) {
             Ok(()) => {
@@ -139,17 +159,13 @@ fn create_maildir_inner(
                 .map_err(|e| MailstoreError::io("chmod", &d, e))?;
         }
     }
-    let content = if domain.is_empty() {
-        "localhost\n".to_string()
-    } else {
-        format!("{domain}\n")
-    };
-    write_file(&maildir.join("domain"), content.as_bytes(), owner, created)?;
-    write_file(&maildir.join("BulkMail"), b"", owner, created)?;
+    for (name, data) in maildir_files(domain) {
+        write_file(&maildir.join(name), &data, owner, created)?;
+    }
     Ok(())
 }
 
-/// Create/truncate a 0644 file with `data`, chowned to `owner`.
+/// Create/truncate a [`FILE_MODE`] file with `data`, chowned to `owner`.
 fn write_file(
     path: &Path,
     data: &[u8],
@@ -161,15 +177,15 @@ fn write_file(
         .write(true)
         .create(true)
         .truncate(true)
-        .mode(0o644)
+        .mode(FILE_MODE)
         .open(path)
         .map_err(|e| MailstoreError::io("open", path, e))?;
     if !existed {
         created.push(path.to_path_buf());
     }
     // A new file has its creation mode unless the umask took bits away.
-    if existed || !created_mode_is_exact(0o644, false) {
-        f.set_permissions(fs::Permissions::from_mode(0o644))
+    if existed || !created_mode_is_exact(FILE_MODE, false) {
+        f.set_permissions(fs::Permissions::from_mode(FILE_MODE))
             .map_err(|e| MailstoreError::io("chmod", path, e))?;
     }
     f.write_all(data)
@@ -210,7 +226,8 @@ impl MaildirMaker {
         MaildirMaker {
             parent: None,
             ids: None,
-            exact: created_mode_is_exact(DIR_MODE, false) && created_mode_is_exact(0o644, false),
+            exact: created_mode_is_exact(DIR_MODE, false)
+                && created_mode_is_exact(FILE_MODE, false),
             euid: crate::sys::geteuid(),
             egid: crate::sys::getegid(),
             direct: 0,
@@ -283,32 +300,24 @@ impl MaildirMaker {
         let mut created = vec![home.to_path_buf()];
         let res = (|| -> Result<(), MailstoreError> {
             let maildir = home.join("Maildir");
-            for (tail, path) in [
-                ("/Maildir", maildir.clone()),
-                ("/Maildir/cur", maildir.join("cur")),
-                ("/Maildir/new", maildir.join("new")),
-                ("/Maildir/tmp", maildir.join("tmp")),
-            ] {
-                let c = rel(tail).ok_or_else(|| nul_error("mkdir", &path))?;
+            // Maildir itself, then its subdirectories.
+            for sub in std::iter::once(None).chain(SUBDIRS.map(Some)) {
+                let (path, tail) = match sub {
+                    None => (maildir.clone(), "/Maildir".to_string()),
+                    Some(d) => (maildir.join(d), format!("/Maildir/{d}")),
+                };
+                let c = rel(&tail).ok_or_else(|| nul_error("mkdir", &path))?;
                 crate::sys::mkdir_at(dir, &c, DIR_MODE)
                     .map_err(|e| MailstoreError::io("mkdir", &path, e))?;
                 created.push(path);
             }
-            let content = if domain.is_empty() {
-                "localhost\n".to_string()
-            } else {
-                format!("{domain}\n")
-            };
-            for (tail, data) in [
-                ("/Maildir/domain", content.as_bytes()),
-                ("/Maildir/BulkMail", b"".as_slice()),
-            ] {
-                let path = home.join(&tail[1..]);
-                let c = rel(tail).ok_or_else(|| nul_error("open", &path))?;
-                let mut f = crate::sys::create_new_at(dir, &c, 0o644)
+            for (name, data) in maildir_files(domain) {
+                let path = maildir.join(name);
+                let c = rel(&format!("/Maildir/{name}")).ok_or_else(|| nul_error("open", &path))?;
+                let mut f = crate::sys::create_new_at(dir, &c, FILE_MODE)
                     .map_err(|e| MailstoreError::io("open", &path, e))?;
                 created.push(path.clone());
-                f.write_all(data)
+                f.write_all(&data)
                     .map_err(|e| MailstoreError::io("write", &path, e))?;
             }
             Ok(())
