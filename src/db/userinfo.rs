@@ -7,8 +7,8 @@
 use mysql::params;
 
 use super::lastauth::{self, Entry};
-use super::users::{self, active_table, inactive_table, Status, UserRow, USER_COLUMNS};
-use super::{check_identifier, valias, Db, DbResult};
+use super::users::{self, Status, UserRow};
+use super::{valias, Db, DbResult};
 
 /// The three reads of one address.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,9 +21,8 @@ pub struct UserInfoRows {
     pub valias: Vec<String>,
 }
 
-// Row kinds (the first column).
-const ACTIVE: i64 = 0;
-const INACTIVE: i64 = 1;
+// Row kinds (the first column) of the parts after the two user-row parts,
+// whose kinds are 0 and 1 (see `users::both_tables_sql`).
 const LASTAUTH: i64 = 2;
 const VALIAS: i64 = 3;
 
@@ -39,9 +38,6 @@ pub fn get(db: &mut Db, user: &str, domain: &str) -> DbResult<UserInfoRows> {
 
 /// The three reads as one statement (an error if any table is missing).
 pub fn combined(db: &mut Db, user: &str, domain: &str) -> DbResult<UserInfoRows> {
-    let (active, inactive) = (active_table(), inactive_table());
-    check_identifier(&active)?;
-    check_identifier(&inactive)?;
     // Column 1 holds the service of a lastauth row and the line of a valias
     // row, column 2 the IP, column 4 the time. No ORDER BY: it would make the
     // server gather the rows in a temporary table and sort them; the rows
@@ -49,30 +45,23 @@ pub fn combined(db: &mut Db, user: &str, domain: &str) -> DbResult<UserInfoRows>
     // read of the table gives them), and several valias lines are read again
     // in their own order below.
     let q = format!(
-        "SELECT {ACTIVE}, {USER_COLUMNS} FROM {active} WHERE pw_name = :u AND pw_domain = :d \
-         UNION ALL SELECT {INACTIVE}, {USER_COLUMNS} FROM {inactive} WHERE pw_name = :u AND pw_domain = :d \
+        "{} \
          UNION ALL SELECT {LASTAUTH}, service, remote_ip, NULL, UNIX_TIMESTAMP(timestamp), NULL, NULL, NULL, NULL, NULL \
            FROM lastauth WHERE user = :u AND domain = :d \
          UNION ALL SELECT {VALIAS}, valias_line, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL \
-           FROM valias WHERE alias = :u AND domain = :d"
+           FROM valias WHERE alias = :u AND domain = :d",
+        users::both_tables_sql()?
     );
     let rows = db.select_strict::<mysql::Row>(&q, params! {"u" => user, "d" => domain})?;
     let text =
         |r: &mysql::Row, i: usize| r.get::<Option<String>, _>(i).flatten().unwrap_or_default();
     let mut out = UserInfoRows {
-        user: None,
+        user: users::pick(&rows),
         lastauth: Vec::new(),
         valias: Vec::new(),
     };
     for r in &rows {
         match r.get::<i64, _>(0) {
-            // The active row wins over an inactive one, whichever comes first.
-            Some(ACTIVE) if !matches!(out.user, Some((_, Status::Active))) => {
-                out.user = Some((users::from_row(r), Status::Active))
-            }
-            Some(INACTIVE) if out.user.is_none() => {
-                out.user = Some((users::from_row(r), Status::Inactive))
-            }
             Some(LASTAUTH) => out.lastauth.push(Entry {
                 service: text(r, 1),
                 ip: text(r, 2),

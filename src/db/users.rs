@@ -84,39 +84,53 @@ fn from_raw(r: RawUser) -> UserRow {
     }
 }
 
-pub(super) const USER_COLUMNS: &str =
+const USER_COLUMNS: &str =
     "pw_name, pw_domain, pw_passwd, pw_uid, pw_gid, pw_gecos, pw_dir, pw_shell, scram";
+
+/// Row kinds of [`both_tables_sql`] (its first column).
+const KIND_ACTIVE: i64 = 0;
+const KIND_INACTIVE: i64 = 1;
+
+/// The statement reading a user's row from both tables (parameters `:u`, `:d`),
+/// each row led by its kind.
+pub(super) fn both_tables_sql() -> DbResult<String> {
+    let (active, inactive) = (active_table(), inactive_table());
+    check_identifier(&active)?;
+    check_identifier(&inactive)?;
+    Ok(format!(
+        "SELECT {KIND_ACTIVE}, {USER_COLUMNS} FROM {active} WHERE pw_name = :u AND pw_domain = :d \
+         UNION ALL SELECT {KIND_INACTIVE}, {USER_COLUMNS} FROM {inactive} WHERE pw_name = :u AND pw_domain = :d"
+    ))
+}
+
+/// Of rows led by their kind, the one `sql_getpw` takes: the active row before an
+/// inactive one, whichever comes first; rows of other kinds are passed over.
+pub(super) fn pick<'a>(
+    rows: impl IntoIterator<Item = &'a mysql::Row>,
+) -> Option<(UserRow, Status)> {
+    let (row, status) = rows
+        .into_iter()
+        .filter_map(|r| match r.get::<i64, _>(0) {
+            Some(KIND_ACTIVE) => Some((r, Status::Active)),
+            Some(KIND_INACTIVE) => Some((r, Status::Inactive)),
+            _ => None,
+        })
+        .min_by_key(|(_, status)| *status == Status::Inactive)?;
+    Some((from_row(row), status))
+}
 
 /// `sql_getpw`: the active table first, then the inactive one. Both are asked
 /// in one statement; if one of them does not exist yet, one at a time.
 pub fn get(db: &mut Db, user: &str, domain: &str) -> DbResult<Option<(UserRow, Status)>> {
-    let (active, inactive) = (active_table(), inactive_table());
-    check_identifier(&active)?;
-    check_identifier(&inactive)?;
-    let q = format!(
-        "SELECT 0, {USER_COLUMNS} FROM {active} WHERE pw_name = :u AND pw_domain = :d \
-         UNION ALL SELECT 1, {USER_COLUMNS} FROM {inactive} WHERE pw_name = :u AND pw_domain = :d"
-    );
+    let q = both_tables_sql()?;
     match db.select_strict::<mysql::Row>(&q, params! {"u" => user, "d" => domain}) {
-        Ok(rows) => {
-            let best = rows
-                .into_iter()
-                .min_by_key(|r| r.get::<i64, _>(0).unwrap_or(1));
-            Ok(best.map(|r| {
-                let status = if r.get::<i64, _>(0) == Some(0) {
-                    Status::Active
-                } else {
-                    Status::Inactive
-                };
-                (from_row(&r), status)
-            }))
-        }
+        Ok(rows) => Ok(pick(&rows)),
         Err(e) if e.is_missing_table() => get_one_by_one(db, user, domain),
         Err(e) => Err(e),
     }
 }
 
-pub(super) fn from_row(r: &mysql::Row) -> UserRow {
+fn from_row(r: &mysql::Row) -> UserRow {
     let s = |i: usize| r.get::<Option<String>, _>(i).flatten().unwrap_or_default();
     UserRow {
         name: s(1),

@@ -292,11 +292,15 @@ pub fn lookup(
         }
     }
     let activity = if want_activity && !domain.is_empty() {
+        let read;
         let entries = match &fetched {
-            Some((entries, _)) => entries.clone(),
-            None => lastauth::entries(db, &row.name, &row.domain)?,
+            Some((entries, _)) => entries,
+            None => {
+                read = lastauth::entries(db, &row.name, &row.domain)?;
+                &read
+            }
         };
-        Some(activity(db, &email, &entries)?)
+        Some(activity(db, &email, entries)?)
     } else {
         None
     };
