@@ -271,6 +271,21 @@ fn users_land_on_the_chosen_store_and_are_found_there() {
     assert_eq!(env.rows("SELECT mdahost FROM dbinfo"), vec![IP_B]);
 }
 
+/// `applet args` fails with exit 111, naming `email`'s mail store ([`IP_DOWN`],
+/// MySQL on `port`) as not reachable.
+#[track_caller]
+fn assert_store_down(env: &TestEnv, applet: &str, args: &[&str], email: &str, port: u16) {
+    let r = env.run(applet, args);
+    assert_eq!(r.code, 111, "{applet}: {r:?}");
+    assert!(
+        r.stderr.contains(&format!(
+            "{email}: mail store {IP_DOWN} (MySQL 127.0.0.1:{port}) is not reachable"
+        )),
+        "{applet}: {}",
+        r.stderr
+    );
+}
+
 #[test]
 fn a_store_that_is_down_fails_its_users_only_and_duplicates_are_reported() {
     let env = cluster_env();
@@ -287,15 +302,7 @@ fn a_store_that_is_down_fails_its_users_only_and_duplicates_are_reported() {
         ("vpasswd", vec!["carol@example.com", "Whatever-1"]),
         ("vdeluser", vec!["carol@example.com"]),
     ] {
-        let r = env.run(applet, &args);
-        assert_eq!(r.code, 111, "{applet}: {r:?}");
-        assert!(
-            r.stderr.contains(&format!(
-                "carol@example.com: mail store {IP_DOWN} (MySQL 127.0.0.1:{dead}) is not reachable"
-            )),
-            "{applet}: {}",
-            r.stderr
-        );
+        assert_store_down(&env, applet, &args, "carol@example.com", dead);
     }
     // Adding a user on it fails the same way, and nothing is registered.
     let r = env.run("vadduser", &["-M", IP_DOWN, "dora@example.com", "Secret-1"]);
@@ -1077,14 +1084,12 @@ fn a_mail_store_server_that_stops_fails_only_its_users() {
         "name          : gus@example.com"
     );
     third.stop();
-    let r = env.run("vuserinfo", &["gus@example.com"]);
-    assert_eq!(r.code, 111, "{r:?}");
-    assert!(
-        r.stderr.contains(&format!(
-            "gus@example.com: mail store {IP_DOWN} (MySQL 127.0.0.1:{port}) is not reachable"
-        )),
-        "{}",
-        r.stderr
+    assert_store_down(
+        &env,
+        "vuserinfo",
+        &["gus@example.com"],
+        "gus@example.com",
+        port,
     );
     assert_eq!(
         env.run("vuserinfo", &["-n", "hal@example.com"]).ok().trim(),
@@ -1097,15 +1102,7 @@ fn a_mail_store_server_that_stops_fails_only_its_users() {
         ("valias", vec!["-s", "gus@example.com"]),
         ("vlimit", vec!["-A", "5", "gus@example.com"]),
     ] {
-        let r = env.run(applet, &args);
-        assert_eq!(r.code, 111, "{applet}: {r:?}");
-        assert!(
-            r.stderr.contains(&format!(
-                "gus@example.com: mail store {IP_DOWN} (MySQL 127.0.0.1:{port}) is not reachable"
-            )),
-            "{applet}: {}",
-            r.stderr
-        );
+        assert_store_down(&env, applet, &args, "gus@example.com", port);
     }
     let r = env.run("inquerytest", &["-q", "3", "gus@example.com"]);
     assert_ne!(r.code, 0, "{r:?}");
