@@ -285,8 +285,7 @@ pub fn lock_exclusive(f: &std::fs::File) -> io::Result<()> {
 
 /// `mkfifo(path, mode)`; fails with `AlreadyExists` if anything is there (never follows a link).
 pub fn mkfifo(path: &Path, mode: u32) -> io::Result<()> {
-    let c = CString::new(path.as_os_str().as_bytes())
-        .map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
+    let c = c_path(path)?;
     // SAFETY: `c` is a valid NUL-terminated string that outlives the call.
     let rc = unsafe { libc::mkfifo(c.as_ptr(), mode as libc::mode_t) };
     if rc != 0 {
@@ -561,8 +560,7 @@ impl LoadedPlugin {
 
 /// `access(path, R_OK)`: Ok when the caller may read `path`.
 pub fn access_readable(path: &Path) -> io::Result<()> {
-    let c = CString::new(path.as_os_str().as_bytes())
-        .map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
+    let c = c_path(path)?;
     // SAFETY: `c` is a valid NUL-terminated string for the duration of the call.
     if unsafe { libc::access(c.as_ptr(), libc::R_OK) } != 0 {
         return Err(io::Error::last_os_error());
@@ -932,6 +930,7 @@ pub fn getegid() -> u32 {
     unsafe { libc::getegid() }
 }
 
+/// `path` for a system call; a path holding a NUL byte is an `InvalidInput` error.
 fn c_path(path: &Path) -> io::Result<CString> {
     CString::new(path.as_os_str().as_bytes())
         .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "NUL in path"))
