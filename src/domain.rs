@@ -66,10 +66,16 @@ pub fn lookup(cfg: &Config, domain: &str) -> std::io::Result<Option<Domain>> {
     Ok(assign::lookup_domain(&cfg.assigndir, domain)?.map(Domain::from_entry))
 }
 
+/// The name an alias domain's directory links to (`None`: not a link).
+fn link_target(d: &Domain) -> Option<String> {
+    let target = std::fs::read_link(&d.dir).ok()?;
+    Some(target.file_name()?.to_string_lossy().into_owned())
+}
+
 /// `get_real_domain`: an alias domain's directory is a symlink to the real
 /// domain's; a real domain maps to itself. `None` when the domain is unknown.
 pub fn real_domain(cfg: &Config, domain: &str) -> std::io::Result<Option<String>> {
-    Ok(real_domain_entry(cfg, domain)?.map(|(real, _)| real))
+    Ok(lookup(cfg, domain)?.map(|d| link_target(&d).unwrap_or(d.name)))
 }
 
 /// [`real_domain`] and the real domain's entry (`None` if an alias points at
@@ -81,25 +87,18 @@ pub fn real_domain_entry(
     let Some(d) = lookup(cfg, domain)? else {
         return Ok(None);
     };
-    if let Ok(target) = std::fs::read_link(&d.dir) {
-        if let Some(name) = target.file_name() {
-            let real = name.to_string_lossy().into_owned();
-            if real != d.name {
-                let entry = lookup(cfg, &real)?;
-                return Ok(Some((real, entry)));
-            }
+    match link_target(&d) {
+        Some(real) if real != d.name => {
+            let entry = lookup(cfg, &real)?;
+            Ok(Some((real, entry)))
         }
+        _ => Ok(Some((d.name.clone(), Some(d)))),
     }
-    Ok(Some((d.name.clone(), Some(d))))
 }
 
 /// Resolve alias → real domain, then the real domain's entry.
 pub fn resolve(cfg: &Config, domain: &str) -> std::io::Result<Option<Domain>> {
-    match real_domain(cfg, domain)? {
-        Some(real) if real != domain => lookup(cfg, &real),
-        Some(_) => lookup(cfg, domain),
-        None => Ok(None),
-    }
+    Ok(real_domain_entry(cfg, domain)?.and_then(|(_, entry)| entry))
 }
 
 /// Read a hash-method file: first line that is not blank or a comment.
