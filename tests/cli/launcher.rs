@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-use crate::common::TestEnv;
+use crate::common::{repo, TestEnv};
 
 fn indimail() -> Command {
     Command::new(env!("CARGO_BIN_EXE_indimail"))
@@ -166,6 +166,35 @@ fn a_closed_pipe_is_not_a_crash() {
         assert!(
             !String::from_utf8_lossy(&out.stderr).contains("panicked"),
             "{args:?}"
+        );
+    }
+}
+
+/// `packaging/link-order.txt` (see build.rs): one symbol a line, each once,
+/// with what every command runs (entered by every training run) in front.
+#[test]
+fn link_order_puts_the_common_start_up_path_first() {
+    let text = std::fs::read_to_string(repo().join("packaging/link-order.txt")).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines.len() > 100, "only {} lines", lines.len());
+    let mut seen = std::collections::HashSet::new();
+    for line in &lines {
+        assert!(
+            !line.is_empty() && !line.contains(char::is_whitespace),
+            "not a symbol: {line:?}"
+        );
+        assert!(seen.insert(line), "listed twice: {line}");
+    }
+    for needle in [
+        "8launcher4main",
+        "3sys13process_start",
+        "6config6Config8from_env",
+    ] {
+        let at = lines.iter().position(|l| l.contains(needle));
+        assert!(
+            at.is_some_and(|at| at < lines.len() / 4),
+            "{needle} at {at:?} of {}",
+            lines.len()
         );
     }
 }
