@@ -8,6 +8,12 @@
 # the FIFO floor (a constant answered through the same exchange), at 1, 8 and 64 clients.
 # Run as root; everything is removed at exit.
 #
+# The FIFOs (inlookup's and the clients' reply FIFOs) are made on tmpfs, in /dev/shm, as an
+# installation has them in /run/indimail/inlookup and /run/indimail/inquery (svctool makes
+# both; /run is tmpfs): each query makes, opens and removes a FIFO, and on a disk file system
+# those are journalled directory updates. FIFODIR=/some/dir puts them there instead (e.g.
+# FIFODIR=/tmp for a disk), server and floor alike.
+#
 # usage: benches/inlookup.sh [USERS [SECONDS]]
 #        BASELINE=/path/to/other/indimail [ROUNDS=3] [MODES=...] [CLIENTS=1,8] benches/inlookup.sh ...
 #        (A/B: that build's inlookup and this one's in turn, in the same run; BASELINE_ENV and
@@ -27,19 +33,23 @@ floor=$here/target/x86_64-unknown-linux-gnu/release/examples/crypt_floor
 
 tmp=$(mktemp -d /tmp/indimail-bench.XXXXXX)
 chmod 755 "$tmp"
+fifodir=$(mktemp -d "${FIFODIR:-/dev/shm}/indimail-fifo.XXXXXX")
+mkdir -m 755 "$fifodir/inlookup"
+mkdir -m 2770 "$fifodir/inquery"
 . "$here/benches/lib.sh"
 srvpid=
 cleanup() {
     [ -z "$srvpid" ] || { kill "$srvpid" 2>/dev/null || true; wait "$srvpid" 2>/dev/null || true; }
     stop_mariadbd
-    rm -rf "$tmp"
+    rm -rf "$tmp" "$fifodir"
 }
 trap cleanup EXIT INT TERM
 
 start_mariadbd --max-connections=500
 
-relocated_tree run
-export FIFOTMPDIR=/tmp/
+relocated_tree
+fifo=$fifodir/inlookup/infifo
+export FIFOTMPDIR=$fifodir/inquery/
 vadddomain bench.test 'Pm@ss-2024' >/dev/null
 hash=$("$floor" --hash 'Bench#Passw0rd' SHA-256)
 awk -v n="$USERS" -v h="$hash" 'BEGIN { for (i = 0; i < n; i++) printf "u%d@bench.test,%s\n", i, h }' >"$tmp/users.csv"
@@ -50,12 +60,12 @@ vbulk -e "$tmp/users.csv" >/dev/null
 start_server() {
     b=$1
     shift
-    rm -f "$root/run/infifo" "$root/run/infifo.sock"
+    rm -f "$fifo" "$fifo.sock"
     env USE_BTREE=1 MAX_BTREE_COUNT=$((USERS * 2)) INLOOKUP_CACHE_TTL=3600 "$@" \
-        "$b" inlookup -f "$root/run/infifo" 2>"$tmp/inlookup.log" &
+        "$b" inlookup -f "$fifo" 2>"$tmp/inlookup.log" &
     srvpid=$!
     i=0
-    until [ -S "$root/run/infifo.sock" ]; do
+    until [ -S "$fifo.sock" ]; do
         i=$((i + 1))
         [ $i -lt 100 ] || { cat "$tmp/inlookup.log"; exit 1; }
         sleep 0.1
@@ -67,7 +77,7 @@ stop_server() {
     srvpid=
 }
 
-echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load before: $(cut -d' ' -f1-3 /proc/loadavg), $USERS users"
+echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load before: $(cut -d' ' -f1-3 /proc/loadavg), $USERS users, FIFOs in $(df --output=fstype "$fifodir" | tail -1) ($fifodir)"
 if [ -n "${BASELINE:-}" ]; then
     # A/B: the inlookup of BASELINE (another build's indimail binary) and of this tree in
     # turn, ROUNDS times, a fresh server each time; the modes that involve inlookup only
@@ -85,12 +95,12 @@ if [ -n "${BASELINE:-}" ]; then
             fi
             INLOOKUP_BENCH_MODES=${MODES:-hit-fifo,hit-sock,miss-fifo,miss-sock} \
                 INLOOKUP_BENCH_CLIENTS=${CLIENTS:-1,8} \
-                "$bench" "$root/run/infifo" "$USERS" bench.test "$SECS" | tail -n +2 | sed "s/^/$which\t/"
+                "$bench" "$fifo" "$USERS" bench.test "$SECS" | tail -n +2 | sed "s/^/$which\t/"
             stop_server
         done
     done
 else
     start_server "$bin"
-    "$bench" "$root/run/infifo" "$USERS" bench.test "$SECS"
+    "$bench" "$fifo" "$USERS" bench.test "$SECS"
 fi
 echo "# load after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -221,9 +221,12 @@ fn main() {
     let floor_sock = fifo.with_file_name("floorsock");
     floor_sock_server(floor_sock.clone());
     let stop = Arc::new(AtomicBool::new(false));
+    // The reply directory of the clients (and of inlookup), as the FIFO floor must
+    // pay the same file system's costs.
+    let reply_dir = std::env::var_os("FIFOTMPDIR").unwrap_or_else(|| "/tmp/".into());
     floor_server(
         floor_fifo.clone(),
-        PathBuf::from("/tmp/"),
+        PathBuf::from(reply_dir),
         Arc::clone(&stop),
     );
 
