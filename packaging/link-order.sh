@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Writes packaging/link-order.txt, the order in which LLD lays out the
-# functions that short commands run (see build.rs). Run it again after large
-# changes or a dependency update; names that have gone are skipped at link
-# time, so an old file only orders less.
+# functions that short commands run (see build.rs). Run it again after a
+# version bump or a dependency update (the hash in every Rust symbol name
+# depends on the crate's version) and after large changes; names that have
+# gone are skipped at link time, so an old file only orders less.
 #
 #   bash packaging/link-order.sh
 #
