@@ -254,29 +254,23 @@ fn main() {
                 (u < users).then_some(u)
             })
         };
+        // direct MySQL: `answer()` on the client's own connection, as inquery() without
+        // QUERY_CACHE asks
+        let direct = || -> Query {
+            let (cfg, email) = (Arc::clone(&cfg), Arc::clone(&email));
+            Arc::new(move |u, db: &mut Option<Db>| {
+                if db.is_none() {
+                    *db = Db::open(&cfg).ok();
+                }
+                db.as_mut()
+                    .is_some_and(|d| is_pw(&answer(&cfg, d, PWD_QUERY, &email(u), "")))
+            })
+        };
         let runs: Vec<(&str, Next, Query)> = vec![
-            ("mysql", Arc::clone(&hot), {
-                let (cfg, email) = (Arc::clone(&cfg), Arc::clone(&email));
-                Arc::new(move |u, db: &mut Option<Db>| {
-                    if db.is_none() {
-                        *db = Db::open(&cfg).ok();
-                    }
-                    db.as_mut()
-                        .is_some_and(|d| is_pw(&answer(&cfg, d, PWD_QUERY, &email(u), "")))
-                })
-            }),
+            ("mysql", Arc::clone(&hot), direct()),
             // direct MySQL over users not asked before, as the misses ask them (run only
             // when named: it uses up users the miss modes would ask)
-            ("mysql-cold", Arc::clone(&miss), {
-                let (cfg, email) = (Arc::clone(&cfg), Arc::clone(&email));
-                Arc::new(move |u, db: &mut Option<Db>| {
-                    if db.is_none() {
-                        *db = Db::open(&cfg).ok();
-                    }
-                    db.as_mut()
-                        .is_some_and(|d| is_pw(&answer(&cfg, d, PWD_QUERY, &email(u), "")))
-                })
-            }),
+            ("mysql-cold", Arc::clone(&miss), direct()),
             ("floor-fifo", Arc::clone(&hot), {
                 let (cfg, f) = (Arc::clone(&cfg), floor_fifo.clone());
                 Arc::new(move |_, _: &mut Option<Db>| {

@@ -149,13 +149,15 @@ pub fn forwarding(
         blocks.push(files);
     }
     if !domain.is_empty() {
-        let rows: Vec<String> = match rows {
-            Some(r) => r.iter().map(|l| strip_forward(l)).collect(),
-            None => valias::lines(db, user, domain)?
-                .iter()
-                .map(|l| strip_forward(l))
-                .collect(),
+        let read;
+        let lines = match rows {
+            Some(r) => r,
+            None => {
+                read = valias::lines(db, user, domain)?;
+                &read
+            }
         };
+        let rows: Vec<String> = lines.iter().map(|l| strip_forward(l)).collect();
         if !rows.is_empty() {
             blocks.push(rows);
         }
