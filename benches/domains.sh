@@ -2,7 +2,8 @@
 # Time vadddomain as the domain count grows: adds domains 1..N (default 10000)
 # into a private tree and a private mariadbd, and reports the wall time of
 # the 1st, 1,000th and 10,000th add (median of the 5 adds ending there).
-# Usage: benches/domains.sh [N]   (run from the repository; builds --release)
+# Usage: [DIR=/some/fs] benches/domains.sh [N]   (run from the repository; builds --release;
+# the tree and the database go in a temporary directory under DIR, default /tmp)
 set -eu
 N=${1:-10000}
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -10,7 +11,7 @@ cargo build --release --manifest-path "$repo/Cargo.toml" >/dev/null 2>&1
 exe=$repo/target/x86_64-unknown-linux-gnu/release/indimail
 mariadbd=$(command -v mariadbd || command -v mysqld || echo /usr/sbin/mariadbd)
 install_db=$(command -v mariadb-install-db || command -v mysql_install_db)
-t=$(mktemp -d /tmp/indimail-bench.XXXXXX)
+t=$(mktemp -d "${DIR:-/tmp}/indimail-bench.XXXXXX")
 chmod 755 "$t"
 mkdir -p "$t/db" "$t/etc/control" "$t/etc/users" "$t/var" "$t/mail" "$t/libexec" "$t/bin"
 : > "$t/etc/control/locals"

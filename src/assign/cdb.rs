@@ -403,23 +403,40 @@ impl CdbFile {
     }
 
     /// Write the database `w` (made by [`CdbWriter::extending`] from this file) to a
-    /// temp file beside `target`, to be renamed over it: the header and the new bytes
-    /// written, the kept records copied from this file by the kernel.
+    /// temp file beside `target`, to be renamed over it: the kept records copied from this
+    /// file by the kernel, then the new header and bytes written.
+    ///
+    /// The copy covers whole blocks from the start of the file (the old header included,
+    /// then overwritten): a file system with shared extents (XFS, btrfs) then shares
+    /// them instead of copying, so the fsync before the rename writes only the blocks
+    /// that changed. Offsets that are not block multiples would make it copy every byte.
     pub fn stage_extended(
         &self,
         target: &Path,
         w: CdbWriter,
         mode: u32,
     ) -> io::Result<crate::control::AtomicFile> {
-        use std::os::unix::fs::FileExt;
-        let copied = w.copied as u64;
-        assert!(copied >= HEADER_LEN as u64 && copied <= self.data.len() as u64);
+        use std::os::unix::fs::{FileExt, MetadataExt};
+        let copied = w.copied;
+        assert!(copied >= HEADER_LEN && copied <= self.data.len());
+        let block = self
+            .file
+            .metadata()
+            .map(|m| m.blksize())
+            .ok()
+            .filter(|b| b.is_power_of_two() && (512..=1 << 20).contains(b))
+            .unwrap_or(4096) as usize;
+        let shared = copied - copied % block;
         let (header, tail) = w.finish_parts();
         crate::control::AtomicFile::stage_with(target, mode, None, |f| {
+            crate::sys::copy_range(&self.file, f, 0, shared as u64)?;
             f.write_all_at(&header, 0)?;
-            let start = HEADER_LEN as u64;
-            crate::sys::copy_range(&self.file, f, start, copied - start)?;
-            f.write_all_at(&tail, copied)
+            if shared < HEADER_LEN {
+                f.write_all_at(&self.data[HEADER_LEN..copied], HEADER_LEN as u64)?;
+            } else {
+                f.write_all_at(&self.data[shared..copied], shared as u64)?;
+            }
+            f.write_all_at(&tail, copied as u64)
         })
     }
 }
@@ -950,6 +967,37 @@ mod tests {
         let mut bad = vec![0xffu8; 2048];
         bad.extend_from_slice(&[0xff; 64]);
         assert_eq!(Cdb::from_bytes(bad).get_all(b"a").count(), 0);
+    }
+
+    /// An extended file is byte for byte the database built from scratch, whether the
+    /// kept records end before the first whole block, on a block boundary or past many
+    /// blocks (the copied part is whole blocks from offset 0, the rest written).
+    #[test]
+    fn extended_file_equals_a_fresh_build_at_every_block_alignment() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cdb");
+        let rec = |i: usize| (format!("key{i:05}").into_bytes(), vec![b'v'; i % 37]);
+        // 8 bytes of lengths + 8 of key + value: sizes that put the end of the kept
+        // records below, at and above block boundaries
+        for kept in [0, 1, 20, 100, 117, 118, 119, 400, 2000] {
+            let old: Vec<_> = (0..kept).map(rec).collect();
+            write_cdb_atomic(&path, &old, 0o644).unwrap();
+            let file = CdbFile::open(&path).unwrap().unwrap();
+            let new: Vec<_> = (kept..kept + 3).map(rec).collect();
+            let mut w = CdbWriter::extending(&file, kept, 200);
+            for (k, v) in &new {
+                w.add(k, v);
+            }
+            file.stage_extended(&path, w, 0o644)
+                .unwrap()
+                .commit()
+                .unwrap();
+            let mut fresh = CdbWriter::new();
+            for (k, v) in old.iter().chain(&new) {
+                fresh.add(k, v);
+            }
+            assert_eq!(fs::read(&path).unwrap(), fresh.finish(), "{kept} kept");
+        }
     }
 
     #[test]
