@@ -30,8 +30,9 @@ export SYSCONFDIR="$t/etc" CONTROLDIR="$t/etc/control" ASSIGNDIR="$t/etc/users" 
 	INDIMAIL_UID=999 INDIMAIL_GID=995 MYSQL_HOST="localhost:root::$t/db/sock" MYSQL_PASSWD= \
 	MYSQL_DATABASE=bench
 now() { date +%s%N; }
-report() { # $1 = domain number; median of the last 5 timings (ms)
-	printf '%s\n' $last5 | sort -n | sed -n 3p | awk -v n="$1" '{ printf "domain %6d: vadddomain %.1f ms (median of 5)\n", n, $1 / 1e6 }'
+report() { # $1 = domain number; median of the last 5 timings (ms), also kept in $t/medians
+	printf '%s\n' $last5 | sort -n | sed -n 3p | awk -v n="$1" '{ printf "domain %6d: vadddomain %.1f ms (median of 5)\n", n, $1 / 1e6 }' |
+		tee -a "$t/medians"
 }
 last5=""
 start=$(now)
@@ -46,3 +47,6 @@ while [ $i -le "$N" ]; do
 done
 end=$(now)
 awk -v n="$N" -v s="$start" -v e="$end" 'BEGIN { printf "total: %d domains in %.1f s\n", n, (e - s) / 1e9 }'
+# the issue's goal is a flat curve: the 10,000th add against the 1,000th
+awk '$2 == "1000:" { a = $4 } $2 == "10000:" { b = $4 }
+	END { if (a > 0 && b > 0) printf "10,000th / 1,000th add: %.2fx (flat is 1.00x)\n", b / a }' "$t/medians"

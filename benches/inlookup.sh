@@ -101,6 +101,16 @@ if [ -n "${BASELINE:-}" ]; then
     done
 else
     start_server "$bin"
-    "$bench" "$fifo" "$USERS" bench.test "$SECS"
+    "$bench" "$fifo" "$USERS" bench.test "$SECS" | tee "$tmp/results.tsv"
+    # the issue's goals, computed from this run's own figures (docs/benchmarks.md)
+    awk -F '\t' '
+        NR > 1 { q[$1, $2] = $3; p50[$1, $2] = $4; p99[$1, $2] = $5 }
+        function pct(m, c) { return (m, c) in q && q["floor-fifo", c] > 0 ? sprintf("%.0f %%", 100 * q[m, c] / q["floor-fifo", c]) : "n/a" }
+        function delta(m) { return (m, 1) in p50 && ("mysql", 1) in p50 ? sprintf("%+d us", p50[m, 1] - p50["mysql", 1]) : "n/a" }
+        END {
+            print "# goals: FIFO hits >= 80 % of the floor: " pct("hit-fifo", 1) " at 1 client, " pct("hit-fifo", 8) " at 8"
+            print "# goals: socket hits at 8 clients > 50000/s and p99 < 200 us: " q["hit-sock", 8] "/s, p99 " p99["hit-sock", 8] " us (bare socket p99 " p99["floor-sock", 8] " us)"
+            print "# goals: misses <= direct MySQL + 100 us at p50, 1 client: FIFO " delta("miss-fifo") ", socket " delta("miss-sock")
+        }' "$tmp/results.tsv"
 fi
 echo "# load after: $(cut -d' ' -f1-3 /proc/loadavg)"
