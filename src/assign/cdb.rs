@@ -431,11 +431,9 @@ impl CdbFile {
         crate::control::AtomicFile::stage_with(target, mode, None, |f| {
             crate::sys::copy_range(&self.file, f, 0, shared as u64)?;
             f.write_all_at(&header, 0)?;
-            if shared < HEADER_LEN {
-                f.write_all_at(&self.data[HEADER_LEN..copied], HEADER_LEN as u64)?;
-            } else {
-                f.write_all_at(&self.data[shared..copied], shared as u64)?;
-            }
+            // the kept records after the copied blocks (all of them when those end inside the header)
+            let rest = shared.max(HEADER_LEN);
+            f.write_all_at(&self.data[rest..copied], rest as u64)?;
             f.write_all_at(&tail, copied as u64)
         })
     }
