@@ -243,6 +243,11 @@ impl AtomicFile {
         Ok(pending)
     }
 
+    /// The temp file, until [`AtomicFile::commit`] syncs and closes it.
+    pub fn file(&self) -> Option<&File> {
+        self.file.as_ref()
+    }
+
     /// Wait until the temp file's contents are on disk.
     fn sync(&mut self) -> io::Result<()> {
         if let Some(file) = self.file.take() {
@@ -287,7 +292,7 @@ impl Drop for AtomicFile {
 }
 
 /// Best-effort fsync of the directory holding `path` (makes renames durable).
-fn sync_dir(path: &Path) {
+pub(crate) fn sync_dir(path: &Path) {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -513,8 +518,21 @@ pub(crate) fn has_exact_line(data: &[u8], line: &[u8]) -> bool {
 /// place. Synced before returning; on any failure the file is cut back to its old
 /// length, so it is left exactly as it was. Returns the bytes added.
 fn append_line(path: &Path, old: &[u8], line: &str) -> io::Result<Vec<u8>> {
+    let unterminated = !old.is_empty() && !old.ends_with(b"\n");
+    append_line_at(path, old.len() as u64, unterminated, line)
+}
+
+/// [`append_line`] to a file known to be `old_len` bytes long, whose last line lacks
+/// its newline if `unterminated`, without having read it.
+pub(crate) fn append_line_at(
+    path: &Path,
+    old_len: u64,
+    unterminated: bool,
+    line: &str,
+) -> io::Result<Vec<u8>> {
+    check_line(path, line)?;
     let mut add = Vec::with_capacity(line.len() + 2);
-    if !old.is_empty() && !old.ends_with(b"\n") {
+    if unterminated {
         add.push(b'\n');
     }
     add.extend_from_slice(line.as_bytes());
@@ -531,7 +549,7 @@ fn append_line(path: &Path, old: &[u8], line: &str) -> io::Result<Vec<u8>> {
         file.sync_data()
     });
     if let Err(e) = written {
-        let _ = file.set_len(old.len() as u64);
+        let _ = file.set_len(old_len);
         let _ = file.sync_data();
         return Err(err_at("append", path, e));
     }
@@ -547,16 +565,18 @@ pub(crate) struct TailEdit {
     old_tail: Vec<u8>,
 }
 
-/// Replace the bytes of `path` from offset `at` to its end with `tail`, in place; `old`
-/// is the file's current contents (the caller holds the file's lock). For a file that
+/// Replace the bytes of `path` from offset `at` to its end with `tail`, in place; the
+/// file is `old_len` bytes long and ends with `old_tail` from `at` on (the caller holds
+/// the file's lock and has read them). For a file that
 /// must keep a last line, such as the `.` of users/assign, this adds a line without
 /// rewriting the file. The disk space is reserved first, so the one `pwrite` cannot run
 /// out of space half-way; synced before returning. On any failure the file is put back
 /// as it was.
 pub(crate) fn replace_tail(
     path: &Path,
-    old: &[u8],
-    at: usize,
+    old_len: u64,
+    at: u64,
+    old_tail: &[u8],
     tail: &[u8],
 ) -> io::Result<TailEdit> {
     let file = OpenOptions::new()
@@ -565,7 +585,7 @@ pub(crate) fn replace_tail(
         .open(path)
         .map_err(|e| err_at("open", path, e))?;
     let len = file.metadata().map_err(|e| err_at("fstat", path, e))?.len();
-    if len != old.len() as u64 || at > old.len() {
+    if len != old_len || at.checked_add(old_tail.len() as u64) != Some(len) {
         return Err(io::Error::other(format!(
             "{}: changed while locked",
             path.display()
@@ -574,10 +594,10 @@ pub(crate) fn replace_tail(
     let edit = TailEdit {
         file,
         path: path.to_path_buf(),
-        at: at as u64,
-        old_tail: old[at..].to_vec(),
+        at,
+        old_tail: old_tail.to_vec(),
     };
-    let new_len = (at + tail.len()) as u64;
+    let new_len = at + tail.len() as u64;
     let written = (|| {
         if new_len > len {
             crate::sys::reserve_space(&edit.file, len, new_len - len)?;

@@ -740,6 +740,17 @@ pub fn copy_range(
     offset: u64,
     len: u64,
 ) -> io::Result<()> {
+    copy_range_to(src, offset, dst, offset, len)
+}
+
+/// [`copy_range`] from offset `from` of `src` to offset `to` of `dst`.
+pub fn copy_range_to(
+    src: &std::fs::File,
+    from: u64,
+    dst: &std::fs::File,
+    to: u64,
+    len: u64,
+) -> io::Result<()> {
     use std::os::unix::fs::FileExt;
     let (mut done, end) = (0u64, len);
     #[cfg(target_os = "linux")]
@@ -747,8 +758,8 @@ pub fn copy_range(
         use std::os::fd::AsRawFd;
         while done < end {
             let (Ok(mut off_in), Ok(mut off_out)) = (
-                libc::loff_t::try_from(offset + done),
-                libc::loff_t::try_from(offset + done),
+                libc::loff_t::try_from(from + done),
+                libc::loff_t::try_from(to + done),
             ) else {
                 break;
             };
@@ -793,8 +804,8 @@ pub fn copy_range(
     let mut buf = vec![0u8; (end - done).min(1 << 16) as usize];
     while done < end {
         let n = buf.len().min((end - done) as usize);
-        src.read_exact_at(&mut buf[..n], offset + done)?;
-        dst.write_all_at(&buf[..n], offset + done)?;
+        src.read_exact_at(&mut buf[..n], from + done)?;
+        dst.write_all_at(&buf[..n], to + done)?;
         done += n as u64;
     }
     Ok(())
@@ -1082,6 +1093,92 @@ pub fn short_slice(ns: u64) -> bool {
     {
         let _ = ns;
         false
+    }
+}
+
+/// Take a write lease on the open file (`F_SETLEASE`, `F_WRLCK`): granted only while no
+/// other descriptor or mapping of the file exists anywhere, which is what it is used to
+/// prove. Someone opening the file while the lease is held would have the kernel signal
+/// this process (SIGIO, which is then ignored: the opener waits until the lease is
+/// released or the file closed). False where leases are refused (another opener, a
+/// file system without them, no right to them).
+pub fn take_write_lease(file: &std::fs::File) -> bool {
+    use std::os::fd::AsRawFd;
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: setting a signal's disposition to SIG_IGN installs no handler code.
+        unsafe {
+            libc::signal(libc::SIGIO, libc::SIG_IGN);
+        }
+        // SAFETY: the descriptor is open for the lifetime of `file`; F_SETLEASE takes
+        // an integer argument.
+        unsafe { libc::fcntl(file.as_raw_fd(), libc::F_SETLEASE, libc::F_WRLCK) == 0 }
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = file.as_raw_fd();
+        false
+    }
+}
+
+/// Give up a lease taken by [`take_write_lease`] (closing the file does too).
+pub fn release_lease(file: &std::fs::File) {
+    use std::os::fd::AsRawFd;
+    #[cfg(target_os = "linux")]
+    // SAFETY: the descriptor is open for the lifetime of `file`; F_SETLEASE takes an
+    // integer argument.
+    unsafe {
+        libc::fcntl(file.as_raw_fd(), libc::F_SETLEASE, libc::F_UNLCK);
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = file.as_raw_fd();
+}
+
+/// Set the extended attribute `name` of the open file to `value`.
+pub fn set_xattr(file: &std::fs::File, name: &CStr, value: &[u8]) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: the descriptor is open for the lifetime of `file`; `name` is a
+    // NUL-terminated string and `value` a readable buffer of the length passed, both
+    // only read during the call.
+    let r = unsafe {
+        libc::fsetxattr(
+            file.as_raw_fd(),
+            name.as_ptr(),
+            value.as_ptr().cast(),
+            value.len(),
+            0,
+        )
+    };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+/// The extended attribute `name` of the open file, if it has one of at most `max`
+/// bytes; `Ok(None)` also where the file system keeps no such attributes.
+pub fn get_xattr(file: &std::fs::File, name: &CStr, max: usize) -> io::Result<Option<Vec<u8>>> {
+    use std::os::fd::AsRawFd;
+    let mut buf = vec![0u8; max];
+    // SAFETY: the descriptor is open for the lifetime of `file`; `name` is a
+    // NUL-terminated string; the kernel writes at most `buf.len()` bytes into `buf`.
+    let n = unsafe {
+        libc::fgetxattr(
+            file.as_raw_fd(),
+            name.as_ptr(),
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+        )
+    };
+    if n >= 0 {
+        buf.truncate(n as usize);
+        return Ok(Some(buf));
+    }
+    let e = io::Error::last_os_error();
+    match e.raw_os_error() {
+        Some(libc::ENODATA | libc::ENOTSUP | libc::ERANGE) => Ok(None),
+        _ => Err(e),
     }
 }
 

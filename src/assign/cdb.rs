@@ -136,17 +136,10 @@ impl Cdb {
 /// domain. `Ok(None)` if the file does not exist, lacks the key or is malformed.
 pub fn get_from_file(path: &Path, key: &[u8]) -> io::Result<Option<Vec<u8>>> {
     use std::os::unix::fs::FileExt;
-    let file = match fs::File::open(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => {
-            return Err(io::Error::new(
-                e.kind(),
-                format!("open: {}: {e}", path.display()),
-            ))
-        }
+    let Some(file) = open_optional(path)? else {
+        return Ok(None);
     };
-    let err = |e: io::Error| io::Error::new(e.kind(), format!("read: {}: {e}", path.display()));
+    let err = |e: io::Error| err_at("read", path, e);
     let len = file.metadata().map_err(err)?.len();
     if len < HEADER_LEN as u64 {
         return Ok(None);
@@ -353,16 +346,23 @@ impl Layout {
     }
 }
 
-/// A cdb file opened to be extended by a few records: its header and records read
-/// (the hash tables are not: an extension lays them out again from the records), the
-/// file kept open so that [`CdbFile::stage_extended`] can have the kernel copy the kept
-/// records into the new file instead of writing them from memory.
+/// A cdb file opened to be extended by a few records, kept open so that
+/// [`CdbFile::stage_extended`] can have the kernel copy the kept records into the new
+/// file instead of writing them from memory. Its layout is read either from its
+/// records ([`CdbFile::open`]) or, for a file known to be as this program wrote it,
+/// from its hash tables ([`CdbFile::open_stamped`]), which are far smaller.
 #[derive(Debug)]
 pub struct CdbFile {
     file: fs::File,
-    /// The file's bytes up to the end of its records.
+    /// The file's bytes up to the end of its records ([`CdbFile::open`]), or only its
+    /// header ([`CdbFile::open_stamped`]).
     pub data: Vec<u8>,
     pub layout: Layout,
+    /// What its stamp says it extends ([`CdbFile::open_stamped`] only).
+    origin: Option<super::stamp::Origin>,
+    /// Opened by [`CdbFile::open_stamped`]: the records were not read (`layout` has
+    /// none), the hash tables are trusted and an extension reuses them.
+    tables_trusted: bool,
 }
 
 impl CdbFile {
@@ -370,13 +370,9 @@ impl CdbFile {
     /// database out (see [`Layout::parse`]).
     pub fn open(path: &Path) -> io::Result<Option<CdbFile>> {
         use std::os::unix::fs::FileExt;
-        let err = |what: &str, e: io::Error| {
-            io::Error::new(e.kind(), format!("{what}: {}: {e}", path.display()))
-        };
-        let file = match fs::File::open(path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(err("open", e)),
+        let err = |what: &str, e: io::Error| err_at(what, path, e);
+        let Some(file) = open_optional(path)? else {
+            return Ok(None);
         };
         let len = file.metadata().map_err(|e| err("fstat", e))?.len();
         let mut first = [0u8; 4];
@@ -399,26 +395,311 @@ impl CdbFile {
         let Some(layout) = Layout::parse_prefix(&data, len) else {
             return Ok(None);
         };
-        Ok(Some(CdbFile { file, data, layout }))
+        Ok(Some(CdbFile {
+            file,
+            data,
+            layout,
+            origin: None,
+            tables_trusted: false,
+        }))
     }
 
-    /// Write the database `w` (made by [`CdbWriter::extending`] from this file) to a
-    /// temp file beside `target`, to be renamed over it: the kept records copied from this
-    /// file by the kernel, then the new header and bytes written.
+    /// [`CdbFile::open`] of a file that still holds what `source` compiles to, as its
+    /// stamp shows ([`super::stamp::holds`]), reading only its header: the records and
+    /// the hash tables are looked up in the file where needed, and an extension copies
+    /// the tables it does not change ([`CdbFile::stage_extended`]). `Ok(None)` if the
+    /// file does not exist, has no matching stamp, or its header does not lay the
+    /// tables out one after the other from the end of the records to the end of the
+    /// file, each twice as long as its entries, as `cdb_make` does; else also the
+    /// source's metadata.
+    pub fn open_stamped(path: &Path, source: &Path) -> io::Result<Option<(CdbFile, fs::Metadata)>> {
+        use std::os::unix::fs::FileExt;
+        let err = |what: &str, e: io::Error| err_at(what, path, e);
+        let Some(file) = open_optional(path)? else {
+            return Ok(None);
+        };
+        let Some((source_meta, origin)) = super::stamp::holds(&file, source) else {
+            return Ok(None);
+        };
+        let len = file.metadata().map_err(|e| err("fstat", e))?.len();
+        if len < HEADER_LEN as u64 {
+            return Ok(None);
+        }
+        let mut header = vec![0u8; HEADER_LEN];
+        file.read_exact_at(&mut header, 0)
+            .map_err(|e| err("read", e))?;
+        let records_end = u64::from(read_u32(&header, 0).unwrap_or(0));
+        let mut at = records_end;
+        for b in 0..256 {
+            let (pos, slots) = table_at(&header, b);
+            if u64::from(pos) != at || slots % 2 != 0 {
+                return Ok(None);
+            }
+            at += u64::from(slots) * 8;
+        }
+        if records_end < HEADER_LEN as u64 || at != len {
+            return Ok(None);
+        }
+        let layout = Layout {
+            entries: Vec::new(),
+            records_end: records_end as usize,
+        };
+        let cdb = CdbFile {
+            file,
+            data: header,
+            layout,
+            origin,
+            tables_trusted: true,
+        };
+        Ok(Some((cdb, source_meta)))
+    }
+
+    /// Key and value of the record at `pos`, from memory if the records were read,
+    /// else from the file. `Ok(None)` if it does not lie within the records.
+    fn record_bytes(&self, pos: usize) -> io::Result<Option<(Vec<u8>, Vec<u8>)>> {
+        use std::os::unix::fs::FileExt;
+        let end = self.layout.records_end;
+        if self.data.len() >= end {
+            return Ok(record_at(&self.data[..end], pos).map(|(k, v)| (k.to_vec(), v.to_vec())));
+        }
+        let mut lens = [0u8; 8];
+        if pos < HEADER_LEN || pos.checked_add(8).map_or(true, |e| e > end) {
+            return Ok(None);
+        }
+        self.file.read_exact_at(&mut lens, pos as u64)?;
+        let klen = read_u32(&lens, 0).unwrap_or(0) as usize;
+        let dlen = read_u32(&lens, 4).unwrap_or(0) as usize;
+        let start = pos + 8;
+        let rec_end = start.checked_add(klen).and_then(|n| n.checked_add(dlen));
+        if rec_end.map_or(true, |e| e > end) {
+            return Ok(None);
+        }
+        let mut rec = vec![0u8; klen + dlen];
+        self.file.read_exact_at(&mut rec, start as u64)?;
+        let value = rec.split_off(klen);
+        Ok(Some((rec, value)))
+    }
+
+    /// The first record with this key: its position and value. Found through the hash
+    /// tables if they are trusted, else through the keys' hashes taken while walking the
+    /// records.
+    pub fn find(&self, key: &[u8]) -> io::Result<Option<(usize, Vec<u8>)>> {
+        use std::os::unix::fs::FileExt;
+        let h = hash(key);
+        let found = |pos: u32| -> io::Result<Option<(usize, Vec<u8>)>> {
+            Ok(self
+                .record_bytes(pos as usize)?
+                .and_then(|(k, v)| (k == key).then_some((pos as usize, v))))
+        };
+        if !self.tables_trusted {
+            for &(_, pos) in self.layout.entries.iter().filter(|e| e.0 == h) {
+                if let Some(hit) = found(pos)? {
+                    return Ok(Some(hit));
+                }
+            }
+            return Ok(None);
+        }
+        let (table, slots) = table_at(&self.data, (h & 255) as usize);
+        if slots == 0 {
+            return Ok(None);
+        }
+        let mut slot = (h >> 8) % slots;
+        for _ in 0..slots {
+            let mut b = [0u8; 8];
+            self.file
+                .read_exact_at(&mut b, u64::from(table) + u64::from(slot) * 8)?;
+            let (sh, pos) = (read_u32(&b, 0).unwrap_or(0), read_u32(&b, 4).unwrap_or(0));
+            if pos == 0 {
+                return Ok(None);
+            }
+            if sh == h {
+                if let Some(hit) = found(pos)? {
+                    return Ok(Some(hit));
+                }
+            }
+            slot = (slot + 1) % slots;
+        }
+        Ok(None)
+    }
+
+    /// Where the records end (and the hash tables begin).
+    pub fn records_end(&self) -> usize {
+        self.layout.records_end
+    }
+
+    /// Is there a record with this key?
+    pub fn contains_key(&self, key: &[u8]) -> io::Result<bool> {
+        Ok(self.find(key)?.is_some())
+    }
+
+    /// The header and the writes that make the hash tables of the extension `w` of a
+    /// file whose tables are trusted: a table no new record goes into and no dropped
+    /// record (one at or after `w.copied`) was in is the same bytes as before, only
+    /// further on, and is copied from this file (runs of them at once); the others are
+    /// laid out again from their kept entries (in record order) and the new ones, as
+    /// `cdb_make` lays them out. So nothing is read but the changed tables and the
+    /// dropped records.
+    fn splice_tables(&self, w: &CdbWriter) -> io::Result<([u8; HEADER_LEN], Vec<Piece>)> {
+        use std::os::unix::fs::FileExt;
+        let damaged = || io::Error::new(io::ErrorKind::InvalidData, "damaged cdb hash table");
+        let copied = w.copied;
+        let mut touched = [false; 256];
+        for &(h, _) in &w.entries {
+            touched[(h & 255) as usize] = true;
+        }
+        let old_end = self.layout.records_end;
+        let mut dropped = vec![0u8; old_end - copied];
+        self.file.read_exact_at(&mut dropped, copied as u64)?;
+        let mut pos = 0;
+        while pos < dropped.len() {
+            let (k, v) = record_at(&dropped, pos).ok_or_else(damaged)?;
+            touched[(hash(k) & 255) as usize] = true;
+            pos += 8 + k.len() + v.len();
+        }
+        let mut header = [0u8; HEADER_LEN];
+        let mut pieces = Vec::new();
+        let mut off = (copied + w.buf.len()) as u64;
+        // a run of unchanged tables: (old offset, new offset, length)
+        let mut run: Option<(u64, u64, u64)> = None;
+        for (b, &changed) in touched.iter().enumerate() {
+            let (opos, oslots) = table_at(&self.data, b);
+            let slots = if changed {
+                if let Some((from, to, len)) = run.take() {
+                    pieces.push(Piece::Copy { from, to, len });
+                }
+                let mut old = vec![0u8; oslots as usize * 8];
+                self.file.read_exact_at(&mut old, u64::from(opos))?;
+                let mut list = Vec::with_capacity(oslots as usize / 2 + 2);
+                for e in old.chunks_exact(8) {
+                    let (h, p) = (read_u32(e, 0).unwrap_or(0), read_u32(e, 4).unwrap_or(0));
+                    if p == 0 {
+                        continue;
+                    }
+                    if (h & 255) as usize != b || (p as usize) < HEADER_LEN {
+                        return Err(damaged());
+                    }
+                    list.push((h, p));
+                }
+                if list.len() * 2 != oslots as usize {
+                    return Err(damaged());
+                }
+                list.retain(|&(_, p)| (p as usize) < copied);
+                list.sort_unstable_by_key(|e| e.1);
+                list.extend(w.entries.iter().filter(|e| (e.0 & 255) as usize == b));
+                let mut table = vec![0u8; list.len() * 16];
+                place(&list, &mut table);
+                pieces.push(Piece::Write {
+                    to: off,
+                    bytes: table,
+                });
+                list.len() as u32 * 2
+            } else {
+                let len = u64::from(oslots) * 8;
+                run = match run {
+                    Some((from, to, n)) if from + n == u64::from(opos) => Some((from, to, n + len)),
+                    Some((from, to, n)) => {
+                        pieces.push(Piece::Copy { from, to, len: n });
+                        Some((u64::from(opos), off, len))
+                    }
+                    None => Some((u64::from(opos), off, len)),
+                };
+                oslots
+            };
+            header[b * 8..b * 8 + 4].copy_from_slice(&(off as u32).to_le_bytes());
+            header[b * 8 + 4..b * 8 + 8].copy_from_slice(&slots.to_le_bytes());
+            off += u64::from(slots) * 8;
+        }
+        if let Some((from, to, len)) = run {
+            pieces.push(Piece::Copy { from, to, len });
+        }
+        if off > u64::from(u32::MAX) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "cdb: database would exceed 4 GiB",
+            ));
+        }
+        Ok((header, pieces))
+    }
+
+    /// Write the database `w` (made by [`CdbWriter::extending`] from this file), to be
+    /// put in place of `target` (this file) by [`StagedCdb::commit`].
     ///
-    /// The copy covers whole blocks from the start of the file (the old header included,
-    /// then overwritten): a file system with shared extents (XFS, btrfs) then shares
-    /// them instead of copying, so the fsync before the rename writes only the blocks
-    /// that changed. Offsets that are not block multiples would make it copy every byte.
+    /// With `spare` (a path beside `target`), the version this file replaces is kept
+    /// there when the new one is put in place, and this time the new version is written
+    /// into the spare if that is the version this file was extended from
+    /// ([`super::stamp::Origin`]), unchanged since, and open nowhere else: then only the
+    /// header, the records this file added and the new bytes are written, in place. On
+    /// a file system without shared extents this spares writing, syncing and freeing a
+    /// copy of the whole database on every update (`users/cdb` grows by a record per
+    /// domain). The spare is only ever written while no one else has it open (a lease
+    /// proves it) and is put in place by a rename, like a temp file.
+    ///
+    /// Else it is a new temp file: the kept records copied from this file by the kernel,
+    /// in whole blocks from the start of the file (the old header included, then
+    /// overwritten), so that a file system with shared extents (XFS, btrfs) shares them
+    /// instead of copying and the fsync before the rename writes only the blocks that
+    /// changed. Offsets that are not block multiples would make it copy every byte.
     pub fn stage_extended(
         &self,
         target: &Path,
         w: CdbWriter,
         mode: u32,
-    ) -> io::Result<crate::control::AtomicFile> {
+        spare: Option<&Path>,
+    ) -> io::Result<StagedCdb> {
         use std::os::unix::fs::{FileExt, MetadataExt};
         let copied = w.copied;
-        assert!(copied >= HEADER_LEN && copied <= self.data.len());
+        assert!(copied >= HEADER_LEN && copied <= self.layout.records_end);
+        let (header, tail, pieces) = if self.tables_trusted {
+            let (header, pieces) = self
+                .splice_tables(&w)
+                .map_err(|e| err_at("read", target, e))?;
+            (header, w.buf, pieces)
+        } else {
+            let (header, tail) = w.finish_parts();
+            (header, tail, Vec::new())
+        };
+        let new_len = pieces.iter().fold(copied + tail.len(), |end, p| match p {
+            Piece::Copy { to, len, .. } => end.max((to + len) as usize),
+            Piece::Write { to, bytes } => end.max(*to as usize + bytes.len()),
+        });
+        let place_pieces = |f: &fs::File| -> io::Result<()> {
+            for p in &pieces {
+                match p {
+                    Piece::Copy { from, to, len } => {
+                        crate::sys::copy_range_to(&self.file, *from, f, *to, *len)?
+                    }
+                    Piece::Write { to, bytes } => f.write_all_at(bytes, *to)?,
+                }
+            }
+            Ok(())
+        };
+        let ino = self
+            .file
+            .metadata()
+            .map_err(|e| err_at("fstat", target, e))?;
+        let origin = super::stamp::Origin {
+            ino: ino.ino(),
+            shared: copied as u64,
+        };
+        let staged = |new: Staged| StagedCdb {
+            new,
+            target: target.to_path_buf(),
+            keep_as: spare.map(Path::to_path_buf),
+            origin,
+        };
+        if let Some(spare) = spare {
+            if let Some(f) = self.reusable_spare(spare, copied)? {
+                let from = self.origin.map_or(0, |o| o.shared);
+                let written = crate::sys::copy_range(&self.file, &f, from, copied as u64 - from)
+                    .and_then(|()| f.write_all_at(&header, 0))
+                    .and_then(|()| f.write_all_at(&tail, copied as u64))
+                    .and_then(|()| place_pieces(&f))
+                    .and_then(|()| f.set_len(new_len as u64));
+                written.map_err(|e| err_at("write", spare, e))?;
+                crate::sys::start_writeback(&f);
+                return Ok(staged(Staged::Spare(f, spare.to_path_buf())));
+            }
+        }
         let block = self
             .file
             .metadata()
@@ -427,15 +708,180 @@ impl CdbFile {
             .filter(|b| b.is_power_of_two() && (512..=1 << 20).contains(b))
             .unwrap_or(4096) as usize;
         let shared = copied - copied % block;
-        let (header, tail) = w.finish_parts();
-        crate::control::AtomicFile::stage_with(target, mode, None, |f| {
+        let tmp = crate::control::AtomicFile::stage_with(target, mode, None, |f| {
+            // (two copies: the part of a last block is copied even where blocks are shared)
             crate::sys::copy_range(&self.file, f, 0, shared as u64)?;
+            crate::sys::copy_range(&self.file, f, shared as u64, (copied - shared) as u64)?;
             f.write_all_at(&header, 0)?;
-            // the kept records after the copied blocks (all of them when those end inside the header)
-            let rest = shared.max(HEADER_LEN);
-            f.write_all_at(&self.data[rest..copied], rest as u64)?;
-            f.write_all_at(&tail, copied as u64)
-        })
+            f.write_all_at(&tail, copied as u64)?;
+            place_pieces(f)
+        })?;
+        Ok(staged(Staged::Temp(tmp)))
+    }
+
+    /// The spare at `path` opened for writing, leased, if it is what this file was
+    /// extended from and may be written: a regular file with one name, unchanged since
+    /// it was stamped, open nowhere else, and no longer than the `copied` bytes the new
+    /// version keeps of this file (so every byte of it after those is written).
+    fn reusable_spare(&self, path: &Path, copied: usize) -> io::Result<Option<fs::File>> {
+        use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+        let Some(origin) = self.origin else {
+            return Ok(None);
+        };
+        let Ok(f) = fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC | libc::O_NONBLOCK)
+            .open(path)
+        else {
+            return Ok(None);
+        };
+        let m = f.metadata().map_err(|e| err_at("fstat", path, e))?;
+        let usable = m.is_file()
+            && m.nlink() == 1
+            && m.ino() == origin.ino
+            && origin.shared >= HEADER_LEN as u64
+            && origin.shared <= copied as u64
+            && m.len() >= origin.shared
+            && super::stamp::intact(&f, &m)
+            && crate::sys::take_write_lease(&f);
+        Ok(usable.then_some(f))
+    }
+}
+
+/// A write that makes part of a new cdb file from an old one.
+#[derive(Debug)]
+enum Piece {
+    /// `len` bytes of the old file from `from`, copied to `to`.
+    Copy { from: u64, to: u64, len: u64 },
+    /// These bytes at `to`.
+    Write { to: u64, bytes: Vec<u8> },
+}
+
+/// Position and slot count of hash table `b` in a header.
+fn table_at(header: &[u8], b: usize) -> (u32, u32) {
+    (
+        read_u32(header, b * 8).unwrap_or(0),
+        read_u32(header, b * 8 + 4).unwrap_or(0),
+    )
+}
+
+/// Lay the entries of one hash table out in `table` (zero, twice as many slots as
+/// entries), in order, each at the first free slot from `(h >> 8) % slots` on, as
+/// `cdb_make` does.
+fn place(list: &[(u32, u32)], table: &mut [u8]) {
+    let slots = table.len() / 8;
+    for &(h, p) in list {
+        let mut w = (h >> 8) as usize % slots;
+        while table[w * 8 + 4..w * 8 + 8] != [0; 4] {
+            w += 1;
+            if w == slots {
+                w = 0;
+            }
+        }
+        table[w * 8..w * 8 + 4].copy_from_slice(&h.to_le_bytes());
+        table[w * 8 + 4..w * 8 + 8].copy_from_slice(&p.to_le_bytes());
+    }
+}
+
+/// Where a new version of a cdb is written before it is put in place.
+#[derive(Debug)]
+enum Staged {
+    /// A new temp file.
+    Temp(crate::control::AtomicFile),
+    /// The spare (leased until synced), at its path.
+    Spare(fs::File, std::path::PathBuf),
+}
+
+/// A new version of a cdb, written, to be synced and renamed over its target by
+/// [`StagedCdb::commit`]; dropped without it, a temp file is removed (a spare written
+/// in part is left: it no longer matches its stamp, so it is never used again).
+#[derive(Debug)]
+pub struct StagedCdb {
+    new: Staged,
+    target: std::path::PathBuf,
+    /// Keep the version replaced under this name.
+    keep_as: Option<std::path::PathBuf>,
+    origin: super::stamp::Origin,
+}
+
+impl StagedCdb {
+    /// Stamp the new version ([`super::stamp::record`]): it holds what `source`, as it
+    /// now stands, compiles to.
+    pub fn stamp(&self, source: &Path) {
+        let file = match &self.new {
+            Staged::Temp(t) => t.file(),
+            Staged::Spare(f, _) => Some(f),
+        };
+        if let Some(f) = file {
+            super::stamp::record(f, source, Some(self.origin));
+        }
+    }
+
+    /// Sync the new version and rename it over the target; the version it replaces
+    /// goes to the spare's name if one was given (a link made first, so the target
+    /// always names a whole database).
+    pub fn commit(self) -> io::Result<()> {
+        let StagedCdb {
+            new,
+            target,
+            keep_as,
+            ..
+        } = self;
+        // the old version linked under a temporary name, renamed to the spare's last
+        let kept = keep_as.as_ref().and_then(|spare| {
+            let mut name = spare.as_os_str().to_os_string();
+            name.push(".new");
+            let next = std::path::PathBuf::from(name);
+            let _ = fs::remove_file(&next);
+            fs::hard_link(&target, &next).ok().map(|()| (next, spare))
+        });
+        let renamed = match new {
+            Staged::Temp(tmp) => tmp.commit(),
+            Staged::Spare(f, path) => (|| {
+                f.sync_all().map_err(|e| err_at("fsync", &path, e))?;
+                crate::sys::release_lease(&f);
+                drop(f);
+                #[cfg(test)]
+                if crate::control::fault::should_fail(&target) {
+                    return Err(err_at(
+                        "rename",
+                        &target,
+                        io::Error::other("injected fault"),
+                    ));
+                }
+                fs::rename(&path, &target).map_err(|e| {
+                    let what = format!("rename: {} -->", path.display());
+                    err_at(&what, &target, e)
+                })?;
+                crate::control::sync_dir(&target);
+                Ok(())
+            })(),
+        };
+        match (renamed, kept) {
+            (Ok(()), Some((next, spare))) => {
+                let _ = fs::rename(&next, spare);
+                Ok(())
+            }
+            (Err(e), Some((next, _))) => {
+                let _ = fs::remove_file(&next);
+                Err(e)
+            }
+            (result, None) => result,
+        }
+    }
+}
+
+fn err_at(what: &str, path: &Path, e: io::Error) -> io::Error {
+    io::Error::new(e.kind(), format!("{what}: {}: {e}", path.display()))
+}
+
+/// The file opened for reading; `Ok(None)` if it does not exist.
+fn open_optional(path: &Path) -> io::Result<Option<fs::File>> {
+    match fs::File::open(path) {
+        Ok(f) => Ok(Some(f)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(err_at("open", path, e)),
     }
 }
 
@@ -487,7 +933,9 @@ pub struct CdbWriter {
     /// Bytes at the start of the file not held in `buf`: the header and the records
     /// kept from an old file, which [`CdbFile::stage_extended`] copies from it.
     copied: usize,
-    /// (hash, record position) in insertion order.
+    /// (hash, record position) in insertion order; for an extension of a file whose
+    /// tables are trusted, only those of the records added (the kept ones stay in the
+    /// old file's tables, see [`CdbFile::splice_tables`]).
     entries: Vec<(u32, u32)>,
 }
 
@@ -513,17 +961,16 @@ impl CdbWriter {
         }
     }
 
-    /// A writer for the file `old` extended: its first `keep` records kept as they are
-    /// (not held in memory: [`CdbFile::stage_extended`] has the kernel copy them), as if
-    /// they had been added one by one. `extra` is about how many bytes of records will
-    /// be added.
-    pub fn extending(old: &CdbFile, keep: usize, extra: usize) -> CdbWriter {
+    /// A writer for the file `old` extended: its records before offset `end` (a record
+    /// boundary, at most where its records end) kept as they are (not held in memory:
+    /// [`CdbFile::stage_extended`] has the kernel copy them), as if they had been added
+    /// one by one; the records from `end` on dropped. `extra` is about how many bytes of
+    /// records will be added.
+    pub fn extending(old: &CdbFile, end: usize, extra: usize) -> CdbWriter {
         let layout = &old.layout;
-        let keep = keep.min(layout.entries.len());
-        let end = layout
-            .entries
-            .get(keep)
-            .map_or(layout.records_end, |&(_, p)| p as usize);
+        let end = end.clamp(HEADER_LEN, layout.records_end);
+        // (with trusted tables, only the new entries: the kept ones stay in the tables)
+        let keep = layout.entries.partition_point(|&(_, p)| (p as usize) < end);
         let mut entries = Vec::with_capacity(keep + extra / 32 + 1);
         entries.extend_from_slice(&layout.entries[..keep]);
         CdbWriter {
@@ -635,18 +1082,7 @@ impl CdbWriter {
             let slots = list.len() * 2;
             header[b * 8..b * 8 + 4].copy_from_slice(&((copied + off) as u32).to_le_bytes());
             header[b * 8 + 4..b * 8 + 8].copy_from_slice(&(slots as u32).to_le_bytes());
-            let table = &mut buf[off..off + slots * 8];
-            for &(h, p) in list {
-                let mut w = (h >> 8) as usize % slots;
-                while table[w * 8 + 4..w * 8 + 8] != [0; 4] {
-                    w += 1;
-                    if w == slots {
-                        w = 0;
-                    }
-                }
-                table[w * 8..w * 8 + 4].copy_from_slice(&h.to_le_bytes());
-                table[w * 8 + 4..w * 8 + 8].copy_from_slice(&p.to_le_bytes());
-            }
+            place(list, &mut buf[off..off + slots * 8]);
             off += slots * 8;
         }
         (header, buf)
@@ -974,28 +1410,65 @@ mod tests {
     fn extended_file_equals_a_fresh_build_at_every_block_alignment() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("cdb");
+        let source = dir.path().join("source");
+        fs::write(&source, b"compiled from").unwrap();
         let rec = |i: usize| (format!("key{i:05}").into_bytes(), vec![b'v'; i % 37]);
         // 8 bytes of lengths + 8 of key + value: sizes that put the end of the kept
-        // records below, at and above block boundaries
+        // records below, at and above block boundaries. The old file's last record (an
+        // empty key, as users/cdb's wildcard record) is dropped and added again changed.
         for kept in [0, 1, 20, 100, 117, 118, 119, 400, 2000] {
-            let old: Vec<_> = (0..kept).map(rec).collect();
-            write_cdb_atomic(&path, &old, 0o644).unwrap();
-            let file = CdbFile::open(&path).unwrap().unwrap();
-            let new: Vec<_> = (kept..kept + 3).map(rec).collect();
-            let mut w = CdbWriter::extending(&file, kept, 200);
-            for (k, v) in &new {
-                w.add(k, v);
+            // tables read from the records, or trusted as stamped and partly copied
+            for trusted in [false, true] {
+                let mut old: Vec<_> = (0..kept).map(rec).collect();
+                old.push((Vec::new(), b"ab".to_vec()));
+                write_cdb_atomic(&path, &old, 0o644).unwrap();
+                super::super::stamp::record(&fs::File::open(&path).unwrap(), &source, None);
+                let file = if trusted {
+                    CdbFile::open_stamped(&path, &source).unwrap().unwrap().0
+                } else {
+                    CdbFile::open(&path).unwrap().unwrap()
+                };
+                let (last, value) = file.find(b"").unwrap().unwrap();
+                assert_eq!(value, b"ab");
+                let mut new: Vec<_> = (kept..kept + 3).map(rec).collect();
+                new.push((Vec::new(), b"abc".to_vec()));
+                let mut w = CdbWriter::extending(&file, last, 200);
+                for (k, v) in &new {
+                    w.add(k, v);
+                }
+                file.stage_extended(&path, w, 0o644, None)
+                    .unwrap()
+                    .commit()
+                    .unwrap();
+                let mut fresh = CdbWriter::new();
+                for (k, v) in old[..kept].iter().chain(&new) {
+                    fresh.add(k, v);
+                }
+                let got = fs::read(&path).unwrap();
+                assert_eq!(got, fresh.finish(), "{kept} kept, trusted {trusted}");
             }
-            file.stage_extended(&path, w, 0o644)
-                .unwrap()
-                .commit()
-                .unwrap();
-            let mut fresh = CdbWriter::new();
-            for (k, v) in old.iter().chain(&new) {
-                fresh.add(k, v);
-            }
-            assert_eq!(fs::read(&path).unwrap(), fresh.finish(), "{kept} kept");
         }
+        // a stamped file whose tables were damaged: refused, nothing written
+        let old: Vec<_> = (0..50).map(rec).collect();
+        write_cdb_atomic(&path, &old, 0o644).unwrap();
+        let mut bytes = fs::read(&path).unwrap();
+        let end = read_u32(&bytes, 0).unwrap() as usize;
+        let first = (end..bytes.len())
+            .step_by(8)
+            .find(|&i| read_u32(&bytes, i + 4) != Some(0))
+            .unwrap();
+        bytes[first + 4..first + 8].copy_from_slice(&7u32.to_le_bytes());
+        fs::write(&path, &bytes).unwrap();
+        super::super::stamp::record(&fs::File::open(&path).unwrap(), &source, None);
+        let file = CdbFile::open_stamped(&path, &source).unwrap().unwrap().0;
+        // (every table changed: each gets a record)
+        let mut w = CdbWriter::extending(&file, end, 200);
+        for i in 0..600 {
+            w.add(format!("new{i}").as_bytes(), b"");
+        }
+        let e = file.stage_extended(&path, w, 0o644, None).unwrap_err();
+        assert!(e.to_string().contains("damaged"), "{e}");
+        assert_eq!(fs::read(&path).unwrap(), bytes);
     }
 
     #[test]

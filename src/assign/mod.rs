@@ -20,6 +20,7 @@
 //! Records are added in file order, so the bytes equal qmail-newu's output.
 
 pub mod cdb;
+pub mod stamp;
 
 use std::fs;
 use std::io;
@@ -60,6 +61,12 @@ fn assign_path(assigndir: &Path) -> PathBuf {
 
 fn cdb_path(assigndir: &Path) -> PathBuf {
     assigndir.join("cdb")
+}
+
+/// The previous version of `cdb`, kept to be written over by the next domain add
+/// ([`cdb::CdbFile::stage_extended`]).
+fn spare_path(assigndir: &Path) -> PathBuf {
+    assigndir.join("cdb.spare")
 }
 
 /// C `scan_uint`: leading decimal digits, 0 if none (wrapping on overflow).
@@ -270,6 +277,11 @@ fn install(assigndir: &Path, old: Option<&[u8]>, new: &[u8]) -> io::Result<()> {
     let atmp = AtomicFile::stage(&apath, new, amode, aowner)?;
     let ctmp = AtomicFile::stage(&cpath, &cdb_bytes, ASSIGN_MODE, None)?;
     atmp.commit()?;
+    if dot_line_last(new) {
+        if let Some(f) = ctmp.file() {
+            stamp::record(f, &apath, None);
+        }
+    }
     if let Err(e) = ctmp.commit() {
         let _ = match old {
             Some(old) => control::write_atomic(&apath, old, amode, aowner),
@@ -298,10 +310,13 @@ pub fn add_domain(assigndir: &Path, entry: &AssignEntry) -> io::Result<()> {
     check_field("directory", &entry.dir.to_string_lossy(), false)?;
     let apath = assign_path(assigndir);
     let _lock = control::lock(&apath)?;
-    let old = read_assign(&apath)?;
     let new_line = entry.assign_line();
+    if append_stamped(assigndir, &new_line)? {
+        return Ok(());
+    }
+    let old = read_assign(&apath)?;
     if let Some(old) = &old {
-        if append_in_place(assigndir, old, &new_line)? {
+        if append_checked(assigndir, old, &new_line)? {
             return Ok(());
         }
     }
@@ -334,21 +349,76 @@ pub fn add_domain(assigndir: &Path, entry: &AssignEntry) -> io::Result<()> {
     install(assigndir, old.as_deref(), &new)
 }
 
-/// The common case of [`add_domain`], without recompiling: `cdb` is exactly what
-/// `assign` compiles to (compared record by record, so an administrator's edit of
-/// `assign` since the last compile is noticed and leads to a compile from scratch),
-/// `assign` ends with its only `.` line, and it has no line for the domain yet. Then the
-/// new line is written in place of the `.` line (followed by a new `.`), and the cdb is
-/// the old one's records copied as bytes plus the new record and the wildcard record,
-/// with only the hash tables laid out again. Both files end up byte for byte as the
-/// full rewrite would make them. Ok(false): the case does not apply, nothing was done.
-fn append_in_place(assigndir: &Path, old: &[u8], new_line: &str) -> io::Result<bool> {
+/// Does the assign text end with the first of its lines that starts with `.`, and is
+/// that line `.` alone? Then a line added in place of it is compiled after all the
+/// others, and a stamp may be recorded for the pair ([`append_stamped`] relies on it).
+fn dot_line_last(data: &[u8]) -> bool {
+    let Some(body) = data.strip_suffix(b".\n") else {
+        return false;
+    };
+    (body.is_empty() || body.ends_with(b"\n"))
+        && !body.starts_with(b".")
+        && memchr::memmem::find(body, b"\n.").is_none()
+}
+
+/// The common case of [`add_domain`] without reading either file: the cdb's stamp
+/// ([`stamp`]) shows that it holds what `assign` compiles to and that neither changed
+/// since, which also means `assign` ends with its only `.` line (stamps are recorded
+/// only then). See [`append_records`]. Ok(false): the case does not apply.
+fn append_stamped(assigndir: &Path, new_line: &str) -> io::Result<bool> {
+    use std::os::unix::fs::FileExt;
     let apath = assign_path(assigndir);
-    let cpath = cdb_path(assigndir);
-    let Some(old_cdb) = cdb::CdbFile::open(&cpath)? else {
+    let Some((old_cdb, meta)) = cdb::CdbFile::open_stamped(&cdb_path(assigndir), &apath)? else {
         return Ok(false);
     };
-    let (cdb, layout) = (&old_cdb.data, &old_cdb.layout);
+    // (the promise checked all the same where it is cheap: the last bytes)
+    let len = meta.len();
+    let mut last = [0u8; 3];
+    let from = len.saturating_sub(3);
+    let last = &mut last[..(len - from) as usize];
+    fs::File::open(&apath)
+        .and_then(|f| f.read_exact_at(last, from))
+        .map_err(|e| err_at("read", &apath, e))?;
+    if !(last == b".\n" || last == b"\n.\n") {
+        return Ok(false);
+    }
+    append_records(assigndir, &old_cdb, len, len - 2, new_line)
+}
+
+/// [`append_stamped`] where the cdb has no matching stamp: the whole of `assign`
+/// (`old`) is compared with the cdb's records ([`compiled_from`]), so that an
+/// administrator's edit of `assign` since the last compile is noticed and leads to a
+/// compile from scratch. Ok(false): the case does not apply, nothing was done.
+fn append_checked(assigndir: &Path, old: &[u8], new_line: &str) -> io::Result<bool> {
+    let Some(old_cdb) = cdb::CdbFile::open(&cdb_path(assigndir))? else {
+        return Ok(false);
+    };
+    // (a format error is left to the full rewrite to report)
+    let Some(end) = compiled_from(old, &old_cdb.data, &old_cdb.layout) else {
+        return Ok(false);
+    };
+    if &old[end..] != b".\n" {
+        return Ok(false);
+    }
+    append_records(assigndir, &old_cdb, old.len() as u64, end as u64, new_line)
+}
+
+/// Add `new_line` without recompiling, given that `old_cdb` is exactly what `assign`
+/// (`assign_len` bytes) compiles to and that `assign` ends with its only `.` line at
+/// `end`, if it has no line for the domain yet. The new line is written in place of the
+/// `.` line (followed by a new `.`), and the cdb is the old one's records copied as
+/// bytes plus the new record and the wildcard record, with only the hash tables laid
+/// out again. Both files end up byte for byte as the full rewrite would make them, and
+/// the new cdb is stamped. Ok(false): the domain has a line, nothing was done.
+fn append_records(
+    assigndir: &Path,
+    old_cdb: &cdb::CdbFile,
+    assign_len: u64,
+    end: u64,
+    new_line: &str,
+) -> io::Result<bool> {
+    let apath = assign_path(assigndir);
+    let cpath = cdb_path(assigndir);
     let tail = format!("{new_line}\n.\n");
     // the records of the new line alone: (key, value) and the wildcard record
     let mut add: Vec<(Vec<u8>, Vec<u8>)> = Vec::with_capacity(2);
@@ -359,30 +429,35 @@ fn append_in_place(assigndir: &Path, old: &[u8], new_line: &str) -> io::Result<b
     let [(key, value), (_, line_wild)] = &add[..] else {
         return Ok(false);
     };
-    // (a format error is left to the full rewrite to report)
-    let Some(end) = compiled_from(old, cdb, layout) else {
-        return Ok(false);
-    };
-    if &old[end..] != b".\n" || layout.contains_key(cdb, key) {
+    let read_err = |e| err_at("read", &cpath, e);
+    if old_cdb.contains_key(key).map_err(read_err)? {
         return Ok(false);
     }
-    let Some((_, wild)) = layout.record(cdb, layout.len() - 1) else {
+    // the wildcard record, last: dropped, and added again after the new one
+    let Some((kept, mut wild)) = old_cdb.find(b"").map_err(read_err)? else {
         return Ok(false);
     };
-    let mut wild = wild.to_vec();
+    if kept + 8 + wild.len() != old_cdb.records_end() {
+        return Ok(false);
+    }
     for c in line_wild {
         if !wild.contains(c) {
             wild.push(*c);
         }
     }
-    let mut w = cdb::CdbWriter::extending(&old_cdb, layout.len() - 1, tail.len() + wild.len());
+    let mut w = cdb::CdbWriter::extending(old_cdb, kept, tail.len() + wild.len());
     w.try_add(key, value)
         .and_then(|()| w.try_add(&[], &wild))
         .map_err(|e| err_at("cdb", &apath, e))?;
     // The cdb is written first (a full disk fails here and changes nothing), assign
     // edited while its write-back runs; the cdb renamed last, assign put back if that fails.
-    let ctmp = old_cdb.stage_extended(&cpath, w, ASSIGN_MODE)?;
-    let edit = control::replace_tail(&apath, old, end, tail.as_bytes())?;
+    // (hash tables found damaged though stamped: left to the full rewrite)
+    let ctmp = match old_cdb.stage_extended(&cpath, w, ASSIGN_MODE, Some(&spare_path(assigndir))) {
+        Err(e) if e.kind() == io::ErrorKind::InvalidData => return Ok(false),
+        staged => staged?,
+    };
+    let edit = control::replace_tail(&apath, assign_len, end, b".\n", tail.as_bytes())?;
+    ctmp.stamp(&apath);
     if let Err(e) = ctmp.commit() {
         let _ = edit.undo();
         return Err(e);
@@ -515,7 +590,13 @@ fn compile_locked(assigndir: &Path) -> io::Result<()> {
     let apath = assign_path(assigndir);
     let data = fs::read(&apath).map_err(|e| err_at("read", &apath, e))?;
     let bytes = build_cdb(&apath, &data)?;
-    control::write_atomic(&cdb_path(assigndir), &bytes, ASSIGN_MODE, None)
+    let tmp = AtomicFile::stage(&cdb_path(assigndir), &bytes, ASSIGN_MODE, None)?;
+    if dot_line_last(&data) {
+        if let Some(f) = tmp.file() {
+            stamp::record(f, &apath, None);
+        }
+    }
+    tmp.commit()
 }
 
 /// Compile `ASSIGNDIR/assign` into `ASSIGNDIR/cdb` (our qmail-newu), byte-identical to
@@ -885,6 +966,55 @@ mod tests {
     }
 
     #[test]
+    fn stamped_add_trusts_an_untouched_pair_only() {
+        use std::os::unix::fs::FileExt;
+        let d = tempfile::tempdir().unwrap();
+        let (apath, cpath) = (d.path().join("assign"), d.path().join("cdb"));
+        add_domain(d.path(), &entry("a.test", 1)).unwrap();
+        add_domain(d.path(), &entry("b.test", 2)).unwrap();
+        // (a file system without user attributes: every add compares the files)
+        assert!(cdb::CdbFile::open_stamped(&cpath, &apath)
+            .unwrap()
+            .is_some());
+        assert!(append_stamped(d.path(), &entry("c.test", 3).assign_line()).unwrap());
+        assert_cdb_compiled(d.path());
+        // a domain already there: not for the quick way
+        assert!(!append_stamped(d.path(), &entry("c.test", 4).assign_line()).unwrap());
+        // edited in place at the same size (a uid changed), without qmail-newu: the
+        // stamp no longer holds, and the next add compiles the edit
+        let at = read(&apath).find(":1:2:").unwrap() + 1;
+        let f = fs::OpenOptions::new().write(true).open(&apath).unwrap();
+        f.write_all_at(b"7", at as u64).unwrap();
+        drop(f);
+        assert!(!append_stamped(d.path(), &entry("d.test", 4).assign_line()).unwrap());
+        add_domain(d.path(), &entry("d.test", 4)).unwrap();
+        assert_cdb_compiled(d.path());
+        assert_eq!(lookup_domain(d.path(), "a.test").unwrap().unwrap().uid, 7);
+        // the add that noticed it stamped its cdb again
+        assert!(cdb::CdbFile::open_stamped(&cpath, &apath)
+            .unwrap()
+            .is_some());
+        // a table damaged on disk under a stamp that still matches (the table of the
+        // wildcard record, which every add changes): the add compiles from scratch
+        let mut c = fs::read(&cpath).unwrap();
+        let at = u32::from_le_bytes(c[5 * 8..5 * 8 + 4].try_into().unwrap()) as usize;
+        c[at + 4..at + 8].copy_from_slice(&9u32.to_le_bytes());
+        fs::write(&cpath, &c).unwrap();
+        stamp::record(&fs::File::open(&cpath).unwrap(), &apath, None);
+        add_domain(d.path(), &entry("d2.test", 4)).unwrap();
+        assert_cdb_compiled(d.path());
+        // a line starting with '.' before the last: compiled from scratch, not stamped
+        let text = read(&apath).replace("+b.test", ".b.test");
+        fs::write(&apath, text).unwrap();
+        add_domain(d.path(), &entry("e.test", 5)).unwrap();
+        assert_cdb_compiled(d.path());
+        assert!(cdb::CdbFile::open_stamped(&cpath, &apath)
+            .unwrap()
+            .is_none());
+        assert!(!dot_line_last(read(&apath).as_bytes()));
+    }
+
+    #[test]
     fn failed_in_place_add_leaves_both_files() {
         let d = tempfile::tempdir().unwrap();
         add_domain(d.path(), &entry("a.test", 1)).unwrap();
@@ -900,10 +1030,71 @@ mod tests {
             assert!(e.to_string().contains("injected"), "{e}");
             assert_eq!(fs::read(d.path().join("assign")).unwrap(), a0, "{target}");
             assert_eq!(fs::read(d.path().join("cdb")).unwrap(), c0, "{target}");
-            assert_eq!(fs::read_dir(d.path()).unwrap().count(), 2, "{target}");
+            assert_eq!(names(d.path()), ["assign", "cdb", "cdb.spare"], "{target}");
         }
         add_domain(d.path(), &entry("c.test", 3)).unwrap();
         assert_cdb_compiled(d.path());
+    }
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn spare_reused_only_when_untouched_and_open_nowhere_else() {
+        use std::io::Read;
+        use std::os::unix::fs::MetadataExt;
+        let d = tempfile::tempdir().unwrap();
+        let (cpath, spare) = (d.path().join("cdb"), d.path().join("cdb.spare"));
+        let ino = |p: &Path| fs::metadata(p).unwrap().ino();
+        // an add that writes the new version over the spare: the two files trade places
+        let reuses = |name: &str, uid: u32| {
+            let (live, kept) = (ino(&cpath), ino(&spare));
+            add_domain(d.path(), &entry(name, uid)).unwrap();
+            assert_cdb_compiled(d.path());
+            assert_eq!((ino(&cpath), ino(&spare)), (kept, live), "{name}");
+        };
+        // an add that makes a new file, keeping the version it replaces as the spare
+        let makes_new = |name: &str, uid: u32| {
+            let (live, kept) = (ino(&cpath), ino(&spare));
+            add_domain(d.path(), &entry(name, uid)).unwrap();
+            assert_cdb_compiled(d.path());
+            assert!(ino(&cpath) != kept && ino(&cpath) != live, "{name}");
+            assert_eq!(ino(&spare), live, "{name}");
+        };
+        // the first add makes the file, the second keeps it as the spare; from then on,
+        // each new version is written over the spare
+        add_domain(d.path(), &entry("a.test", 0)).unwrap();
+        add_domain(d.path(), &entry("b.test", 1)).unwrap();
+        for (i, name) in ["c.test", "d.test", "e.test", "f.test"].iter().enumerate() {
+            reuses(name, 10 + i as u32);
+        }
+        assert_eq!(names(d.path()), ["assign", "cdb", "cdb.spare"]);
+        // a reader still holding the version before: left as it is
+        let mut reader = fs::File::open(&spare).unwrap();
+        let held = fs::read(&spare).unwrap();
+        makes_new("g.test", 20);
+        let mut seen = Vec::new();
+        reader.read_to_end(&mut seen).unwrap();
+        assert_eq!(seen, held);
+        drop(reader);
+        // the spare changed by someone else: not written over
+        let f = fs::OpenOptions::new().write(true).open(&spare).unwrap();
+        f.set_len(100).unwrap();
+        drop(f);
+        makes_new("h.test", 21);
+        reuses("i.test", 22);
+        // a version made from scratch (a domain removed) was not made from the spare:
+        // the add after it makes a new file, the one after that reuses the spare again
+        remove_domain(d.path(), "b.test").unwrap();
+        assert_cdb_compiled(d.path());
+        makes_new("j.test", 23);
+        reuses("k.test", 24);
     }
 
     /// What [`compiled_from`] decides, found the plain way: every line's record built

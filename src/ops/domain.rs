@@ -87,6 +87,8 @@ enum Undo {
     File(PathBuf),
     Assign(String),
     ControlLine(PathBuf, String),
+    /// A domain added to morercpthosts: its line removed and the cdb compiled again.
+    MoreRcptHost(String),
     /// A line removed from `locals`, to put back.
     RestoreLine(PathBuf, String),
     Rows(String),
@@ -116,6 +118,10 @@ impl Steps<'_> {
                 }
                 Undo::ControlLine(f, l) => {
                     let _ = control::remove_line(&f, &l);
+                }
+                Undo::MoreRcptHost(name) => {
+                    let _ = control::remove_line(&self.cfg.control("morercpthosts"), &name);
+                    let _ = compile_morercpthosts(self.cfg);
                 }
                 Undo::RestoreLine(f, l) => {
                     let _ = control::add_line(&f, &l, 0o644, None);
@@ -208,6 +214,9 @@ fn add_rcpthost(
     if n < RCPTHOSTS_MAX {
         return steps.add_control_line("rcpthosts", name, owner);
     }
+    if append_morercpthost_stamped(steps, name)? {
+        return Ok(());
+    }
     // the cdb compiled from the contents the line was added to, under the same lock
     let path = steps.cfg.control("morercpthosts");
     let mut compiled = Ok(());
@@ -216,9 +225,60 @@ fn add_rcpthost(
     })
     .map_err(|e| io_fail("update_file", &path, e))?
     {
-        steps.done.push(Undo::ControlLine(path, name.to_string()));
+        steps.done.push(Undo::MoreRcptHost(name.to_string()));
     }
     compiled
+}
+
+/// The common case of [`add_rcpthost`] past 50 domains, without reading morercpthosts
+/// or its cdb's records: the cdb's stamp ([`assign::stamp`]) shows that it holds what
+/// morercpthosts compiles to and that neither changed since. Then no line is `name`
+/// (nor `.`, which would have to stay last) if the cdb has no such key, the line is
+/// appended, and the cdb extended by its record, stamped and renamed into place.
+/// Ok(false): the case does not apply, nothing was done.
+fn append_morercpthost_stamped(steps: &mut Steps<'_>, name: &str) -> Result<bool, AppletError> {
+    use assign::cdb::{CdbFile, CdbWriter};
+    use std::os::unix::fs::FileExt;
+    let path = steps.cfg.control("morercpthosts");
+    let dst = steps.cfg.control("morercpthosts.cdb");
+    let fail = |e| io_fail("qmail-newmrh", &dst, e);
+    // (a name that is not read as itself, as a line, is left to the full path)
+    if !plain_line_is(name.as_bytes(), name.as_bytes()) {
+        return Ok(false);
+    }
+    let _lock = control::lock(&path).map_err(|e| io_fail("update_file", &path, e))?;
+    let Some((old, meta)) = CdbFile::open_stamped(&dst, &path).map_err(fail)? else {
+        return Ok(false);
+    };
+    if old.contains_key(name.as_bytes()).map_err(fail)? || old.contains_key(b".").map_err(fail)? {
+        return Ok(false);
+    }
+    let len = meta.len();
+    let mut last = [b'\n'];
+    if len > 0 {
+        std::fs::File::open(&path)
+            .and_then(|f| f.read_exact_at(&mut last, len - 1))
+            .map_err(|e| io_fail("update_file", &path, e))?;
+    }
+    let mut w = CdbWriter::extending(&old, old.records_end(), name.len() + 8);
+    w.try_add(name.as_bytes(), b"").map_err(fail)?;
+    // the cdb written first; hash tables found damaged though stamped: left to the full path
+    let tmp = match old.stage_extended(&dst, w, 0o644, Some(&mrh_spare(steps.cfg))) {
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidData => return Ok(false),
+        staged => staged.map_err(fail)?,
+    };
+    control::append_line_at(&path, len, last[0] != b'\n', name)
+        .map_err(|e| io_fail("update_file", &path, e))?;
+    steps.done.push(Undo::MoreRcptHost(name.to_string()));
+    tmp.stamp(&path);
+    tmp.commit().map_err(fail)?;
+    Ok(true)
+}
+
+/// The previous version of `morercpthosts.cdb`, kept to be written over by the next
+/// domain added to it ([`assign::cdb::CdbFile::stage_extended`]).
+pub fn mrh_spare(cfg: &Config) -> std::path::PathBuf {
+    cfg.control("morercpthosts.cdb.spare")
 }
 
 /// Our qmail-newmrh: `morercpthosts.cdb` with one key per domain.
@@ -239,6 +299,7 @@ pub fn compile_morercpthosts(cfg: &Config) -> Result<(), AppletError> {
 /// [`compile_morercpthosts`] of the contents `data`, the lock held.
 fn compile_morercpthosts_locked(cfg: &Config, data: &[u8]) -> Result<(), AppletError> {
     use assign::cdb::{CdbFile, CdbWriter};
+    let src = cfg.control("morercpthosts");
     let dst = cfg.control("morercpthosts.cdb");
     let fail = |e| io_fail("qmail-newmrh", &dst, e);
     let mut key = String::new();
@@ -256,14 +317,17 @@ fn compile_morercpthosts_locked(cfg: &Config, data: &[u8]) -> Result<(), AppletE
             if newer.is_empty() {
                 return Ok(());
             }
-            let n = old.layout.len();
-            let mut w = CdbWriter::extending(old, n, newer.iter().map(|k| k.len() + 8).sum());
+            let end = old.records_end();
+            let mut w = CdbWriter::extending(old, end, newer.iter().map(|k| k.len() + 8).sum());
             let mut result = Ok(());
             for k in &newer {
                 result = result.and_then(|()| w.try_add(k, b""));
             }
             result.map_err(fail)?;
-            let tmp = old.stage_extended(&dst, w, 0o644).map_err(fail)?;
+            let tmp = old
+                .stage_extended(&dst, w, 0o644, Some(&mrh_spare(cfg)))
+                .map_err(fail)?;
+            tmp.stamp(&src);
             return tmp.commit().map_err(fail);
         }
     }
@@ -276,7 +340,11 @@ fn compile_morercpthosts_locked(cfg: &Config, data: &[u8]) -> Result<(), AppletE
         }
     });
     result.map_err(fail)?;
-    control::write_atomic(&dst, &w.finish(), 0o644, None).map_err(fail)
+    let tmp = control::AtomicFile::stage(&dst, &w.finish(), 0o644, None).map_err(fail)?;
+    if let Some(f) = tmp.file() {
+        assign::stamp::record(f, &src, None);
+    }
+    tmp.commit().map_err(fail)
 }
 
 /// If the records of the cdb whose header and records are `cdb` (laid out as `layout`)

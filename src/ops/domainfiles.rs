@@ -250,6 +250,7 @@ impl<'a> Edits<'a> {
         {
             let _ = std::fs::remove_file(&mrh);
             let _ = std::fs::remove_file(self.cfg.control("morercpthosts.cdb"));
+            let _ = std::fs::remove_file(super::domain::mrh_spare(self.cfg));
         }
         // domains, alias domains and their assign lines decide answers inlookup may cache
         crate::flushlog::notify(

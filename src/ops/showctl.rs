@@ -656,6 +656,8 @@ const KNOWN: &[&str] = &[
     "rcpt.envrules", "databytes", "maxhops", "defaultdomain", "defaulthost", "dnsbllist",
     "doublebouncehost", "doublebounceto", "envnoathost", "extraqueue", "helohost", "idhost",
     "localiphost", "locals", "me", "morercpthosts", "signatures", "bodycheck", "morercpthosts.cdb",
+    // the previous morercpthosts.cdb, kept by vadddomain to write its next one over
+    "morercpthosts.cdb.spare",
     "nodnscheck", "percenthack", "plusdomain", "qmqpservers", "originipfield", "queuelifetime",
     "bouncelifetime", "rcpthosts", "smtpgreeting", "smtproutes", "qmtproutes", "queue_base",
     "timeoutconnect", "timeoutremote", "timeoutsmtpd", "timeoutread", "timeoutwrite",

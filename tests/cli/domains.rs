@@ -613,6 +613,21 @@ fn morercpthosts_after_fifty_domains_and_back() {
     assert!(!env.path("etc/control/morercpthosts").exists());
     assert!(!env.path("etc/control/morercpthosts.cdb").exists());
     assert_eq!(env.read("etc/control/rcpthosts"), fifty);
+    // with the previous cdb kept as a spare by a later add, removed too
+    for d in ["m.test", "n.test", "o.test"] {
+        assert_eq!(env.run("vadddomain", &[d, "x#1"]).code, 0);
+    }
+    assert!(env.path("etc/control/morercpthosts.cdb.spare").exists());
+    for d in ["m.test", "n.test", "o.test"] {
+        assert_eq!(env.run("vdeldomain", &[d]).code, 0);
+    }
+    for f in [
+        "morercpthosts",
+        "morercpthosts.cdb",
+        "morercpthosts.cdb.spare",
+    ] {
+        assert!(!env.path(&format!("etc/control/{f}")).exists(), "{f}");
+    }
 }
 
 #[test]
@@ -1004,22 +1019,30 @@ fn hooks_keep_spam_control_files_in_step() {
     assert_eq!(env.read("etc/control/nodnscheck"), "");
 }
 
+/// What compiling the environment's morercpthosts gives (qmail-newmrh).
+fn morercpthosts_compiled(env: &TestEnv) -> Vec<u8> {
+    let text = std::fs::read(env.path("etc/control/morercpthosts")).unwrap();
+    let mut w = indimail::assign::cdb::CdbWriter::new();
+    for l in indimail::control::parse_lines(&text) {
+        w.add(l.to_ascii_lowercase().as_bytes(), b"");
+    }
+    w.finish()
+}
+
+/// A test environment whose rcpthosts is full: the next domains go to morercpthosts.
+fn with_full_rcpthosts(env: TestEnv) -> TestEnv {
+    let fifty: String = (0..50).map(|i| format!("r{i}.test\n")).collect();
+    std::fs::write(env.path("etc/control/rcpthosts"), &fifty).unwrap();
+    env
+}
+
 /// morercpthosts.cdb after adds (extended record by record) and after an
 /// administrator's own edit of morercpthosts (compiled again): always what
 /// compiling the file gives.
 #[test]
 fn morercpthosts_cdb_is_what_compiling_the_file_gives() {
-    let env = TestEnv::new();
-    let fifty: String = (0..50).map(|i| format!("r{i}.test\n")).collect();
-    std::fs::write(env.path("etc/control/rcpthosts"), &fifty).unwrap();
-    let compiled = || {
-        let text = std::fs::read(env.path("etc/control/morercpthosts")).unwrap();
-        let mut w = indimail::assign::cdb::CdbWriter::new();
-        for l in indimail::control::parse_lines(&text) {
-            w.add(l.to_ascii_lowercase().as_bytes(), b"");
-        }
-        w.finish()
-    };
+    let env = with_full_rcpthosts(TestEnv::new());
+    let compiled = || morercpthosts_compiled(&env);
     let cdb = || std::fs::read(env.path("etc/control/morercpthosts.cdb")).unwrap();
     for d in ["m1.test", "m2.test", "m3.test"] {
         env.run("vadddomain", &[d, "x#1"]).ok();
@@ -1041,6 +1064,45 @@ fn morercpthosts_cdb_is_what_compiling_the_file_gives() {
     assert!(db.get(b"m1.test").is_none());
     env.run("vdeldomain", &["m3.test"]).ok();
     assert_eq!(cdb(), compiled());
+}
+
+/// A vadddomain that fails after its domain went into morercpthosts (virtualdomains
+/// cannot be written) puts back morercpthosts and its cdb byte for byte, also when
+/// the line was appended and the cdb extended on the quick path.
+#[test]
+fn failed_add_puts_morercpthosts_and_its_cdb_back() {
+    let env = with_full_rcpthosts(TestEnv::new());
+    for d in ["m1.test", "m2.test"] {
+        let r = env.run("vadddomain", &[d, "x#1"]);
+        assert_eq!(r.code, 0, "{r:?}");
+    }
+    let mrh = env.path("etc/control/morercpthosts");
+    let mrh_cdb = env.path("etc/control/morercpthosts.cdb");
+    let (text, cdb) = (
+        std::fs::read(&mrh).unwrap(),
+        std::fs::read(&mrh_cdb).unwrap(),
+    );
+    let vd = env.path("etc/control/virtualdomains");
+    let saved = std::fs::read(&vd).unwrap();
+    std::fs::remove_file(&vd).unwrap();
+    std::fs::create_dir(&vd).unwrap();
+    let r = env.run("vadddomain", &["m3.test", "x#1"]);
+    assert_ne!(r.code, 0, "{r:?}");
+    assert_eq!(std::fs::read(&mrh).unwrap(), text);
+    assert_eq!(std::fs::read(&mrh_cdb).unwrap(), cdb);
+    assert!(!env.base().join("L2P/m3.test").exists());
+    std::fs::remove_dir(&vd).unwrap();
+    std::fs::write(&vd, saved).unwrap();
+    let r = env.run("vadddomain", &["m3.test", "x#1"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(
+        std::fs::read(&mrh_cdb).unwrap(),
+        morercpthosts_compiled(&env)
+    );
+    assert_eq!(
+        env.read("etc/control/morercpthosts"),
+        "m1.test\nm2.test\nm3.test\n"
+    );
 }
 
 /// users/cdb after adds made in place and after an administrator's own edit of
