@@ -449,7 +449,81 @@ fn read_optional(path: &Path) -> io::Result<Option<Vec<u8>>> {
 /// being rewritten: `rcpthosts`, `morercpthosts` and `virtualdomains` grow by a line per
 /// domain, and rewriting and fsyncing them whole made every add slower than the last.
 pub fn add_line(path: &Path, line: &str, mode: u32, owner: Option<(u32, u32)>) -> io::Result<bool> {
-    add_line_then(path, line, mode, owner, |_| ())
+    check_line(path, line)?;
+    let _lock = lock(path)?;
+    // the common case without holding the file in memory: neither the line nor a `.`
+    // line there, so the line is appended
+    match File::open(path) {
+        Ok(f) => {
+            let (found, len, last) = find_lines(&f, &[line.as_bytes(), b"."], 64 * 1024)
+                .map_err(|e| err_at("read", path, e))?;
+            if found[0] {
+                return Ok(false);
+            }
+            if !found[1] {
+                append_line_at(path, len, last.is_some_and(|b| b != b'\n'), line)?;
+                return Ok(true);
+            }
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(err_at("open", path, e)),
+    }
+    add_line_locked(path, line, mode, owner, |_| ())
+}
+
+/// Which of `lines` (none holding a newline) are lines of the file, as
+/// [`has_exact_line`] finds them in its contents, with the file's length and last byte.
+/// Read `block` bytes at a time through one buffer, searching each block with the end
+/// of the one before: the files searched on every domain add grow by a line per domain.
+fn find_lines(
+    file: &File,
+    lines: &[&[u8]],
+    block: usize,
+) -> io::Result<(Vec<bool>, u64, Option<u8>)> {
+    let needles: Vec<Vec<u8>> = lines
+        .iter()
+        .map(|l| [&b"\n"[..], l, b"\n"].concat())
+        .collect();
+    let finders: Vec<_> = needles.iter().map(memchr::memmem::Finder::new).collect();
+    // what a match that began in the block before can have left there
+    let keep = needles.iter().map(Vec::len).max().unwrap_or(2) - 1;
+    let mut found = vec![false; lines.len()];
+    let (mut len, mut last) = (0u64, None);
+    // the text searched begins with a newline, so that the first line is found too
+    let mut window = Vec::with_capacity(keep + block);
+    window.push(b'\n');
+    let mut search = |window: &[u8]| {
+        for (hit, finder) in found.iter_mut().zip(&finders) {
+            *hit = *hit || finder.find(window).is_some();
+        }
+    };
+    loop {
+        let start = window.len();
+        window.resize(start + block, 0);
+        let n = match io::Read::read(&mut &*file, &mut window[start..]) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {
+                window.truncate(start);
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        window.truncate(start + n);
+        if n == 0 {
+            break;
+        }
+        len += n as u64;
+        last = window.last().copied();
+        search(&window);
+        let cut = window.len().saturating_sub(keep);
+        window.drain(..cut);
+    }
+    // and ends with one, so that an unterminated last line is found too
+    if last.is_some_and(|b| b != b'\n') {
+        window.push(b'\n');
+        search(&window);
+    }
+    Ok((found, len, last))
 }
 
 /// [`add_line`], then `then` called with the file's contents (changed or not) while
@@ -464,6 +538,17 @@ pub fn add_line_then(
 ) -> io::Result<bool> {
     check_line(path, line)?;
     let _lock = lock(path)?;
+    add_line_locked(path, line, mode, owner, then)
+}
+
+/// [`add_line_then`] with the lock held.
+fn add_line_locked(
+    path: &Path,
+    line: &str,
+    mode: u32,
+    owner: Option<(u32, u32)>,
+    then: impl FnOnce(&[u8]),
+) -> io::Result<bool> {
     let (contents, mode, owner) = match read_optional(path)? {
         None => (join_lines([line.as_bytes()]), mode, owner),
         Some(mut data) => {
@@ -749,10 +834,25 @@ mod tests {
             b"x.\n.\n",
             b"b\nab",
         ];
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("f");
         for data in texts {
             for line in [&b""[..], b"a", b"b", b"ab", b".", b"x.", b"ba", b"\nb"] {
                 let want = split_lines(data).contains(&line);
                 assert_eq!(has_exact_line(data, line), want, "{data:?} {line:?}");
+            }
+            // read in blocks: every way of cutting the text, lines of all lengths
+            fs::write(&p, data).unwrap();
+            let lines = [&b""[..], b"a", b"b", b"ab", b".", b"x.", b"ba"];
+            for block in [1, 2, 3, 5, 64] {
+                let (found, len, last) =
+                    find_lines(&File::open(&p).unwrap(), &lines, block).unwrap();
+                let want: Vec<bool> = lines
+                    .iter()
+                    .map(|l| split_lines(data).contains(l))
+                    .collect();
+                assert_eq!(found, want, "{data:?} in blocks of {block}");
+                assert_eq!((len, last), (data.len() as u64, data.last().copied()));
             }
         }
     }
