@@ -688,16 +688,22 @@ impl CdbFile {
             origin,
         };
         if let Some(spare) = spare {
-            if let Some(f) = self.reusable_spare(spare, copied)? {
+            if let Some(leased) = self.reusable_spare(spare, copied)? {
+                let f = leased.file();
                 let from = self.origin.map_or(0, |o| o.shared);
-                let written = crate::sys::copy_range(&self.file, &f, from, copied as u64 - from)
+                // (the mode as a new file gets it; the spare may be a version chmod-ed since)
+                let written = crate::sys::copy_range(&self.file, f, from, copied as u64 - from)
                     .and_then(|()| f.write_all_at(&header, 0))
                     .and_then(|()| f.write_all_at(&tail, copied as u64))
-                    .and_then(|()| place_pieces(&f))
-                    .and_then(|()| f.set_len(new_len as u64));
+                    .and_then(|()| place_pieces(f))
+                    .and_then(|()| f.set_len(new_len as u64))
+                    .and_then(|()| {
+                        use std::os::unix::fs::PermissionsExt;
+                        f.set_permissions(fs::Permissions::from_mode(mode & 0o7777))
+                    });
                 written.map_err(|e| err_at("write", spare, e))?;
-                crate::sys::start_writeback(&f);
-                return Ok(staged(Staged::Spare(f, spare.to_path_buf())));
+                crate::sys::start_writeback(f);
+                return Ok(staged(Staged::Spare(leased, spare.to_path_buf())));
             }
         }
         let block = self
@@ -723,7 +729,11 @@ impl CdbFile {
     /// extended from and may be written: a regular file with one name, unchanged since
     /// it was stamped, open nowhere else, and no longer than the `copied` bytes the new
     /// version keeps of this file (so every byte of it after those is written).
-    fn reusable_spare(&self, path: &Path, copied: usize) -> io::Result<Option<fs::File>> {
+    fn reusable_spare(
+        &self,
+        path: &Path,
+        copied: usize,
+    ) -> io::Result<Option<crate::sys::LeasedFile>> {
         use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
         let Some(origin) = self.origin else {
             return Ok(None);
@@ -743,9 +753,10 @@ impl CdbFile {
             && origin.shared >= HEADER_LEN as u64
             && origin.shared <= copied as u64
             && m.len() >= origin.shared
-            && super::stamp::intact(&f, &m)
-            && crate::sys::take_write_lease(&f);
-        Ok(usable.then_some(f))
+            && super::stamp::intact(&f, &m);
+        Ok(usable
+            .then(|| crate::sys::LeasedFile::take(f).ok())
+            .flatten())
     }
 }
 
@@ -790,7 +801,7 @@ enum Staged {
     /// A new temp file.
     Temp(crate::control::AtomicFile),
     /// The spare (leased until synced), at its path.
-    Spare(fs::File, std::path::PathBuf),
+    Spare(crate::sys::LeasedFile, std::path::PathBuf),
 }
 
 /// A new version of a cdb, written, to be synced and renamed over its target by
@@ -811,7 +822,7 @@ impl StagedCdb {
     pub fn stamp(&self, source: &Path) {
         let file = match &self.new {
             Staged::Temp(t) => t.file(),
-            Staged::Spare(f, _) => Some(f),
+            Staged::Spare(f, _) => Some(f.file()),
         };
         if let Some(f) = file {
             super::stamp::record(f, source, Some(self.origin));
@@ -839,8 +850,8 @@ impl StagedCdb {
         let renamed = match new {
             Staged::Temp(tmp) => tmp.commit(),
             Staged::Spare(f, path) => (|| {
-                f.sync_all().map_err(|e| err_at("fsync", &path, e))?;
-                crate::sys::release_lease(&f);
+                f.file().sync_all().map_err(|e| err_at("fsync", &path, e))?;
+                // the lease given up before the spare takes the name readers open
                 drop(f);
                 #[cfg(test)]
                 if crate::control::fault::should_fail(&target) {
