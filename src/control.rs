@@ -159,7 +159,8 @@ pub(crate) mod fault {
 static TEMP_SEQ: AtomicU64 = AtomicU64::new(0);
 
 /// A fully written, fsynced temp file waiting to be renamed over its target.
-/// Dropping it without [`AtomicFile::commit`] removes the temp file.
+/// Dropping it without [`AtomicFile::commit`] removes the temp file (one made by
+/// [`AtomicFile::stage_with`]; an adopted file is left where it is).
 #[derive(Debug)]
 pub struct AtomicFile {
     tmp: PathBuf,
@@ -167,6 +168,8 @@ pub struct AtomicFile {
     /// Open until synced (see [`AtomicFile::stage`]).
     file: Option<File>,
     done: bool,
+    /// Made here, so removed if never committed.
+    made: bool,
 }
 
 impl AtomicFile {
@@ -225,6 +228,7 @@ impl AtomicFile {
             target: target.to_path_buf(),
             file: None,
             done: false,
+            made: true,
         };
         let tmp = &pending.tmp;
         if let Some((uid, gid)) = owner {
@@ -241,6 +245,20 @@ impl AtomicFile {
         crate::sys::start_writeback(&file);
         pending.file = Some(file);
         Ok(pending)
+    }
+
+    /// An existing file at `path` beside `target`, written in full through `file`, to
+    /// be synced and renamed over `target` as a temp file is (its write-back is started
+    /// here). Not removed if never committed.
+    pub fn adopt(file: File, path: PathBuf, target: &Path) -> AtomicFile {
+        crate::sys::start_writeback(&file);
+        AtomicFile {
+            tmp: path,
+            target: target.to_path_buf(),
+            file: Some(file),
+            done: false,
+            made: false,
+        }
     }
 
     /// The temp file, until [`AtomicFile::commit`] syncs and closes it.
@@ -285,14 +303,14 @@ impl AtomicFile {
 
 impl Drop for AtomicFile {
     fn drop(&mut self) {
-        if !self.done {
+        if !self.done && self.made {
             let _ = fs::remove_file(&self.tmp);
         }
     }
 }
 
 /// Best-effort fsync of the directory holding `path` (makes renames durable).
-pub(crate) fn sync_dir(path: &Path) {
+fn sync_dir(path: &Path) {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -469,6 +487,18 @@ pub fn add_line(path: &Path, line: &str, mode: u32, owner: Option<(u32, u32)>) -
         Err(e) => return Err(err_at("open", path, e)),
     }
     add_line_locked(path, line, mode, owner, |_| ())
+}
+
+/// The last `n` bytes (fewer if it is shorter) of the file at `path`, known to be `len`
+/// bytes long: to check how a file ends without reading it.
+pub(crate) fn read_tail(path: &Path, len: u64, n: u64) -> io::Result<Vec<u8>> {
+    use std::os::unix::fs::FileExt;
+    let from = len.saturating_sub(n);
+    let mut tail = vec![0u8; (len - from) as usize];
+    File::open(path)
+        .and_then(|f| f.read_exact_at(&mut tail, from))
+        .map_err(|e| err_at("read", path, e))?;
+    Ok(tail)
 }
 
 /// Which of `lines` (none holding a newline) are lines of the file, as

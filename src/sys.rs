@@ -1096,63 +1096,31 @@ pub fn short_slice(ns: u64) -> bool {
     }
 }
 
-/// A file held under a write lease (`F_SETLEASE`, `F_WRLCK`), which the kernel grants
-/// only while no other descriptor or mapping of the file exists anywhere: what it is
-/// taken to prove. Someone opening the file meanwhile makes the kernel signal this
-/// process, with SIGURG here (`F_SETSIG`; its default action is to ignore it, where
-/// SIGIO's would end the process half-way through its work); the opener waits until
-/// the lease is given up. Dropping it gives the lease up and closes the file.
-#[derive(Debug)]
-pub struct LeasedFile {
-    file: Option<std::fs::File>,
-}
-
-impl LeasedFile {
-    /// Lease `file`; the file back where the lease is refused (another opener, a file
-    /// system without leases, no right to one).
-    pub fn take(file: std::fs::File) -> Result<LeasedFile, std::fs::File> {
-        use std::os::fd::AsRawFd;
-        #[cfg(target_os = "linux")]
-        {
-            // <asm-generic/fcntl.h> (the libc crate does not export it for glibc)
-            const F_SETSIG: libc::c_int = 10;
-            let fd = file.as_raw_fd();
-            // SAFETY: the descriptor is open for the lifetime of `file`; F_SETSIG and
-            // F_SETLEASE take integer arguments.
-            let leased = unsafe {
-                libc::fcntl(fd, F_SETSIG, libc::SIGURG) == 0
-                    && libc::fcntl(fd, libc::F_SETLEASE, libc::F_WRLCK) == 0
-            };
-            if leased {
-                return Ok(LeasedFile { file: Some(file) });
-            }
-            Err(file)
-        }
-        #[cfg(not(target_os = "linux"))]
-        {
-            let _ = file.as_raw_fd();
-            Err(file)
+/// Take a write lease on the open file (`F_SETLEASE`, `F_WRLCK`), held until the file
+/// is closed. The kernel grants it only while no other descriptor or mapping of the
+/// file exists anywhere, which is what it is taken to prove. Someone opening the file
+/// meanwhile makes the kernel signal this process, with SIGURG here (`F_SETSIG`: its
+/// default action is to ignore it, where SIGIO's would end the process half-way through
+/// its work); the opener waits until the file is closed. False where the lease is
+/// refused (another opener, a file system without leases, no right to one).
+pub fn take_write_lease(file: &std::fs::File) -> bool {
+    use std::os::fd::AsRawFd;
+    #[cfg(target_os = "linux")]
+    {
+        // <asm-generic/fcntl.h> (the libc crate does not export it for glibc)
+        const F_SETSIG: libc::c_int = 10;
+        let fd = file.as_raw_fd();
+        // SAFETY: the descriptor is open for the lifetime of `file`; F_SETSIG and
+        // F_SETLEASE take integer arguments.
+        unsafe {
+            libc::fcntl(fd, F_SETSIG, libc::SIGURG) == 0
+                && libc::fcntl(fd, libc::F_SETLEASE, libc::F_WRLCK) == 0
         }
     }
-
-    pub fn file(&self) -> &std::fs::File {
-        self.file.as_ref().expect("held until dropped")
-    }
-}
-
-impl Drop for LeasedFile {
-    fn drop(&mut self) {
-        use std::os::fd::AsRawFd;
-        if let Some(f) = self.file.take() {
-            #[cfg(target_os = "linux")]
-            // SAFETY: the descriptor is open until `f` is dropped; F_SETLEASE takes an
-            // integer argument.
-            unsafe {
-                libc::fcntl(f.as_raw_fd(), libc::F_SETLEASE, libc::F_UNLCK);
-            }
-            #[cfg(not(target_os = "linux"))]
-            let _ = f.as_raw_fd();
-        }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = file.as_raw_fd();
+        false
     }
 }
 
@@ -1220,9 +1188,10 @@ mod tests {
                 .unwrap()
         };
         let reader = std::fs::File::open(&p).unwrap();
-        let refused = super::LeasedFile::take(open()).unwrap_err();
-        drop((reader, refused));
-        let leased = super::LeasedFile::take(open()).unwrap();
+        assert!(!super::take_write_lease(&open()));
+        drop(reader);
+        let leased = open();
+        assert!(super::take_write_lease(&leased));
         // opened meanwhile by another process: it waits for the lease, and this
         // process is signalled with SIGURG, which it ignores (the test goes on)
         let path = p.clone();
@@ -1237,7 +1206,7 @@ mod tests {
         drop(leased);
         assert_eq!(opener.join().unwrap(), b"x");
         // given up with the file: another lease can be taken at once
-        drop(super::LeasedFile::take(open()).unwrap());
+        assert!(super::take_write_lease(&open()));
     }
     /// `sched_attr.sched_runtime` of the calling thread.
     fn runtime() -> u64 {

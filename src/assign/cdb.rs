@@ -14,6 +14,8 @@ use std::fs;
 use std::io;
 use std::path::Path;
 
+use crate::control::AtomicFile;
+
 const HEADER_LEN: usize = 2048;
 
 /// The cdb hash function.
@@ -318,21 +320,6 @@ impl Layout {
     /// True if the database holds no record.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
-    }
-
-    /// Is there a record with this key? Found through the keys' hashes taken while
-    /// walking the records (the old hash tables are never trusted).
-    pub fn contains_key(&self, data: &[u8], key: &[u8]) -> bool {
-        let h = hash(key);
-        self.entries
-            .iter()
-            .filter(|e| e.0 == h)
-            .any(|&(_, p)| record_at(data, p as usize).is_some_and(|(k, _)| k == key))
-    }
-
-    /// Record `i` (in order) of `data`, the bytes this layout was read from.
-    pub fn record<'a>(&self, data: &'a [u8], i: usize) -> Option<(&'a [u8], &'a [u8])> {
-        record_at(data, self.entries.get(i)?.1 as usize)
     }
 
     /// The records of `data` (the bytes this layout was read from), in order.
@@ -673,23 +660,23 @@ impl CdbFile {
             }
             Ok(())
         };
-        let ino = self
+        let meta = self
             .file
             .metadata()
             .map_err(|e| err_at("fstat", target, e))?;
         let origin = super::stamp::Origin {
-            ino: ino.ino(),
+            ino: meta.ino(),
             shared: copied as u64,
         };
-        let staged = |new: Staged| StagedCdb {
+        let staged = |new: AtomicFile| StagedCdb {
             new,
             target: target.to_path_buf(),
             keep_as: spare.map(Path::to_path_buf),
             origin,
         };
         if let Some(spare) = spare {
-            if let Some(leased) = self.reusable_spare(spare, copied)? {
-                let f = leased.file();
+            if let Some(file) = self.reusable_spare(spare, copied)? {
+                let f = &file;
                 let from = self.origin.map_or(0, |o| o.shared);
                 // (the mode as a new file gets it; the spare may be a version chmod-ed since)
                 let written = crate::sys::copy_range(&self.file, f, from, copied as u64 - from)
@@ -702,19 +689,15 @@ impl CdbFile {
                         f.set_permissions(fs::Permissions::from_mode(mode & 0o7777))
                     });
                 written.map_err(|e| err_at("write", spare, e))?;
-                crate::sys::start_writeback(f);
-                return Ok(staged(Staged::Spare(leased, spare.to_path_buf())));
+                let adopted = AtomicFile::adopt(file, spare.to_path_buf(), target);
+                return Ok(staged(adopted));
             }
         }
-        let block = self
-            .file
-            .metadata()
-            .map(|m| m.blksize())
-            .ok()
+        let block = Some(meta.blksize())
             .filter(|b| b.is_power_of_two() && (512..=1 << 20).contains(b))
             .unwrap_or(4096) as usize;
         let shared = copied - copied % block;
-        let tmp = crate::control::AtomicFile::stage_with(target, mode, None, |f| {
+        let tmp = AtomicFile::stage_with(target, mode, None, |f| {
             // (two copies: the part of a last block is copied even where blocks are shared)
             crate::sys::copy_range(&self.file, f, 0, shared as u64)?;
             crate::sys::copy_range(&self.file, f, shared as u64, (copied - shared) as u64)?;
@@ -722,18 +705,14 @@ impl CdbFile {
             f.write_all_at(&tail, copied as u64)?;
             place_pieces(f)
         })?;
-        Ok(staged(Staged::Temp(tmp)))
+        Ok(staged(tmp))
     }
 
     /// The spare at `path` opened for writing, leased, if it is what this file was
     /// extended from and may be written: a regular file with one name, unchanged since
     /// it was stamped, open nowhere else, and no longer than the `copied` bytes the new
     /// version keeps of this file (so every byte of it after those is written).
-    fn reusable_spare(
-        &self,
-        path: &Path,
-        copied: usize,
-    ) -> io::Result<Option<crate::sys::LeasedFile>> {
+    fn reusable_spare(&self, path: &Path, copied: usize) -> io::Result<Option<fs::File>> {
         use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
         let Some(origin) = self.origin else {
             return Ok(None);
@@ -753,10 +732,9 @@ impl CdbFile {
             && origin.shared >= HEADER_LEN as u64
             && origin.shared <= copied as u64
             && m.len() >= origin.shared
-            && super::stamp::intact(&f, &m);
-        Ok(usable
-            .then(|| crate::sys::LeasedFile::take(f).ok())
-            .flatten())
+            && super::stamp::intact(&f, &m)
+            && crate::sys::take_write_lease(&f);
+        Ok(usable.then_some(f))
     }
 }
 
@@ -795,21 +773,13 @@ fn place(list: &[(u32, u32)], table: &mut [u8]) {
     }
 }
 
-/// Where a new version of a cdb is written before it is put in place.
-#[derive(Debug)]
-enum Staged {
-    /// A new temp file.
-    Temp(crate::control::AtomicFile),
-    /// The spare (leased until synced), at its path.
-    Spare(crate::sys::LeasedFile, std::path::PathBuf),
-}
-
-/// A new version of a cdb, written, to be synced and renamed over its target by
-/// [`StagedCdb::commit`]; dropped without it, a temp file is removed (a spare written
-/// in part is left: it no longer matches its stamp, so it is never used again).
+/// A new version of a cdb, written (a new temp file, or the spare, leased while open),
+/// to be synced and renamed over its target by [`StagedCdb::commit`]; dropped without
+/// it, a temp file is removed (a spare written in part is left: it no longer matches
+/// its stamp, so it is never used again).
 #[derive(Debug)]
 pub struct StagedCdb {
-    new: Staged,
+    new: AtomicFile,
     target: std::path::PathBuf,
     /// Keep the version replaced under this name.
     keep_as: Option<std::path::PathBuf>,
@@ -820,56 +790,26 @@ impl StagedCdb {
     /// Stamp the new version ([`super::stamp::record`]): it holds what `source`, as it
     /// now stands, compiles to.
     pub fn stamp(&self, source: &Path) {
-        let file = match &self.new {
-            Staged::Temp(t) => t.file(),
-            Staged::Spare(f, _) => Some(f.file()),
-        };
-        if let Some(f) = file {
+        if let Some(f) = self.new.file() {
             super::stamp::record(f, source, Some(self.origin));
         }
     }
 
-    /// Sync the new version and rename it over the target; the version it replaces
-    /// goes to the spare's name if one was given (a link made first, so the target
-    /// always names a whole database).
+    /// Sync the new version and rename it over the target (closing the spare first,
+    /// which gives its lease up); the version it replaces goes to the spare's name if
+    /// one was given (a link made first, so the target always names a whole database).
     pub fn commit(self) -> io::Result<()> {
-        let StagedCdb {
-            new,
-            target,
-            keep_as,
-            ..
-        } = self;
         // the old version linked under a temporary name, renamed to the spare's last
-        let kept = keep_as.as_ref().and_then(|spare| {
+        let kept = self.keep_as.as_ref().and_then(|spare| {
             let mut name = spare.as_os_str().to_os_string();
             name.push(".new");
             let next = std::path::PathBuf::from(name);
             let _ = fs::remove_file(&next);
-            fs::hard_link(&target, &next).ok().map(|()| (next, spare))
+            fs::hard_link(&self.target, &next)
+                .ok()
+                .map(|()| (next, spare))
         });
-        let renamed = match new {
-            Staged::Temp(tmp) => tmp.commit(),
-            Staged::Spare(f, path) => (|| {
-                f.file().sync_all().map_err(|e| err_at("fsync", &path, e))?;
-                // the lease given up before the spare takes the name readers open
-                drop(f);
-                #[cfg(test)]
-                if crate::control::fault::should_fail(&target) {
-                    return Err(err_at(
-                        "rename",
-                        &target,
-                        io::Error::other("injected fault"),
-                    ));
-                }
-                fs::rename(&path, &target).map_err(|e| {
-                    let what = format!("rename: {} -->", path.display());
-                    err_at(&what, &target, e)
-                })?;
-                crate::control::sync_dir(&target);
-                Ok(())
-            })(),
-        };
-        match (renamed, kept) {
+        match (self.new.commit(), kept) {
             (Ok(()), Some((next, spare))) => {
                 let _ = fs::rename(&next, spare);
                 Ok(())
@@ -1328,7 +1268,7 @@ mod tests {
         let mut k = data.clone();
         k[2048 + 8] ^= 1;
         let l = Layout::parse(&k).unwrap();
-        assert_eq!(l.record(&k, 0).unwrap().0, b"jey0");
+        assert_eq!(l.records(&k).next().unwrap().0, b"jey0");
         assert_eq!(l.entries[0].0, hash(b"jey0"));
         // a record length pointing past the next record
         let mut l = data.clone();

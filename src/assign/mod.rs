@@ -278,9 +278,7 @@ fn install(assigndir: &Path, old: Option<&[u8]>, new: &[u8]) -> io::Result<()> {
     let ctmp = AtomicFile::stage(&cpath, &cdb_bytes, ASSIGN_MODE, None)?;
     atmp.commit()?;
     if dot_line_last(new) {
-        if let Some(f) = ctmp.file() {
-            stamp::record(f, &apath, None);
-        }
+        stamp::record_staged(&ctmp, &apath);
     }
     if let Err(e) = ctmp.commit() {
         let _ = match old {
@@ -366,19 +364,13 @@ fn dot_line_last(data: &[u8]) -> bool {
 /// since, which also means `assign` ends with its only `.` line (stamps are recorded
 /// only then). See [`append_records`]. Ok(false): the case does not apply.
 fn append_stamped(assigndir: &Path, new_line: &str) -> io::Result<bool> {
-    use std::os::unix::fs::FileExt;
     let apath = assign_path(assigndir);
     let Some((old_cdb, meta)) = cdb::CdbFile::open_stamped(&cdb_path(assigndir), &apath)? else {
         return Ok(false);
     };
     // (the promise checked all the same where it is cheap: the last bytes)
     let len = meta.len();
-    let mut last = [0u8; 3];
-    let from = len.saturating_sub(3);
-    let last = &mut last[..(len - from) as usize];
-    fs::File::open(&apath)
-        .and_then(|f| f.read_exact_at(last, from))
-        .map_err(|e| err_at("read", &apath, e))?;
+    let last = control::read_tail(&apath, len, 3)?;
     if !(last == b".\n" || last == b"\n.\n") {
         return Ok(false);
     }
@@ -592,9 +584,7 @@ fn compile_locked(assigndir: &Path) -> io::Result<()> {
     let bytes = build_cdb(&apath, &data)?;
     let tmp = AtomicFile::stage(&cdb_path(assigndir), &bytes, ASSIGN_MODE, None)?;
     if dot_line_last(&data) {
-        if let Some(f) = tmp.file() {
-            stamp::record(f, &apath, None);
-        }
+        stamp::record_staged(&tmp, &apath);
     }
     tmp.commit()
 }

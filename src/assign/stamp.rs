@@ -83,6 +83,14 @@ pub fn record(cdb: &File, source: &Path, origin: Option<Origin>) {
     }
 }
 
+/// [`record`] on a cdb compiled from scratch (no origin), staged to be renamed into
+/// place.
+pub fn record_staged(cdb: &crate::control::AtomicFile, source: &Path) {
+    if let Some(f) = cdb.file() {
+        record(f, source, None);
+    }
+}
+
 fn read(cdb: &File) -> Option<Vec<u8>> {
     let stamp = crate::sys::get_xattr(cdb, ATTRIBUTE, LEN + 17).ok()??;
     (stamp.len() == LEN || stamp.len() == LEN + 16).then_some(stamp)

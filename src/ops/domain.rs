@@ -238,7 +238,6 @@ fn add_rcpthost(
 /// Ok(false): the case does not apply, nothing was done.
 fn append_morercpthost_stamped(steps: &mut Steps<'_>, name: &str) -> Result<bool, AppletError> {
     use assign::cdb::{CdbFile, CdbWriter};
-    use std::os::unix::fs::FileExt;
     let path = steps.cfg.control("morercpthosts");
     let dst = steps.cfg.control("morercpthosts.cdb");
     let fail = |e| io_fail("qmail-newmrh", &dst, e);
@@ -254,12 +253,7 @@ fn append_morercpthost_stamped(steps: &mut Steps<'_>, name: &str) -> Result<bool
         return Ok(false);
     }
     let len = meta.len();
-    let mut last = [b'\n'];
-    if len > 0 {
-        std::fs::File::open(&path)
-            .and_then(|f| f.read_exact_at(&mut last, len - 1))
-            .map_err(|e| io_fail("update_file", &path, e))?;
-    }
+    let last = control::read_tail(&path, len, 1).map_err(|e| io_fail("update_file", &path, e))?;
     let mut w = CdbWriter::extending(&old, old.records_end(), name.len() + 8);
     w.try_add(name.as_bytes(), b"").map_err(fail)?;
     // the cdb written first; hash tables found damaged though stamped: left to the full path
@@ -267,7 +261,7 @@ fn append_morercpthost_stamped(steps: &mut Steps<'_>, name: &str) -> Result<bool
         Err(e) if e.kind() == std::io::ErrorKind::InvalidData => return Ok(false),
         staged => staged.map_err(fail)?,
     };
-    control::append_line_at(&path, len, last[0] != b'\n', name)
+    control::append_line_at(&path, len, last.first().is_some_and(|&b| b != b'\n'), name)
         .map_err(|e| io_fail("update_file", &path, e))?;
     steps.done.push(Undo::MoreRcptHost(name.to_string()));
     tmp.stamp(&path);
@@ -341,9 +335,7 @@ fn compile_morercpthosts_locked(cfg: &Config, data: &[u8]) -> Result<(), AppletE
     });
     result.map_err(fail)?;
     let tmp = control::AtomicFile::stage(&dst, &w.finish(), 0o644, None).map_err(fail)?;
-    if let Some(f) = tmp.file() {
-        assign::stamp::record(f, &src, None);
-    }
+    assign::stamp::record_staged(&tmp, &src);
     tmp.commit().map_err(fail)
 }
 
