@@ -14,6 +14,9 @@
 //! * `floor-fifo`: a server in this process answering a constant through the same FIFO
 //!   exchange (read the request, check and open the reply FIFO, write the reply, unlink the
 //!   FIFO) — the cost of the transport alone;
+//! * `floor-fifo-pw` (only when named): the same server answering a constant password
+//!   record (that of the first user) to a password query — the exchange of a hit, with
+//!   the same request and reply sizes and the same decoding in the client;
 //! * `floor-sock`: the same over a UNIX socket: a server in this process, one thread per
 //!   persistent connection blocked in `read`, answering every whole frame with a constant —
 //!   what the socket exchange and the scheduler cost without inlookup.
@@ -95,8 +98,9 @@ fn is_pw(r: &Reply) -> bool {
     matches!(r, Reply::Password(_))
 }
 
-/// The floor server: one thread, the FIFO exchange of inlookup, a constant answer.
-fn floor_server(fifo: PathBuf, reply_dir: PathBuf, stop: Arc<AtomicBool>) {
+/// The floor server: one thread, the FIFO exchange of inlookup, a constant answer (the
+/// reply `constant`, encoded).
+fn floor_server(fifo: PathBuf, reply_dir: PathBuf, stop: Arc<AtomicBool>, constant: Vec<u8>) {
     let _ = std::fs::remove_file(&fifo);
     indimail::sys::mkfifo(&fifo, 0o660).unwrap();
     let mut f = OpenOptions::new()
@@ -104,7 +108,6 @@ fn floor_server(fifo: PathBuf, reply_dir: PathBuf, stop: Arc<AtomicBool>) {
         .write(true)
         .open(&fifo)
         .unwrap();
-    let constant = Reply::Status(0).encode();
     let want = std::fs::canonicalize(&reply_dir).unwrap();
     std::thread::spawn(move || {
         while !stop.load(Ordering::Relaxed) {
@@ -226,8 +229,18 @@ fn main() {
     let reply_dir = std::env::var_os("FIFOTMPDIR").unwrap_or_else(|| "/tmp/".into());
     floor_server(
         floor_fifo.clone(),
-        PathBuf::from(reply_dir),
+        PathBuf::from(&reply_dir),
         Arc::clone(&stop),
+        Reply::Status(0).encode(),
+    );
+    let floor_pw = fifo.with_file_name("floorpw");
+    floor_server(
+        floor_pw.clone(),
+        PathBuf::from(&reply_dir),
+        Arc::clone(&stop),
+        socket_query(&cfg, &sock, PWD_QUERY, &email(0), "")
+            .unwrap()
+            .encode(),
     );
 
     let list = |name: &str| -> Option<Vec<String>> {
@@ -277,6 +290,12 @@ fn main() {
                     fifo_query(&cfg, &f, 1, "x@y", "", None).is_ok_and(|r| r == Reply::Status(0))
                 })
             }),
+            ("floor-fifo-pw", Arc::clone(&hot), {
+                let (cfg, email, f) = (Arc::clone(&cfg), Arc::clone(&email), floor_pw.clone());
+                Arc::new(move |u, _: &mut Option<Db>| {
+                    fifo_query(&cfg, &f, PWD_QUERY, &email(u), "", None).is_ok_and(|r| is_pw(&r))
+                })
+            }),
             ("floor-sock", Arc::clone(&hot), {
                 let (cfg, s) = (Arc::clone(&cfg), floor_sock.clone());
                 Arc::new(move |_, _: &mut Option<Db>| {
@@ -310,7 +329,8 @@ fn main() {
         ];
         for (name, next, f) in runs {
             let named = modes.as_ref().map(|m| m.iter().any(|m| m == name));
-            if named == Some(false) || (named.is_none() && name == "mysql-cold") {
+            let on_demand = ["mysql-cold", "floor-fifo-pw"];
+            if named == Some(false) || (named.is_none() && on_demand.contains(&name)) {
                 continue;
             }
             let r = measure(clients, secs, next, f);

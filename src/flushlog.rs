@@ -18,9 +18,10 @@ empty one by the writer that sees it grow past [`ROTATE_AT`]; servers then flush
 */
 
 use std::fs::{File, OpenOptions};
-use std::io::{self, Read, Seek, SeekFrom, Write};
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::io::{self, Write};
+use std::os::unix::fs::{FileExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::config::Config;
@@ -149,7 +150,10 @@ pub enum Seen {
 /// The server side: follows the log.
 pub struct Watcher {
     path: PathBuf,
-    file: Option<File>,
+    file: Option<Arc<File>>,
+    /// Whether a stat of `file` itself tells everything a stat of `path` would
+    /// ([`Watcher::handle`]).
+    fstat_sound: bool,
     dev: u64,
     ino: u64,
     offset: u64,
@@ -164,6 +168,7 @@ impl Watcher {
         let mut w = Watcher {
             path,
             file: None,
+            fstat_sound: false,
             dev: 0,
             ino: 0,
             offset: 0,
@@ -208,11 +213,22 @@ impl Watcher {
         }
     }
 
-    /// Whether `meta`, a stat of the log made by the caller, shows nothing new since the
-    /// last [`Watcher::poll`] (which is then not needed).
+    /// The log as opened, when a stat of it (`fstat`: no path walk) may stand in for a
+    /// stat of the path in [`Watcher::unchanged`]: a log that a writer replaced (rotation)
+    /// or removed is then unlinked, and shows a link count of 0. Only where the file
+    /// system keeps that count honest (not NFS, whose clients keep a removed file that is
+    /// still open under another name), and only for a log that had one name when opened.
+    pub fn handle(&self) -> Option<Arc<File>> {
+        self.fstat_sound.then(|| self.file.clone()).flatten()
+    }
+
+    /// Whether `meta`, a stat of the log (of its path, or of [`Watcher::handle`]) made by
+    /// the caller, shows nothing new since the last [`Watcher::poll`] (which is then not
+    /// needed).
     pub fn unchanged(&self, meta: &std::fs::Metadata) -> bool {
         self.file.is_some()
             && meta.file_type().is_file()
+            && meta.nlink() > 0
             && meta.ino() == self.ino
             && meta.dev() == self.dev
             && meta.len() == self.offset
@@ -258,21 +274,17 @@ impl Watcher {
             return None;
         }
         (self.dev, self.ino, self.offset) = (m.dev(), m.ino(), m.len());
-        self.file = Some(f);
+        self.fstat_sound = m.nlink() == 1 && crate::sys::local_file_system(&f);
+        self.file = Some(Arc::new(f));
         Some(())
     }
 
     fn read_new(&mut self, len: u64) -> Seen {
-        let Some(f) = self.file.as_mut() else {
+        let Some(f) = self.file.as_ref() else {
             return Seen::All;
         };
-        let mut buf = Vec::new();
-        let ok = f.seek(SeekFrom::Start(self.offset)).is_ok()
-            && Read::by_ref(f)
-                .take(len - self.offset)
-                .read_to_end(&mut buf)
-                .is_ok();
-        if !ok {
+        let mut buf = vec![0; (len - self.offset) as usize];
+        if f.read_exact_at(&mut buf, self.offset).is_err() {
             self.file = None;
             return Seen::All;
         }
@@ -340,6 +352,12 @@ mod tests {
             }
         }
         assert_ne!(std::fs::metadata(&p).unwrap().ino(), ino, "rotated");
+        // the log as opened tells it too, without a look at the path: it has no name left
+        // (a handle is given only on a local file system, as the test's temp dir usually is)
+        let handle_stat = |w: &Watcher| w.handle().map(|f| f.metadata().unwrap());
+        if let Some(m) = handle_stat(&w) {
+            assert!(!w.unchanged(&m));
+        }
         assert!(std::fs::metadata(&p).unwrap().len() < ROTATE_AT);
         assert_eq!(w.poll(), Seen::All);
         publish(&p, &[Change::user("dan", "z")]).unwrap();
@@ -350,7 +368,11 @@ mod tests {
             .open(&p)
             .unwrap();
         assert_eq!(w.poll(), Seen::All);
+        let before = handle_stat(&w);
         std::fs::remove_file(&p).unwrap();
+        if let (Some(before), Some(after)) = (before, handle_stat(&w)) {
+            assert!(w.unchanged(&before) && !w.unchanged(&after), "removed");
+        }
         // recreated at once (the watcher owns the log)
         assert_eq!(w.poll(), Seen::All);
         assert!(w.usable());

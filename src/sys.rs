@@ -966,6 +966,102 @@ pub fn open_dir_path(path: &Path) -> io::Result<std::fs::File> {
     Ok(unsafe { std::fs::File::from_raw_fd(fd) })
 }
 
+/// Whether `file` lives on a local file system whose link counts are kept exactly: one of
+/// ext2/3/4, XFS, Btrfs, tmpfs, F2FS, ZFS, bcachefs. Not NFS and the like, whose clients
+/// keep a removed file that is still open alive under another name (link count 1).
+pub fn local_file_system(file: &std::fs::File) -> bool {
+    use std::os::unix::io::AsRawFd;
+    const LOCAL: [u32; 7] = [
+        0xEF53,      // ext2, ext3, ext4
+        0x5846_5342, // XFS
+        0x9123_683E, // Btrfs
+        0x0102_1994, // tmpfs
+        0xF2F5_2010, // F2FS
+        0x2FC1_2FC1, // ZFS
+        0xCA45_1A4E, // bcachefs
+    ];
+    // SAFETY: statfs is plain data, so zeroed is a valid value to fill in.
+    let mut st: libc::statfs = unsafe { std::mem::zeroed() };
+    // SAFETY: `file` is an open descriptor and `st` a live statfs for the call.
+    if unsafe { libc::fstatfs(file.as_raw_fd(), &mut st) } != 0 {
+        return false;
+    }
+    // the type's width differs between C libraries; the magic numbers fit in 32 bits
+    LOCAL.contains(&(st.f_type as u32))
+}
+
+/// The type, device and inode of `name` in the directory `dir`, not following a symbolic
+/// link (fstatat with `AT_SYMLINK_NOFOLLOW`): one path component to look up.
+pub fn lstat_at(dir: &std::fs::File, name: &CStr) -> io::Result<FileId> {
+    use std::os::unix::io::AsRawFd;
+    // SAFETY: stat is plain data, so zeroed is a valid value to fill in.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: `dir` is an open descriptor, `name` a NUL-terminated string and `st` a
+    // live stat, all valid for the call.
+    let rc = unsafe {
+        libc::fstatat(
+            dir.as_raw_fd(),
+            name.as_ptr(),
+            &mut st,
+            libc::AT_SYMLINK_NOFOLLOW,
+        )
+    };
+    if rc != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(FileId {
+        fifo: st.st_mode & libc::S_IFMT == libc::S_IFIFO,
+        dev: st.st_dev as u64,
+        ino: st.st_ino as u64,
+    })
+}
+
+/// What [`lstat_at`] tells of a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileId {
+    pub fifo: bool,
+    pub dev: u64,
+    pub ino: u64,
+}
+
+/// Open `name` in the directory `dir` with `flags` (`O_CLOEXEC` added; no `O_CREAT`).
+pub fn open_at(dir: &std::fs::File, name: &CStr, flags: i32) -> io::Result<std::fs::File> {
+    use std::os::unix::io::{AsRawFd, FromRawFd};
+    // SAFETY: `dir` is an open descriptor and `name` a NUL-terminated string, both
+    // alive for the call; without O_CREAT no mode argument is read.
+    let fd = unsafe { libc::openat(dir.as_raw_fd(), name.as_ptr(), flags | libc::O_CLOEXEC) };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: `fd` was just opened and is owned by nobody else.
+    Ok(unsafe { std::fs::File::from_raw_fd(fd) })
+}
+
+/// unlinkat(2) of the non-directory `name` in the directory `dir`.
+pub fn unlink_at(dir: &std::fs::File, name: &CStr) -> io::Result<()> {
+    use std::os::unix::io::AsRawFd;
+    // SAFETY: `dir` is an open descriptor and `name` a NUL-terminated string, both
+    // alive for the call.
+    if unsafe { libc::unlinkat(dir.as_raw_fd(), name.as_ptr(), 0) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// Clear `O_NONBLOCK` on `file`'s open file description: its reads and writes wait.
+pub fn set_blocking(file: &std::fs::File) -> io::Result<()> {
+    use std::os::unix::io::AsRawFd;
+    let fd = file.as_raw_fd();
+    // SAFETY: fcntl with F_GETFL/F_SETFL takes and returns plain integers; a bad
+    // descriptor only gives EBADF.
+    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+    // SAFETY: as above.
+    if flags < 0 || unsafe { libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
 /// mkdirat(2): `name` relative to the directory `dir`.
 pub fn mkdir_at(dir: &std::fs::File, name: &CStr, mode: u32) -> io::Result<()> {
     use std::os::unix::io::AsRawFd;

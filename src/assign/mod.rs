@@ -59,7 +59,7 @@ fn assign_path(assigndir: &Path) -> PathBuf {
     assigndir.join("assign")
 }
 
-fn cdb_path(assigndir: &Path) -> PathBuf {
+pub fn cdb_path(assigndir: &Path) -> PathBuf {
     assigndir.join("cdb")
 }
 

@@ -26,13 +26,14 @@ use std::time::{Duration, Instant};
 pub use cache::{Cache, Encoded, DEFAULT_CACHE_MAX, DEFAULT_CACHE_TTL};
 
 use crate::config::{env_nonempty, Config};
-use crate::flushlog::Watcher;
+use crate::flushlog::{Seen, Watcher};
 use crate::inquery::answer::answer_bytes;
 use crate::inquery::client::control_timeout;
 use crate::inquery::codec::{
     check_request_len, query_name, valid_type, Reply, Request, ALIAS_QUERY, DOMAIN_QUERY,
     HOST_QUERY, LIMIT_QUERY, PIPE_BUF, PWD_QUERY, RELAY_QUERY, USER_QUERY,
 };
+use crate::inquery::memo::MEMO;
 
 /// Default number of threads answering FIFO requests (`INLOOKUP_THREADS`).
 pub const DEFAULT_THREADS: usize = 8;
@@ -77,6 +78,10 @@ pub struct Engine {
     state: Mutex<CacheState>,
     /// The invalidation log, stat'ed before the cache is locked (None: no cache).
     log_path: Option<PathBuf>,
+    /// The log as the watcher has it open, when a stat of the open file may stand in for
+    /// a stat of the path ([`Watcher::handle`]: no path walk); refreshed whenever the
+    /// watcher follows the path.
+    log_handle: Mutex<Option<Arc<File>>>,
     pool: pool::Pool,
     stats: [AtomicU64; 8],
 }
@@ -94,6 +99,7 @@ impl Engine {
         });
         Engine {
             log_path: watcher.as_ref().map(|w| w.path().to_path_buf()),
+            log_handle: Mutex::new(watcher.as_ref().and_then(Watcher::handle)),
             pool: pool::Pool::new(cfg.clone(), connections),
             cfg,
             state: Mutex::new(CacheState { cache, watcher }),
@@ -128,9 +134,18 @@ impl Engine {
     /// read before this call may be answered with it ([`Engine::lookup_seen`]): any change
     /// committed before they were sent is in the log by then.
     pub fn log_state(&self) -> Option<std::fs::Metadata> {
-        self.log_path
-            .as_ref()
-            .and_then(|p| std::fs::symlink_metadata(p).ok())
+        let handle = self
+            .log_handle
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        match handle {
+            Some(f) => f.metadata().ok(),
+            None => self
+                .log_path
+                .as_ref()
+                .and_then(|p| std::fs::symlink_metadata(p).ok()),
+        }
     }
 
     /// [`Engine::lookup`] with the log's state taken by [`Engine::log_state`] after `req`
@@ -147,7 +162,13 @@ impl Engine {
             let CacheState { cache, watcher } = &mut *st;
             if let (Some(c), Some(w)) = (cache.as_mut(), watcher.as_mut()) {
                 if !meta.as_ref().is_some_and(|m| w.unchanged(m)) {
-                    c.apply(w.poll());
+                    let seen = w.poll();
+                    if seen == Seen::All {
+                        // e.g. a domain renamed: its alias domains' links moved
+                        MEMO.forget();
+                    }
+                    c.apply(seen);
+                    *self.log_handle.lock().unwrap_or_else(|p| p.into_inner()) = w.handle();
                 }
                 if w.usable() {
                     if let Some(r) = c.get(req.qtype, &req.email) {
@@ -253,8 +274,10 @@ impl Engine {
         log(&format!("cached {} records", c.len() - before));
     }
 
-    /// HUP: empty the cache and close the MySQL connections.
+    /// HUP: empty the cache (and the lookups remembered outside MySQL) and close the MySQL
+    /// connections.
     pub fn flush(&self) {
+        MEMO.forget();
         if let Some(c) = self.lock().cache.as_mut() {
             c.clear();
         }
@@ -371,6 +394,54 @@ enum Got {
     Empty,
 }
 
+/// A reply FIFO's name, checked to be directly inside the reply directory.
+enum ReplyName {
+    /// The directory as configured, held open, and the name in it.
+    At(Arc<File>, std::ffi::CString),
+    /// The path as the client spelled it (another spelling of the same directory).
+    Path(PathBuf),
+}
+
+impl ReplyName {
+    fn is_at(&self) -> bool {
+        matches!(self, ReplyName::At(..))
+    }
+
+    /// Type and identity, without following a symbolic link.
+    fn lstat(&self) -> io::Result<crate::sys::FileId> {
+        match self {
+            ReplyName::At(dir, name) => crate::sys::lstat_at(dir, name),
+            ReplyName::Path(p) => std::fs::symlink_metadata(p).map(|m| crate::sys::FileId {
+                fifo: m.file_type().is_fifo(),
+                dev: m.dev(),
+                ino: m.ino(),
+            }),
+        }
+    }
+
+    /// Opened for writing, without waiting for a reader and never through a link.
+    fn open_writer(&self) -> io::Result<File> {
+        match self {
+            ReplyName::At(dir, name) => crate::sys::open_at(
+                dir,
+                name,
+                libc::O_WRONLY | libc::O_NONBLOCK | libc::O_NOFOLLOW | libc::O_NOCTTY,
+            ),
+            ReplyName::Path(p) => OpenOptions::new()
+                .write(true)
+                .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW | libc::O_NOCTTY)
+                .open(p),
+        }
+    }
+
+    fn unlink(&self) -> io::Result<()> {
+        match self {
+            ReplyName::At(dir, name) => crate::sys::unlink_at(dir, name),
+            ReplyName::Path(p) => std::fs::remove_file(p),
+        }
+    }
+}
+
 /// The part of the server that answers FIFO requests (shared by the worker threads).
 struct FifoSide {
     engine: Arc<Engine>,
@@ -378,6 +449,11 @@ struct FifoSide {
     reply_dir: PathBuf,
     /// `reply_dir` resolved once (None: resolved per request until it exists).
     reply_dir_real: Option<PathBuf>,
+    /// `reply_dir` held open: a reply FIFO named through it as configured is looked up by
+    /// its last component alone, not by a walk of its whole path (four lookups a query).
+    /// If the directory is renamed away and made again, names not found through it are
+    /// looked up by path and the new directory is held from then on.
+    reply_dir_fd: Mutex<Option<Arc<File>>>,
     /// `control/timeoutwrite` and `timeoutread` in milliseconds, read at start and on HUP.
     wto_ms: AtomicU64,
     rto_ms: AtomicU64,
@@ -385,20 +461,31 @@ struct FifoSide {
 }
 
 impl FifoSide {
+    /// The reply directory held open, opened again if it was not there before.
+    fn reply_dir_handle(&self, reopen: bool) -> Option<Arc<File>> {
+        let mut g = self.reply_dir_fd.lock().unwrap_or_else(|p| p.into_inner());
+        if g.is_none() || reopen {
+            *g = crate::sys::open_dir_path(&self.reply_dir)
+                .ok()
+                .map(Arc::new);
+        }
+        g.clone()
+    }
+
     /// Check the reply path and open it for writing: a FIFO directly inside `reply_dir`,
-    /// never through a symbolic link. The caller unlinks it, as the original did, once the
-    /// reply is written.
-    fn open_reply(&self, raw: &[u8]) -> io::Result<(File, (u64, u64))> {
+    /// never through a symbolic link. Returns the FIFO's identity and its name, by which
+    /// the caller unlinks it, as the original did, once the reply is written.
+    fn open_reply(&self, raw: &[u8]) -> io::Result<(File, (u64, u64), ReplyName)> {
         use std::os::unix::ffi::OsStrExt;
         let path = Path::new(std::ffi::OsStr::from_bytes(raw));
         let bad = || io::Error::new(io::ErrorKind::PermissionDenied, "reply path refused");
         let parent = path.parent().ok_or_else(bad)?;
-        if path.file_name().is_none() {
-            return Err(bad());
-        }
-        // the configured directory as written needs no resolving
+        let file_name = path.file_name().ok_or_else(bad)?;
+        // the configured directory as written needs no resolving, and is held open
         let configured = self.reply_dir.components().eq(parent.components());
-        if !configured {
+        let held = if configured {
+            self.reply_dir_handle(false)
+        } else {
             let dir = std::fs::canonicalize(parent).map_err(|_| bad())?;
             let want = match &self.reply_dir_real {
                 Some(w) => w.clone(),
@@ -407,20 +494,35 @@ impl FifoSide {
             if dir != want {
                 return Err(bad());
             }
-        }
-        let m = std::fs::symlink_metadata(path)?;
-        if !m.file_type().is_fifo() {
+            None
+        };
+        let mut name = match held {
+            Some(dir) => {
+                let c = std::ffi::CString::new(file_name.as_bytes()).map_err(|_| bad())?;
+                ReplyName::At(dir, c)
+            }
+            None => ReplyName::Path(path.to_path_buf()),
+        };
+        let id = match name.lstat() {
+            // the directory held open may have been replaced since it was opened
+            Err(e) if e.kind() == io::ErrorKind::NotFound && name.is_at() => {
+                let by_path = ReplyName::Path(path.to_path_buf());
+                let id = by_path.lstat()?;
+                self.reply_dir_handle(true);
+                name = by_path;
+                id
+            }
+            r => r?,
+        };
+        if !id.fifo {
             return Err(bad());
         }
-        let f = OpenOptions::new()
-            .write(true)
-            .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW)
-            .open(path)?;
+        let f = name.open_writer()?;
         let fm = f.metadata()?;
-        if !fm.file_type().is_fifo() || fm.ino() != m.ino() || fm.dev() != m.dev() {
+        if !fm.file_type().is_fifo() || fm.ino() != id.ino || fm.dev() != id.dev {
             return Err(bad());
         }
-        Ok((f, (fm.dev(), fm.ino())))
+        Ok((f, (fm.dev(), fm.ino()), name))
     }
 
     /// Write the reply; `patient` false: a reply FIFO that cannot take it at once (a client
@@ -449,12 +551,13 @@ impl FifoSide {
         Ok(())
     }
 
-    /// Read one request from the FIFO (non-blocking; the caller is its one reader). An
-    /// oversized body is drained so that the next length word is read in step.
-    fn read_request(&self, f: &File) -> Got {
+    /// Read one request from the FIFO `f` (non-blocking; the caller is its one reader),
+    /// its length word through `first` (`f`, or a blocking descriptor of the same FIFO to
+    /// wait on). An oversized body is drained so that the next length word is read in step.
+    fn read_request(&self, f: &File, first: &File) -> Got {
         let rto = Duration::from_millis(self.rto_ms.load(Ordering::Relaxed));
         let mut word = [0u8; 4];
-        match (&*f).read(&mut word) {
+        match (&*first).read(&mut word) {
             Ok(4) => {}
             Ok(0) => {
                 // not expected: the server holds a write end of its FIFO itself
@@ -542,7 +645,7 @@ impl FifoSide {
         };
         // opened once the answer is known: a writer opening the reply FIFO wakes the client
         // waiting on it, which would only go back to sleep while MySQL is asked
-        let (mut out, opened) = match self.open_reply(&req.fifo) {
+        let (mut out, opened, name) = match self.open_reply(&req.fifo) {
             Ok(f) => f,
             Err(e) => {
                 log(&format!("InLookup: {fifo_s}: open-probably-timeout: {e}"));
@@ -557,10 +660,8 @@ impl FifoSide {
         // still awake instead of having to wake it a second time after the unlink (a
         // journalled directory update). A patient write may wait up to timeoutwrite, time
         // enough for the name to be given to another file: only the FIFO written is unlinked.
-        use std::os::unix::ffi::OsStrExt;
-        let path = Path::new(std::ffi::OsStr::from_bytes(&req.fifo));
-        if std::fs::symlink_metadata(path).is_ok_and(|m| (m.dev(), m.ino()) == opened) {
-            let _ = std::fs::remove_file(path);
+        if name.lstat().is_ok_and(|id| (id.dev, id.ino) == opened) {
+            let _ = name.unlink();
         }
         drop(out);
         if self.verbose {
@@ -611,6 +712,7 @@ impl Server {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         log(&format!("InLookup INFIFO={name}"));
+        MEMO.enable();
         let engine = Arc::new(Engine::new(
             self.cfg.clone(),
             Cache::from_env(),
@@ -644,13 +746,16 @@ impl Server {
             name: name.clone(),
             reply_dir: self.reply_dir.clone(),
             reply_dir_real: std::fs::canonicalize(&self.reply_dir).ok(),
+            reply_dir_fd: Mutex::new(None),
             wto_ms: AtomicU64::new(ms("timeoutwrite")),
             rto_ms: AtomicU64::new(ms("timeoutread")),
             verbose: self.verbose,
         });
+        let waiting = self.open_fifo_waiting(&fifo);
         if let Err(e) = spawn_readers(
             &side,
             Arc::new(fifo),
+            waiting,
             env_count("INLOOKUP_THREADS", DEFAULT_THREADS),
         ) {
             log(&format!("InLookup: epoll {}: {e}", self.fifo.display()));
@@ -728,6 +833,19 @@ impl Server {
             .open(&self.fifo)
     }
 
+    /// A second, read-only descriptor of the FIFO open as `fifo`, made blocking, to wait on
+    /// for requests in `read`; None if the path no longer names that FIFO.
+    fn open_fifo_waiting(&self, fifo: &File) -> Option<File> {
+        let f = OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+            .open(&self.fifo)
+            .ok()?;
+        let (a, b) = (fifo.metadata().ok()?, f.metadata().ok()?);
+        let same = b.file_type().is_fifo() && (a.dev(), a.ino()) == (b.dev(), b.ino());
+        (same && crate::sys::set_blocking(&f).is_ok()).then_some(f)
+    }
+
     fn dump_stats(&self, engine: &Engine, start: i64) {
         let b = engine.counts();
         log(&format!(
@@ -760,9 +878,19 @@ impl Server {
 /// low load one thread serves without waking another. Before asking MySQL it re-arms the
 /// entry: only if another request arrives meanwhile is another thread woken to read it, so a
 /// slow query holds up only its own thread.
-fn spawn_readers(side: &Arc<FifoSide>, fifo: Arc<File>, n: usize) -> io::Result<()> {
+///
+/// The thread that keeps the FIFO after a hit waits for the next request in a blocking
+/// `read` of its length word, on a second, blocking descriptor of the same FIFO (`waiting`,
+/// when one could be opened): one system call instead of a `poll` and a `read`.
+fn spawn_readers(
+    side: &Arc<FifoSide>,
+    fifo: Arc<File>,
+    waiting: Option<File>,
+    n: usize,
+) -> io::Result<()> {
     let poll = Arc::new(crate::sys::Epoll::new(true)?);
     let fd = fifo.as_raw_fd();
+    let waiting = waiting.map(Arc::new);
     poll.add(fd, 0)?;
     let rearm = {
         let poll = Arc::clone(&poll);
@@ -775,14 +903,17 @@ fn spawn_readers(side: &Arc<FifoSide>, fifo: Arc<File>, n: usize) -> io::Result<
         }
     };
     for _ in 0..n {
-        let (side, fifo, poll, rearm) = (
+        let (side, fifo, waiting, poll, rearm) = (
             Arc::clone(side),
             Arc::clone(&fifo),
+            waiting.clone(),
             Arc::clone(&poll),
             rearm.clone(),
         );
         std::thread::spawn(move || {
             let mut ev = Vec::with_capacity(1);
+            // after a hit: wait on the FIFO (kept) for the next request's length word
+            let mut wait_next = false;
             loop {
                 match poll.wait(-1, &mut ev) {
                     Ok(()) if !ev.is_empty() => {}
@@ -795,7 +926,16 @@ fn spawn_readers(side: &Arc<FifoSide>, fifo: Arc<File>, n: usize) -> io::Result<
                 }
                 // this thread owns the FIFO until it re-arms the entry
                 loop {
-                    match side.read_request(&fifo) {
+                    let first = match (wait_next, &waiting) {
+                        (true, Some(w)) => &**w,
+                        (true, None) => {
+                            let _ = crate::sys::poll_readable(fd, -1);
+                            &*fifo
+                        }
+                        (false, _) => &*fifo,
+                    };
+                    wait_next = false;
+                    match side.read_request(&fifo, first) {
                         Got::Empty => {
                             rearm();
                             break;
@@ -804,7 +944,7 @@ fn spawn_readers(side: &Arc<FifoSide>, fifo: Arc<File>, n: usize) -> io::Result<
                         Got::Request(req, len) => match side.engine.lookup(&req) {
                             pre @ Lookup::Ready(..) => {
                                 side.serve(req, len, pre, false);
-                                let _ = crate::sys::poll_readable(fd, -1);
+                                wait_next = true;
                             }
                             pre => {
                                 rearm();

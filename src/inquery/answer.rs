@@ -5,6 +5,7 @@ use super::codec::{
     PwRecord, Reply, VLimits, ALIAS_QUERY, DOMAIN_QUERY, HOST_QUERY, LIMIT_QUERY, PWD_QUERY,
     RELAY_QUERY, USER_QUERY,
 };
+use super::memo::MEMO;
 use crate::cluster::Route;
 use crate::config::{default_domain, first_line, Config};
 use crate::db::{lastauth, users, valias, vlimits, Db, DbResult};
@@ -34,7 +35,7 @@ fn split(cfg: &Config, email: &str) -> (String, Option<String>) {
 
 /// The real domain of an alias domain; the domain itself when it is real or unknown.
 pub fn real_domain(cfg: &Config, domain: &str) -> String {
-    match crate::domain::real_domain(cfg, domain) {
+    match MEMO.real_domain(cfg, domain, || crate::domain::real_domain(cfg, domain)) {
         Ok(Some(r)) => r,
         _ => domain.to_string(),
     }
@@ -91,7 +92,7 @@ pub fn answer(cfg: &Config, db: &mut Db, qtype: u8, email: &str, ip: &str) -> Re
 /// writes them.
 fn per_user(cfg: &Config, db: &mut Db, qtype: u8, email: &str) -> DbResult<Reply> {
     // A site without cluster configuration pays two stats, no assign lookup.
-    if !crate::cluster::configured(cfg) {
+    if !MEMO.clustered(cfg, || crate::cluster::configured(cfg)) {
         return answer_on(cfg, db, None, qtype, email);
     }
     let (user, Some(domain)) = split(cfg, email) else {

@@ -270,8 +270,9 @@ pub fn query_server(
 }
 
 thread_local! {
-    /// This thread's connection to an inlookup socket, kept between queries.
-    static CONN: std::cell::RefCell<Option<(PathBuf, UnixStream)>> =
+    /// This thread's connection to an inlookup socket, kept between queries, and its
+    /// read timeout.
+    static CONN: std::cell::RefCell<Option<(PathBuf, UnixStream, Duration)>> =
         const { std::cell::RefCell::new(None) };
 }
 
@@ -287,7 +288,7 @@ pub fn socket_query(
     let frame = Request::new(qtype, email.as_bytes(), b"socket", ip.as_bytes()).encode(PIPE_BUF)?;
     CONN.with(|cell| {
         let mut slot = cell.borrow_mut();
-        let reused = matches!(&*slot, Some((p, _)) if p == sock);
+        let reused = matches!(&*slot, Some((p, ..)) if p == sock);
         if !reused {
             *slot = None;
         }
@@ -296,14 +297,15 @@ pub fn socket_query(
                 // the timeouts are read once per connection: a query on a kept connection
                 // costs one write and one read, no look at the control files
                 let s = UnixStream::connect(sock)?;
+                let rto = control_timeout(cfg, "timeoutread");
                 s.set_write_timeout(Some(control_timeout(cfg, "timeoutwrite")))?;
-                s.set_read_timeout(Some(control_timeout(cfg, "timeoutread")))?;
-                *slot = Some((sock.to_path_buf(), s));
+                s.set_read_timeout(Some(rto))?;
+                *slot = Some((sock.to_path_buf(), s, rto));
             }
-            let Some((_, s)) = slot.as_mut() else {
+            let Some((_, s, rto)) = slot.as_mut() else {
                 break;
             };
-            match exchange(s, &frame, qtype) {
+            match exchange(s, &frame, qtype, *rto) {
                 Ok(r) => return Ok(r),
                 Err(InqueryError::Io(e)) => {
                     *slot = None;
@@ -324,8 +326,14 @@ pub fn socket_query(
     })
 }
 
-fn exchange(s: &mut UnixStream, frame: &[u8], qtype: u8) -> Result<Reply, InqueryError> {
+fn exchange(
+    s: &mut UnixStream,
+    frame: &[u8],
+    qtype: u8,
+    rto: Duration,
+) -> Result<Reply, InqueryError> {
     s.write_all(frame)?;
+    let ms = rto.as_millis().clamp(1, i32::MAX as u128) as i32;
     // the server writes a reply in one piece: usually one read gets all of it
     let mut buf = [0u8; 4 + PIPE_BUF];
     let mut got = 0;
@@ -337,6 +345,13 @@ fn exchange(s: &mut UnixStream, frame: &[u8], qtype: u8) -> Result<Reply, Inquer
                 return Err(InqueryError::Service);
             }
             break;
+        }
+        // Waited for in poll, not in read: when the server reads the request, the kernel
+        // wakes whoever sleeps on this socket to say there is room to write again; a
+        // reader blocked in read would be woken by that for nothing (and the server pay
+        // for the wake-up), a poll for input is not.
+        if !crate::sys::poll_readable(s.as_raw_fd(), ms)? {
+            return Err(timed_out().into());
         }
         match s.read(&mut buf[got..]) {
             Ok(0) => return Err(io::Error::from(io::ErrorKind::UnexpectedEof).into()),

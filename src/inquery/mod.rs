@@ -6,3 +6,4 @@
 pub mod answer;
 pub mod client;
 pub mod codec;
+pub mod memo;

@@ -424,6 +424,42 @@ fn inlookup_survives_malformed_frames_and_hostile_reply_paths() {
     assert_eq!(code, Some(0));
 }
 
+/// The reply directory is held open by the server; replaced under it (renamed away and
+/// made again), it is found again by its path.
+#[test]
+fn inlookup_follows_a_reply_directory_made_again() {
+    let env = setup();
+    let replies = env.path("run/reply");
+    std::fs::create_dir_all(&replies).unwrap();
+    let fifo = env.path("run/infifo");
+    let server = ServerProc::start(&env, &fifo, &replies);
+    let ask = || {
+        let out = env
+            .cmd("inquerytest")
+            .args(["-q", "1", "-i", fifo.to_str().unwrap(), "alice@example.com"])
+            .env("FIFOTMPDIR", &replies)
+            .env("INLOOKUP_SOCKET", "0")
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let good = "alice@example.com has all services enabled\n";
+    assert_eq!(ask(), good);
+    std::fs::rename(&replies, env.path("run/reply.old")).unwrap();
+    std::fs::create_dir(&replies).unwrap();
+    for _ in 0..3 {
+        assert_eq!(ask(), good);
+    }
+    assert_eq!(
+        std::fs::read_dir(&replies).unwrap().count(),
+        0,
+        "FIFOs left"
+    );
+    let (code, log) = server.stop();
+    assert_eq!(code, Some(0));
+    assert!(!log.contains("open-probably-timeout"), "{log}");
+}
+
 #[test]
 fn inquerytest_without_query_cache_asks_mysql_directly() {
     let env = setup();
