@@ -442,6 +442,34 @@ impl ReplyName {
     }
 }
 
+/// A reply FIFO written to. Unlinked after the write, not between the open and the write
+/// (as the original): opening the FIFO wakes the client, and a reply that follows at once
+/// finds it still awake instead of having to wake it a second time after the unlink.
+struct Written {
+    name: ReplyName,
+    /// Device and inode of the FIFO written.
+    id: (u64, u64),
+}
+
+impl Written {
+    /// Unlink the name if it still holds the FIFO written: by then the client may have
+    /// removed it and made another under the same name (the original client's names are
+    /// its pid and the time), which must not go. Clients remove their FIFO themselves
+    /// once they have the reply; this is for those that do not.
+    fn unlink(self) {
+        if self
+            .name
+            .lstat()
+            .is_ok_and(|id| (id.dev, id.ino) == self.id)
+        {
+            let _ = self.name.unlink();
+        }
+    }
+}
+
+/// Reply FIFOs of cache hits not unlinked yet (see [`spawn_readers`]).
+const MAX_PENDING_UNLINKS: usize = 64;
+
 /// The part of the server that answers FIFO requests (shared by the worker threads).
 struct FifoSide {
     engine: Arc<Engine>,
@@ -622,8 +650,9 @@ impl FifoSide {
         }
     }
 
-    /// Answer one request read from the FIFO (`pre`: what the cache lookup found).
-    fn serve(&self, req: Request, len: usize, pre: Lookup, patient: bool) {
+    /// Answer one request read from the FIFO (`pre`: what the cache lookup found). Returns
+    /// the reply FIFO written to, for the caller to unlink ([`Written::unlink`]).
+    fn serve(&self, req: Request, len: usize, pre: Lookup, patient: bool) -> Option<Written> {
         let qname = query_name(req.qtype).unwrap_or("Unknown Query");
         let t0 = Instant::now();
         let fifo_s = String::from_utf8_lossy(&req.fifo).into_owned();
@@ -649,19 +678,11 @@ impl FifoSide {
             Ok(f) => f,
             Err(e) => {
                 log(&format!("InLookup: {fifo_s}: open-probably-timeout: {e}"));
-                return;
+                return None;
             }
         };
         if let Err(e) = self.write_reply(&mut out, &reply, patient) {
             log(&format!("InLookup: write {fifo_s}: {e}"));
-        }
-        // unlinked after the write, not between the open and the write (as the original):
-        // opening the FIFO wakes the client, and a reply that follows at once finds it
-        // still awake instead of having to wake it a second time after the unlink (a
-        // journalled directory update). A patient write may wait up to timeoutwrite, time
-        // enough for the name to be given to another file: only the FIFO written is unlinked.
-        if name.lstat().is_ok_and(|id| (id.dev, id.ino) == opened) {
-            let _ = name.unlink();
         }
         drop(out);
         if self.verbose {
@@ -669,6 +690,7 @@ impl FifoSide {
             let h = if hit { ", cache hit" } else { "" };
             log(&format!("{secs} '{qname}' -> {fifo_s}{h}"));
         }
+        Some(Written { name, id: opened })
     }
 }
 
@@ -882,6 +904,12 @@ impl Server {
 /// The thread that keeps the FIFO after a hit waits for the next request in a blocking
 /// `read` of its length word, on a second, blocking descriptor of the same FIFO (`waiting`,
 /// when one could be opened): one system call instead of a `poll` and a `read`.
+///
+/// The reply FIFOs of hits are unlinked ([`Written::unlink`]) when the FIFO has no request
+/// waiting, or once [`MAX_PENDING_UNLINKS`] have gathered: under load the next request is
+/// answered first, and by the time the name is looked at its client has usually removed it
+/// (our client and the original's both do), which leaves a cheap failed lookup instead of
+/// a lookup and an unlink on the way of every answer.
 fn spawn_readers(
     side: &Arc<FifoSide>,
     fifo: Arc<File>,
@@ -914,6 +942,9 @@ fn spawn_readers(
             let mut ev = Vec::with_capacity(1);
             // after a hit: wait on the FIFO (kept) for the next request's length word
             let mut wait_next = false;
+            let mut pending: Vec<Written> = Vec::new();
+            let unlink_pending =
+                |pending: &mut Vec<Written>| pending.drain(..).for_each(Written::unlink);
             loop {
                 match poll.wait(-1, &mut ev) {
                     Ok(()) if !ev.is_empty() => {}
@@ -926,29 +957,40 @@ fn spawn_readers(
                 }
                 // this thread owns the FIFO until it re-arms the entry
                 loop {
-                    let first = match (wait_next, &waiting) {
-                        (true, Some(w)) => &**w,
-                        (true, None) => {
-                            let _ = crate::sys::poll_readable(fd, -1);
-                            &*fifo
-                        }
-                        (false, _) => &*fifo,
-                    };
+                    let mut got = side.read_request(&fifo, &fifo);
+                    if wait_next && matches!(got, Got::Empty) {
+                        // idle: time to unlink the replies written, then wait
+                        unlink_pending(&mut pending);
+                        got = match &waiting {
+                            Some(w) => side.read_request(&fifo, w),
+                            None => {
+                                let _ = crate::sys::poll_readable(fd, -1);
+                                side.read_request(&fifo, &fifo)
+                            }
+                        };
+                    }
                     wait_next = false;
-                    match side.read_request(&fifo, first) {
+                    match got {
                         Got::Empty => {
                             rearm();
+                            unlink_pending(&mut pending);
                             break;
                         }
                         Got::Skipped => {}
                         Got::Request(req, len) => match side.engine.lookup(&req) {
                             pre @ Lookup::Ready(..) => {
-                                side.serve(req, len, pre, false);
+                                pending.extend(side.serve(req, len, pre, false));
+                                if pending.len() >= MAX_PENDING_UNLINKS {
+                                    unlink_pending(&mut pending);
+                                }
                                 wait_next = true;
                             }
                             pre => {
                                 rearm();
-                                side.serve(req, len, pre, true);
+                                if let Some(w) = side.serve(req, len, pre, true) {
+                                    w.unlink();
+                                }
+                                unlink_pending(&mut pending);
                                 break;
                             }
                         },
