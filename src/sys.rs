@@ -1024,12 +1024,42 @@ pub struct FileId {
     pub ino: u64,
 }
 
+impl From<&std::fs::Metadata> for FileId {
+    fn from(m: &std::fs::Metadata) -> FileId {
+        use std::os::unix::fs::{FileTypeExt, MetadataExt};
+        FileId {
+            fifo: m.file_type().is_fifo(),
+            dev: m.dev(),
+            ino: m.ino(),
+        }
+    }
+}
+
 /// Open `name` in the directory `dir` with `flags` (`O_CLOEXEC` added; no `O_CREAT`).
 pub fn open_at(dir: &std::fs::File, name: &CStr, flags: i32) -> io::Result<std::fs::File> {
+    open_at_mode(dir, name, flags, 0)
+}
+
+/// openat(2) of `name` in the directory `dir` with `flags` and `O_CLOEXEC`; `mode` is
+/// the new file's with `O_CREAT`.
+fn open_at_mode(
+    dir: &std::fs::File,
+    name: &CStr,
+    flags: i32,
+    mode: u32,
+) -> io::Result<std::fs::File> {
     use std::os::unix::io::{AsRawFd, FromRawFd};
     // SAFETY: `dir` is an open descriptor and `name` a NUL-terminated string, both
-    // alive for the call; without O_CREAT no mode argument is read.
-    let fd = unsafe { libc::openat(dir.as_raw_fd(), name.as_ptr(), flags | libc::O_CLOEXEC) };
+    // alive for the call; the mode is passed as the variadic argument openat reads
+    // with O_CREAT (and ignores otherwise).
+    let fd = unsafe {
+        libc::openat(
+            dir.as_raw_fd(),
+            name.as_ptr(),
+            flags | libc::O_CLOEXEC,
+            mode as libc::c_uint,
+        )
+    };
     if fd < 0 {
         return Err(io::Error::last_os_error());
     }
@@ -1076,22 +1106,12 @@ pub fn mkdir_at(dir: &std::fs::File, name: &CStr, mode: u32) -> io::Result<()> {
 /// A new file `name` relative to `dir`, write-only, created with `mode`
 /// (`O_EXCL`: an existing one, or a symlink, is an error).
 pub fn create_new_at(dir: &std::fs::File, name: &CStr, mode: u32) -> io::Result<std::fs::File> {
-    use std::os::unix::io::{AsRawFd, FromRawFd};
-    // SAFETY: `dir` is an open descriptor and `name` a NUL-terminated string,
-    // both alive for the call.
-    let fd = unsafe {
-        libc::openat(
-            dir.as_raw_fd(),
-            name.as_ptr(),
-            libc::O_WRONLY | libc::O_CREAT | libc::O_EXCL | libc::O_CLOEXEC,
-            mode as libc::c_uint,
-        )
-    };
-    if fd < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: `fd` was just opened and is owned by nobody else.
-    Ok(unsafe { std::fs::File::from_raw_fd(fd) })
+    open_at_mode(
+        dir,
+        name,
+        libc::O_WRONLY | libc::O_CREAT | libc::O_EXCL,
+        mode,
+    )
 }
 
 /// The calling thread's file-system uid and gid switched (Linux keeps them per

@@ -411,11 +411,7 @@ impl ReplyName {
     fn lstat(&self) -> io::Result<crate::sys::FileId> {
         match self {
             ReplyName::At(dir, name) => crate::sys::lstat_at(dir, name),
-            ReplyName::Path(p) => std::fs::symlink_metadata(p).map(|m| crate::sys::FileId {
-                fifo: m.file_type().is_fifo(),
-                dev: m.dev(),
-                ino: m.ino(),
-            }),
+            ReplyName::Path(p) => std::fs::symlink_metadata(p).map(|m| (&m).into()),
         }
     }
 
@@ -447,8 +443,8 @@ impl ReplyName {
 /// finds it still awake instead of having to wake it a second time after the unlink.
 struct Written {
     name: ReplyName,
-    /// Device and inode of the FIFO written.
-    id: (u64, u64),
+    /// The FIFO written.
+    id: crate::sys::FileId,
 }
 
 impl Written {
@@ -457,11 +453,7 @@ impl Written {
     /// its pid and the time), which must not go. Clients remove their FIFO themselves
     /// once they have the reply; this is for those that do not.
     fn unlink(self) {
-        if self
-            .name
-            .lstat()
-            .is_ok_and(|id| (id.dev, id.ino) == self.id)
-        {
+        if self.name.lstat().is_ok_and(|id| id == self.id) {
             let _ = self.name.unlink();
         }
     }
@@ -503,7 +495,7 @@ impl FifoSide {
     /// Check the reply path and open it for writing: a FIFO directly inside `reply_dir`,
     /// never through a symbolic link. Returns the FIFO's identity and its name, by which
     /// the caller unlinks it, as the original did, once the reply is written.
-    fn open_reply(&self, raw: &[u8]) -> io::Result<(File, (u64, u64), ReplyName)> {
+    fn open_reply(&self, raw: &[u8]) -> io::Result<(File, crate::sys::FileId, ReplyName)> {
         use std::os::unix::ffi::OsStrExt;
         let path = Path::new(std::ffi::OsStr::from_bytes(raw));
         let bad = || io::Error::new(io::ErrorKind::PermissionDenied, "reply path refused");
@@ -546,11 +538,11 @@ impl FifoSide {
             return Err(bad());
         }
         let f = name.open_writer()?;
-        let fm = f.metadata()?;
-        if !fm.file_type().is_fifo() || fm.ino() != id.ino || fm.dev() != id.dev {
+        // the FIFO looked at, not something put in its place since
+        if crate::sys::FileId::from(&f.metadata()?) != id {
             return Err(bad());
         }
-        Ok((f, (fm.dev(), fm.ino()), name))
+        Ok((f, id, name))
     }
 
     /// Write the reply; `patient` false: a reply FIFO that cannot take it at once (a client
