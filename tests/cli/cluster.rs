@@ -1300,10 +1300,7 @@ fn valias_vlimit_and_inlookup_use_the_store_of_the_address() {
     let fifo = env.path("run/infifo");
     let server = crate::inlookup::ServerProc::start(&env, &fifo, &replies);
     let ask = |t: &str, e: &str| {
-        let out = env
-            .cmd("inquerytest")
-            .args(["-q", t, "-i", fifo.to_str().unwrap(), e])
-            .env("FIFOTMPDIR", &replies)
+        let out = crate::inlookup::inquery(&env, &fifo, &replies, t, e)
             .output()
             .unwrap();
         String::from_utf8_lossy(&out.stdout).into_owned()
@@ -1513,10 +1510,7 @@ fn inlookup_prewarms_no_local_rows_of_a_distributed_domain() {
     std::fs::create_dir_all(&replies).unwrap();
     let fifo = env.path("run/infifo");
     let server = crate::inlookup::ServerProc::start_with(&env, &fifo, &replies, &["-c", "3600"]);
-    let out = env
-        .cmd("inquerytest")
-        .args(["-q", "3", "-i", fifo.to_str().unwrap(), "ghost@example.com"])
-        .env("FIFOTMPDIR", &replies)
+    let out = crate::inlookup::inquery(&env, &fifo, &replies, "3", "ghost@example.com")
         .output()
         .unwrap();
     assert_eq!(

@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
-use std::process::{Child, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use mysql::prelude::Queryable;
@@ -13,6 +13,21 @@ use mysql::prelude::Queryable;
 use crate::common::TestEnv;
 
 pub(crate) const HASH: &str = "$5$saltsaltsaltsalt$pSMZ29rcJ30AWnWPsGfMDo0l5iJ7o.aZX7TS6qDXvK6";
+
+/// `inquerytest -q QTYPE -i FIFO EMAIL`, asking the server on `fifo` with the reply FIFOs
+/// in `replies`: the command, for the caller to add to and run.
+pub(crate) fn inquery(
+    env: &TestEnv,
+    fifo: &Path,
+    replies: &Path,
+    qtype: &str,
+    email: &str,
+) -> Command {
+    let mut c = env.cmd("inquerytest");
+    c.args(["-q", qtype, "-i", fifo.to_str().unwrap(), email])
+        .env("FIFOTMPDIR", replies);
+    c
+}
 
 /// The server process; killed (TERM, then KILL) when dropped.
 pub(crate) struct ServerProc {
@@ -274,10 +289,7 @@ fn inlookup_answers_every_query_type_like_the_original() {
     }
     // the original answered every alias query with an empty list (its clustered DB open
     // failed); we return the lines
-    let out = env
-        .cmd("inquerytest")
-        .args(["-q", "5", "-i", fifo_s, "info@example.com"])
-        .env("FIFOTMPDIR", &replies)
+    let out = inquery(&env, &fifo, &replies, "5", "info@example.com")
         .output()
         .unwrap();
     assert_eq!(
@@ -409,10 +421,7 @@ fn inlookup_survives_malformed_frames_and_hostile_reply_paths() {
     }
     assert!(!rf.exists(), "reply FIFO unlinked by the server");
     // still serving, in step
-    let out = env
-        .cmd("inquerytest")
-        .args(["-q", "1", "-i", fifo.to_str().unwrap(), "alice@example.com"])
-        .env("FIFOTMPDIR", &replies)
+    let out = inquery(&env, &fifo, &replies, "1", "alice@example.com")
         .output()
         .unwrap();
     assert_eq!(
@@ -434,10 +443,7 @@ fn inlookup_follows_a_reply_directory_made_again() {
     let fifo = env.path("run/infifo");
     let server = ServerProc::start(&env, &fifo, &replies);
     let ask = || {
-        let out = env
-            .cmd("inquerytest")
-            .args(["-q", "1", "-i", fifo.to_str().unwrap(), "alice@example.com"])
-            .env("FIFOTMPDIR", &replies)
+        let out = inquery(&env, &fifo, &replies, "1", "alice@example.com")
             .env("INLOOKUP_SOCKET", "0")
             .output()
             .unwrap();
@@ -647,10 +653,7 @@ fn inlookup_cache_serves_until_hup_and_counts_in_stats() {
     let fifo = run.join("infifo");
     let server = ServerProc::start(&env, &fifo, &replies);
     let ask = || {
-        let out = env
-            .cmd("inquerytest")
-            .args(["-q", "1", "-i", fifo.to_str().unwrap(), "over@example.com"])
-            .env("FIFOTMPDIR", &replies)
+        let out = inquery(&env, &fifo, &replies, "1", "over@example.com")
             .output()
             .unwrap();
         String::from_utf8_lossy(&out.stdout).into_owned()
@@ -692,10 +695,7 @@ fn inquerytest_starts_a_private_inlookup_on_a_missing_fifo() {
     let replies = env.path("run/reply");
     std::fs::create_dir_all(&replies).unwrap();
     let fifo = env.path("run/private");
-    let out = env
-        .cmd("inquerytest")
-        .args(["-q", "1", "-i", fifo.to_str().unwrap(), "ina@example.com"])
-        .env("FIFOTMPDIR", &replies)
+    let out = inquery(&env, &fifo, &replies, "1", "ina@example.com")
         .output()
         .unwrap();
     assert_eq!(
@@ -772,10 +772,7 @@ fn inlookup_cache_follows_changes_made_by_our_commands() {
     let ask = |q: &str, email: &str| -> String {
         let mut outs = Vec::new();
         for sock in ["1", "0"] {
-            let out = env
-                .cmd("inquerytest")
-                .args(["-q", q, "-i", fifo.to_str().unwrap(), email])
-                .env("FIFOTMPDIR", &replies)
+            let out = inquery(&env, &fifo, &replies, q, email)
                 .env("INLOOKUP_SOCKET", sock)
                 .output()
                 .unwrap();
@@ -879,12 +876,7 @@ fn domain_limits_show_in_the_password_gid_and_follow_vlimit() {
     let fifo = env.path("run/infifo");
     let _server = ServerProc::start(&env, &fifo, &replies);
     let gid = |user: &str| -> String {
-        let out = env
-            .cmd("inquerytest")
-            .args(["-q", "3", "-i", fifo.to_str().unwrap(), user])
-            .env("FIFOTMPDIR", &replies)
-            .output()
-            .unwrap();
+        let out = inquery(&env, &fifo, &replies, "3", user).output().unwrap();
         String::from_utf8_lossy(&out.stdout)
             .lines()
             .find(|l| l.starts_with("pw_gid   : "))
@@ -963,12 +955,7 @@ fn inlookup_cache_follows_domain_commands() {
     let fifo = env.path("run/infifo");
     let _server = ServerProc::start(&env, &fifo, &replies);
     let ask = |email: &str| -> String {
-        let out = env
-            .cmd("inquerytest")
-            .args(["-q", "1", "-i", fifo.to_str().unwrap(), email])
-            .env("FIFOTMPDIR", &replies)
-            .output()
-            .unwrap();
+        let out = inquery(&env, &fifo, &replies, "1", email).output().unwrap();
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
     assert_eq!(

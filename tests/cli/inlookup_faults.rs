@@ -183,13 +183,11 @@ fn clients_that_vanish_before_their_reply_harm_nobody() {
     }
     // a client process killed in the middle of its query
     for _ in 0..5 {
-        let mut child = env
-            .cmd("inquerytest")
-            .args(["-q", "3", "-i", fifo.to_str().unwrap(), "alice@example.com"])
-            .env("FIFOTMPDIR", "/tmp/")
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child =
+            crate::inlookup::inquery(&env, &fifo, Path::new("/tmp/"), "3", "alice@example.com")
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .unwrap();
         std::thread::sleep(Duration::from_millis(3));
         let _ = child.kill();
         let _ = child.wait();
