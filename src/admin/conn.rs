@@ -242,12 +242,29 @@ impl Conn {
         self.sock.shutdown(Shutdown::Write);
     }
 
-    /// End the connection in both directions.
+    /// End the connection in both directions: our direction first, then what the peer
+    /// still sends is read and dropped until it closes too (at most [`CLOSE_LINGER`]).
+    /// Closing a socket with unread input makes the kernel answer with a reset, which
+    /// throws away what we sent and the peer has not received yet, such as the last
+    /// `RETURNSTATUS` a client waits for after its own half-close.
     pub fn close(&self) {
         self.close_write();
+        let deadline = Some(Instant::now() + CLOSE_LINGER);
+        let mut buf = [0u8; 4096];
+        while wait_readable(self.sock.read_fd(), deadline).is_ok() {
+            match self.sock.raw_read(&mut buf) {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => break,
+            }
+        }
         self.sock.shutdown(Shutdown::Both);
     }
 }
+
+/// How long [`Conn::close`] waits for the peer to close its side.
+pub const CLOSE_LINGER: Duration = Duration::from_secs(2);
 
 /// A buffered line reader over a [`Conn`] with a length limit and a per-line deadline.
 pub struct LineReader<'a> {
